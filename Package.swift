@@ -1,0 +1,87 @@
+// swift-tools-version:6.1
+// chatwarden: compliance and risk monitoring for archived WeCom conversations.
+// The module layout follows ../shared/DESIGN.md: one job per module, C behind its own C* target.
+import PackageDescription
+
+let package = Package(
+    name: "chatwarden",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "chatwarden", targets: ["chatwarden"]),
+        .library(name: "ChatwardenKit", targets: ["Pipeline", "Store", "Rules", "Detect", "Archive", "Normalize"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // libpcre2-8 from the system. The shim header defines PCRE2_CODE_UNIT_WIDTH before pcre2.h.
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
+        // OpenCC (traditional → simplified), used once at start-up to build a character table.
+        .systemLibrary(
+            name: "COpenCC",
+            pkgConfig: "opencc",
+            providers: [.apt(["libopencc-dev"])]
+        ),
+        .target(name: "PCRE2", dependencies: ["CPCRE2"]),
+        .target(name: "Archive"),
+        .target(name: "Normalize", dependencies: ["COpenCC"]),
+        .target(name: "Rules", dependencies: ["PCRE2", "Normalize", "Archive"]),
+        .target(name: "Detect", dependencies: ["Rules", "Normalize", "Archive", "PCRE2"]),
+        .target(name: "Alerts", dependencies: ["Archive", "Detect"]),
+        .target(
+            name: "Store",
+            dependencies: ["Archive", "Alerts", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(name: "Ingest", dependencies: ["Archive"]),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "Archive", "Normalize", "Rules", "Detect", "Alerts", "Store", "Ingest",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Service",
+            dependencies: ["Pipeline", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "chatwarden",
+            dependencies: [
+                "Pipeline", "Service", "Store", "Rules", "Detect", "Alerts", "Archive", "Ingest", "Normalize",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+
+        .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+        .testTarget(name: "NormalizeTests", dependencies: ["Normalize"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Normalize"]),
+        .testTarget(name: "DetectTests", dependencies: ["Detect", "Rules", "Archive"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Archive"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Rules"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service"]),
+        .testTarget(name: "EndToEndTests", dependencies: []),
+    ]
+)
+
+// The same language features on every target, set once (as swift-nio and swift-log do).
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(contentsOf: [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ])
+    target.swiftSettings = settings
+}
