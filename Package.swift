@@ -37,14 +37,15 @@ let package = Package(
         .target(name: "Alerts", dependencies: ["Archive", "Detect"]),
         .target(
             name: "Store",
-            dependencies: ["Archive", "Alerts", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Archive", "Alerts", "Rules", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "Ingest", dependencies: ["Archive"]),
         .target(
             name: "Pipeline",
             dependencies: [
-                "Archive", "Normalize", "Rules", "Detect", "Alerts", "Store", "Ingest",
+                "Archive", "Normalize", "Rules", "Detect", "Alerts", "Store", "Ingest", "PCRE2",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .target(
@@ -54,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "chatwarden",
             dependencies: [
-                "Pipeline", "Service", "Store", "Rules", "Detect", "Alerts", "Archive", "Ingest", "Normalize",
+                "Pipeline", "Service", "Store", "Rules", "Detect", "Alerts", "Archive", "Ingest", "Normalize", "PCRE2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -157,6 +157,15 @@ public struct ArchiveMessage: Sendable, Equatable {
         }
     }
 
+    /// Whether the text is shared content (a link card, mini-program, file name, business card,
+    /// location) rather than words the sender typed.
+    public var isSharedContent: Bool {
+        switch content {
+        case .link, .weapp, .file, .card, .location: return true
+        default: return false
+        }
+    }
+
     private static func join(_ parts: String...) -> String {
         parts.filter { !$0.isEmpty }.joined(separator: "\n")
     }

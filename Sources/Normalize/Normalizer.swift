@@ -177,3 +177,32 @@ public struct Normalizer: Sendable {
         normalize(text).light.text
     }
 }
+
+extension Normalizer {
+    /// Whether the character starting at byte `index` of valid UTF-8 `bytes` normalises to an
+    /// ASCII letter or digit (so `ｃ` and `Ⓒ` count as letters when checking word boundaries).
+    public func isASCIIAlphanumeric(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        guard index >= 0, index < bytes.count else { return false }
+        let b0 = UInt32(bytes[index])
+        var value: UInt32
+        if b0 < 0x80 {
+            value = b0
+        } else if b0 < 0xE0, index + 1 < bytes.count {
+            value = (b0 & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
+        } else if b0 < 0xF0, index + 2 < bytes.count {
+            value = (b0 & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F)
+        } else if index + 3 < bytes.count {
+            value = (b0 & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12 | UInt32(bytes[index + 2] & 0x3F) << 6
+                | UInt32(bytes[index + 3] & 0x3F)
+        } else {
+            return false
+        }
+        var entry = table.entry(value)
+        if entry & CharacterTable.dropFlag != 0 { return false }
+        if entry & CharacterTable.expansionFlag != 0 {
+            entry = table.expansions[Int(table.expansionStarts[Int(entry & CharacterTable.scalarMask)])]
+        }
+        let mapped = entry & CharacterTable.scalarMask
+        return (0x30...0x39).contains(mapped) || (0x61...0x7A).contains(mapped)
+    }
+}

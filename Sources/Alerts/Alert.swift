@@ -1,0 +1,131 @@
+public import Archive
+public import Detect
+public import Rules
+
+/// An alert: something a reviewer must look at, with its evidence.
+///
+/// The id is deterministic, derived from what the alert is about (rule + message id for content
+/// rules; rule + window key + window start for frequency rules), so replaying any input, a crash
+/// and restart, or a rescan can never create a second alert for the same thing.
+public struct Alert: Sendable, Equatable {
+    public var id: String
+    public var rule: String
+    public var category: String
+    public var severity: Severity
+    /// The message the alert is about (for window rules: the message that completed the window).
+    public var msgid: String
+    public var msgtime: Int64
+    public var roomid: String
+    public var conversation: String
+    public var from: String
+    public var tolist: [String]
+    /// The evidence as written, and the rule entry that matched.
+    public var matched: String
+    public var term: String
+    /// Byte range of `matched` within `text`.
+    public var spanStart: Int
+    public var spanEnd: Int
+    /// The whole message text as written.
+    public var text: String
+    public var file: String
+    public var line: Int
+    public var offset: Int64
+    /// Further facts (all hits of the rule in the message, validated values, window details).
+    public var details: String
+    /// Other messages that are part of the evidence (window rules, recalls).
+    public var relatedMsgids: [String]
+
+    public init(
+        id: String, rule: String, category: String, severity: Severity, msgid: String, msgtime: Int64,
+        roomid: String, conversation: String, from: String, tolist: [String], matched: String, term: String,
+        spanStart: Int, spanEnd: Int, text: String, file: String, line: Int, offset: Int64, details: String,
+        relatedMsgids: [String] = []
+    ) {
+        self.id = id
+        self.rule = rule
+        self.category = category
+        self.severity = severity
+        self.msgid = msgid
+        self.msgtime = msgtime
+        self.roomid = roomid
+        self.conversation = conversation
+        self.from = from
+        self.tolist = tolist
+        self.matched = matched
+        self.term = term
+        self.spanStart = spanStart
+        self.spanEnd = spanEnd
+        self.text = text
+        self.file = file
+        self.line = line
+        self.offset = offset
+        self.details = details
+        self.relatedMsgids = relatedMsgids
+    }
+
+    /// The id of the alert a content rule raises on a message.
+    public static func contentID(rule: String, msgid: String) -> String {
+        AlertID.make(["content", rule, msgid])
+    }
+
+    /// The id of the alert a window rule raises for one window.
+    public static func windowID(rule: String, key: String, windowStart: Int64) -> String {
+        AlertID.make(["window", rule, key, String(windowStart)])
+    }
+
+    /// Groups a message's findings into alerts: one per rule per message, the first hit as the
+    /// evidence and every hit listed in the details.
+    public static func fromFindings(_ findings: [Finding], message: ArchiveMessage) -> [Alert] {
+        var order: [String] = []
+        var byRule: [String: [Finding]] = [:]
+        for finding in findings {
+            let key = finding.limitReached ? "engine.limit" : finding.rule
+            if byRule[key] == nil { order.append(key) }
+            byRule[key, default: []].append(finding)
+        }
+        let text = message.scannableText
+        return order.map { rule in
+            let hits = byRule[rule]!
+            let first = hits[0]
+            let details: String
+            if first.limitReached {
+                details = hits.map { "\($0.rule) (\($0.origin)): \($0.detail)" }.joined(separator: "; ")
+            } else {
+                details = hits.map { hit in
+                    var d = "\(hit.term) → \(hit.matched)"
+                    if !hit.detail.isEmpty && hit.detail != hit.matched { d += " [\(hit.detail)]" }
+                    return d
+                }.joined(separator: "; ")
+            }
+            return Alert(
+                id: contentID(rule: rule, msgid: message.msgid), rule: rule,
+                category: first.limitReached ? "engine" : first.category,
+                severity: hits.map(\.severity).max() ?? first.severity,
+                msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid,
+                conversation: message.conversationKey, from: message.from, tolist: message.tolist,
+                matched: first.matched, term: first.limitReached ? first.rule : first.term,
+                spanStart: first.range.lowerBound, spanEnd: first.range.upperBound, text: text,
+                file: message.source.file, line: message.source.line, offset: message.source.offset, details: details)
+        }
+    }
+}
+
+/// Deterministic alert ids: 128-bit FNV-1a over the parts (NUL-separated), as 32 hex digits.
+public enum AlertID {
+    public static func make(_ parts: [String]) -> String {
+        var hash: UInt128 = 0x6C62_272E_07BB_0142_62B8_2175_6295_C58D
+        let prime: UInt128 = 0x0000_0000_0100_0000_0000_0000_0000_013B
+        for (index, part) in parts.enumerated() {
+            if index > 0 {
+                hash ^= 0
+                hash = hash &* prime
+            }
+            for byte in part.utf8 {
+                hash ^= UInt128(byte)
+                hash = hash &* prime
+            }
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 32 - hex.count) + hex
+    }
+}

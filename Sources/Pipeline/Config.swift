@@ -1,0 +1,292 @@
+public import Archive
+public import PCRE2
+import Rules
+import Detect
+import TOMLKit
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// chatwarden's settings: one TOML file, every setting with a default, so `chatwarden scan
+/// samples/` works with no file at all. `config/chatwarden.toml` documents every key.
+public struct Config: Sendable, Equatable {
+    /// Where the store and (by default) the alert log live.
+    public var stateDirectory: String
+    /// The SQLite database (default `<state_dir>/chatwarden.db`).
+    public var storePath: String?
+    /// The alert log (default `<state_dir>/alerts.jsonl`; empty string: no alert log).
+    public var alertLogPath: String?
+    /// Wordlist files and directories.
+    public var wordlists: [String]
+    /// Contact detectors to run (ids such as `contact.phone`); `nil`: all.
+    public var detectors: [String]?
+    public var limits: Limits
+    public var jit: Bool
+    /// `wecom` or `mapped`.
+    public var archiveFormat: String
+    public var mapping: FieldMapping
+    public var maxLineBytes: Int
+    public var maxJSONDepth: Int
+    /// Lines per store transaction.
+    public var batchSize: Int
+    /// Daemon: glob patterns of archive files to follow.
+    public var watch: [String]
+    /// Daemon: `inotify` or `poll`.
+    public var watchMode: String
+    public var pollIntervalMilliseconds: Int
+    /// The file the settings were read from (nil: defaults).
+    public var sourceFile: String?
+
+    public init() {
+        stateDirectory = Config.defaultStateDirectory()
+        storePath = nil
+        alertLogPath = nil
+        wordlists = Config.defaultWordlists()
+        detectors = nil
+        limits = .default
+        jit = true
+        archiveFormat = "wecom"
+        mapping = FieldMapping()
+        maxLineBytes = 1 << 20
+        maxJSONDepth = 64
+        batchSize = 500
+        watch = []
+        watchMode = "inotify"
+        pollIntervalMilliseconds = 1000
+        sourceFile = nil
+    }
+
+    /// The database file.
+    public var resolvedStorePath: String { storePath ?? Config.join(stateDirectory, "chatwarden.db") }
+
+    /// The alert log, or nil when disabled.
+    public var resolvedAlertLogPath: String? {
+        if let alertLogPath { return alertLogPath.isEmpty ? nil : alertLogPath }
+        if let logs = Config.environment("LOGS_DIRECTORY") { return Config.join(logs, "alerts.jsonl") }
+        return Config.join(stateDirectory, "alerts.jsonl")
+    }
+
+    /// The message decoder the archive format asks for.
+    public var decoder: any MessageDecoder {
+        archiveFormat == "mapped"
+            ? MappedDecoder(mapping: mapping, maxDepth: maxJSONDepth) : WeComDecoder(maxDepth: maxJSONDepth)
+    }
+
+    public var jitMode: JITMode { jit ? .automatic : .disabled }
+
+    // MARK: - Defaults
+
+    /// `$CHATWARDEN_STATE_DIR`, systemd's `$STATE_DIRECTORY`, `$XDG_STATE_HOME/chatwarden`, or
+    /// `~/.local/state/chatwarden`.
+    static func defaultStateDirectory() -> String {
+        if let dir = environment("CHATWARDEN_STATE_DIR") { return dir }
+        if let dir = environment("STATE_DIRECTORY") { return dir }
+        if let dir = environment("XDG_STATE_HOME") { return join(dir, "chatwarden") }
+        if let home = environment("HOME") { return join(home, ".local/state/chatwarden") }
+        return "/var/lib/chatwarden"
+    }
+
+    /// `$CHATWARDEN_WORDLISTS`, `./wordlists` when present, the installed `/etc/chatwarden/wordlists`,
+    /// or the wordlists shipped beside the binary.
+    static func defaultWordlists() -> [String] {
+        if let dirs = environment("CHATWARDEN_WORDLISTS") {
+            return dirs.split(separator: ":").map(String.init)
+        }
+        for candidate in ["wordlists", "/etc/chatwarden/wordlists", "/usr/local/share/chatwarden/wordlists"] where isDirectory(candidate) {
+            return [candidate]
+        }
+        return []
+    }
+
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func join(_ a: String, _ b: String) -> String {
+        a.hasSuffix("/") ? a + b : a + "/" + b
+    }
+}
+
+/// A configuration file that cannot be used: file, line, key and what is wrong.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var key: String?
+    public var message: String
+
+    public var description: String {
+        var text = "\(file):\(line):\(column): "
+        if let key { text += "\(key): " }
+        return text + message
+    }
+}
+
+extension Config {
+    /// Reads a configuration file. Unknown keys are errors (a typo must not silently fall back
+    /// to a default), and so are values of the wrong type.
+    public static func load(file: String) throws(ConfigError) -> Config {
+        guard let bytes = FileIO.readAll(file) else {
+            throw ConfigError(file: file, line: 0, column: 0, key: nil, message: "cannot read: \(String(cString: strerror(errno)))")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigError(file: file, line: 0, column: 0, key: nil, message: "not valid UTF-8")
+        }
+        return try parse(text, file: file)
+    }
+
+    /// Parses configuration text; relative paths are kept as written.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(
+                file: file, line: error.source.begin.line, column: error.source.begin.column, key: nil,
+                message: error.description)
+        } catch {
+            throw ConfigError(file: file, line: 0, column: 0, key: nil, message: "\(error)")
+        }
+        var config = Config()
+        config.sourceFile = file
+        let reader = TableReader(table: table, section: nil, file: file, text: text)
+        try reader.check(known: ["state_dir", "store", "alert_log", "rules", "archive", "daemon"])
+        if let v = try reader.string("state_dir") { config.stateDirectory = v }
+        if let v = try reader.string("store") { config.storePath = v }
+        if let v = try reader.string("alert_log") { config.alertLogPath = v }
+
+        if let rules = try reader.table("rules") {
+            try rules.check(known: ["wordlists", "detectors", "match_limit", "depth_limit", "heap_limit_kib", "jit"])
+            if let v = try rules.strings("wordlists") { config.wordlists = v }
+            if let v = try rules.strings("detectors") {
+                for id in v where !ContactDetectors.allIDs.contains(id) {
+                    throw rules.error("detectors", "unknown detector '\(id)' (known: \(ContactDetectors.allIDs.joined(separator: ", ")))")
+                }
+                config.detectors = v
+            }
+            if let v = try rules.int("match_limit", in: 1_000...1_000_000_000) { config.limits.matchLimit = UInt32(v) }
+            if let v = try rules.int("depth_limit", in: 100...1_000_000_000) { config.limits.depthLimit = UInt32(v) }
+            if let v = try rules.int("heap_limit_kib", in: 64...4_000_000) { config.limits.heapLimitKiB = UInt32(v) }
+            if let v = try rules.bool("jit") { config.jit = v }
+        }
+        if let archive = try reader.table("archive") {
+            try archive.check(known: ["format", "max_line_bytes", "max_json_depth", "batch_size", "mapping"])
+            if let v = try archive.string("format") {
+                guard v == "wecom" || v == "mapped" else { throw archive.error("format", "must be \"wecom\" or \"mapped\"") }
+                config.archiveFormat = v
+            }
+            if let v = try archive.int("max_line_bytes", in: 1024...(256 << 20)) { config.maxLineBytes = v }
+            if let v = try archive.int("max_json_depth", in: 4...1000) { config.maxJSONDepth = v }
+            if let v = try archive.int("batch_size", in: 1...100_000) { config.batchSize = v }
+            if let mapping = try archive.table("mapping") {
+                try mapping.check(known: ["msgid", "from", "text", "msgtime", "tolist", "roomid", "action", "msgtype", "recalled_msgid", "time_unit"])
+                if let v = try mapping.string("msgid") { config.mapping.msgid = v }
+                if let v = try mapping.string("from") { config.mapping.from = v }
+                if let v = try mapping.string("text") { config.mapping.text = v }
+                if let v = try mapping.string("msgtime") { config.mapping.msgtime = v }
+                if let v = try mapping.string("tolist") { config.mapping.tolist = v }
+                if let v = try mapping.string("roomid") { config.mapping.roomid = v }
+                if let v = try mapping.string("action") { config.mapping.action = v }
+                if let v = try mapping.string("msgtype") { config.mapping.msgtype = v }
+                if let v = try mapping.string("recalled_msgid") { config.mapping.recalledMsgid = v }
+                if let v = try mapping.string("time_unit") {
+                    guard v == "ms" || v == "s" else { throw mapping.error("time_unit", "must be \"ms\" or \"s\"") }
+                    config.mapping.timeInSeconds = v == "s"
+                }
+            }
+        }
+        if let daemon = try reader.table("daemon") {
+            try daemon.check(known: ["watch", "mode", "poll_interval_ms"])
+            if let v = try daemon.strings("watch") { config.watch = v }
+            if let v = try daemon.string("mode") {
+                guard v == "inotify" || v == "poll" else { throw daemon.error("mode", "must be \"inotify\" or \"poll\"") }
+                config.watchMode = v
+            }
+            if let v = try daemon.int("poll_interval_ms", in: 10...3_600_000) { config.pollIntervalMilliseconds = v }
+        }
+        return config
+    }
+}
+
+/// Reads typed values from one TOML table, turning problems into errors that name the line.
+struct TableReader {
+    let table: TOMLTable
+    let section: String?
+    let file: String
+    let text: String
+
+    func qualified(_ key: String) -> String { section.map { "\($0).\(key)" } ?? key }
+
+    /// The line where `key` is assigned (inside its section), for error messages.
+    func line(of key: String) -> Int {
+        var inSection = section == nil
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
+            if line.hasPrefix("[") {
+                let name = line.dropFirst().prefix { $0 != "]" }.filter { $0 != " " }
+                inSection = section == nil ? false : String(name) == section
+                if section != nil, String(name) == section!, key.isEmpty { return index + 1 }
+                continue
+            }
+            if inSection, line.hasPrefix(key), line.dropFirst(key.count).first(where: { $0 != " " && $0 != "\t" }) == "=" {
+                return index + 1
+            }
+        }
+        return 0
+    }
+
+    func error(_ key: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: line(of: key), column: 1, key: qualified(key), message: message)
+    }
+
+    func check(known: Set<String>) throws(ConfigError) {
+        for key in table.keys where !known.contains(key) {
+            throw error(key, "unknown setting (known here: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    func string(_ key: String) throws(ConfigError) -> String? {
+        guard let value = table[key] else { return nil }
+        guard let s = value.string else { throw error(key, "must be a string") }
+        return s
+    }
+
+    func strings(_ key: String) throws(ConfigError) -> [String]? {
+        guard let value = table[key] else { return nil }
+        if let s = value.string { return [s] }
+        guard let array = value.array else { throw error(key, "must be a list of strings") }
+        var result: [String] = []
+        for element in array {
+            guard let s = element.string else { throw error(key, "must be a list of strings") }
+            result.append(s)
+        }
+        return result
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let i = value.int else { throw error(key, "must be an integer") }
+        guard range.contains(i) else { throw error(key, "must be between \(range.lowerBound) and \(range.upperBound)") }
+        return i
+    }
+
+    func bool(_ key: String) throws(ConfigError) -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let b = value.bool else { throw error(key, "must be true or false") }
+        return b
+    }
+
+    func table(_ key: String) throws(ConfigError) -> TableReader? {
+        guard let value = table[key] else { return nil }
+        guard let t = value.table else { throw error(key, "must be a table ([\(qualified(key))])") }
+        return TableReader(table: t, section: qualified(key), file: file, text: text)
+    }
+}

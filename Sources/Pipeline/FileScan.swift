@@ -1,0 +1,110 @@
+public import Alerts
+import Archive
+import Detect
+import Ingest
+import Store
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Progress of a scan, for the progress line on a terminal.
+public struct ScanProgress: Sendable {
+    public var file: String
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var lines: Int
+    public var bytes: Int
+    public var alerts: Int
+    public var seconds: Double
+}
+
+/// What a scan did.
+public struct ScanSummary: Sendable {
+    public var files = 0
+    public var lines = 0
+    public var bytes = 0
+    public var messages = 0
+    public var quarantined = 0
+    /// Every alert found, in archive order (including alerts already in the store).
+    public var alerts: [Alert] = []
+    /// How many of them the store did not have yet.
+    public var newAlerts = 0
+    /// Files that could not be read, with the reason.
+    public var failures: [String] = []
+    public var seconds = 0.0
+}
+
+extension Pipeline {
+    /// Rescans archive files (or directories of them) from the start through the pipeline.
+    /// Unreadable files are reported in the summary and the scan goes on with the rest.
+    /// Checkpoints are not touched: a rescan never moves the daemon's place in its files.
+    public func scan(
+        paths: [String], progress: ((ScanProgress) -> Void)? = nil
+    ) throws -> ScanSummary {
+        var summary = ScanSummary()
+        let started = Clock.monotonicSeconds()
+        let files: [String]
+        do {
+            files = try ArchivePaths.expand(paths)
+        } catch {
+            summary.failures.append(error.description)
+            return summary
+        }
+        let scratch = DetectorScratch()
+        var lastProgress = 0.0
+        for (index, file) in files.enumerated() {
+            let reader: LineReader
+            do {
+                reader = try LineReader(path: file, maxLineBytes: config.maxLineBytes)
+            } catch {
+                summary.failures.append(error.description)
+                continue
+            }
+            summary.files += 1
+            var pending: [RawLine] = []
+            pending.reserveCapacity(config.batchSize)
+            func flush() throws {
+                guard !pending.isEmpty else { return }
+                let batch = prepare(pending, scratch: scratch)
+                let new = try commit(batch.record)
+                summary.lines += batch.lines
+                summary.bytes += batch.bytes
+                summary.messages += batch.record.messages.count
+                summary.quarantined += batch.record.quarantine.count
+                summary.alerts.append(contentsOf: batch.alerts)
+                summary.newAlerts += new.count
+                pending.removeAll(keepingCapacity: true)
+                if let progress {
+                    let now = Clock.monotonicSeconds()
+                    if now - lastProgress >= 0.5 {
+                        lastProgress = now
+                        progress(ScanProgress(
+                            file: file, filesDone: index, filesTotal: files.count, lines: summary.lines,
+                            bytes: summary.bytes, alerts: summary.alerts.count, seconds: now - started))
+                    }
+                }
+            }
+            do {
+                while let line = try reader.nextLine(atEndOfInput: true) {
+                    pending.append(line)
+                    if pending.count >= config.batchSize { try flush() }
+                }
+            } catch let error as IngestError {
+                summary.failures.append(error.description)
+            }
+            try flush()
+        }
+        summary.seconds = Clock.monotonicSeconds() - started
+        return summary
+    }
+}
+
+/// Monotonic time.
+public enum Clock {
+    public static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

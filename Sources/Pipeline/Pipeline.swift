@@ -1,0 +1,187 @@
+public import Archive
+public import Alerts
+public import Detect
+public import Rules
+public import Store
+public import Ingest
+public import Logging
+import Normalize
+
+/// Why the pipeline could not start: bad rules, a bad configuration, an unusable store.
+public struct PipelineError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    /// Rule problems, each with file:line:column, when rules are the cause.
+    public let diagnostics: [RuleDiagnostic]
+
+    public init(message: String, diagnostics: [RuleDiagnostic] = []) {
+        self.message = message
+        self.diagnostics = diagnostics
+    }
+
+    public var description: String {
+        ([message] + diagnostics.map(\.description)).joined(separator: "\n")
+    }
+}
+
+/// What one batch of lines became.
+public struct PreparedBatch: Sendable {
+    /// Everything to commit in one transaction.
+    public var record = RecordBatch()
+    /// Every alert the batch raised (new or already known), in message order.
+    public var alerts: [Alert] = []
+    public var lines = 0
+    public var bytes = 0
+}
+
+/// The one pipeline: decode → normalise → detect → record. The daemon and `scan` both run
+/// exactly this; only where the lines come from differs.
+public final class Pipeline: Sendable {
+    public let config: Config
+    public let rules: RuleSet
+    public let detector: ContentDetector
+    public let decoder: any MessageDecoder
+    public let store: ChatStore
+    public let alertLog: AlertLog?
+    let logger: Logger
+
+    /// Compiles the rules and opens the store. Fails on rule errors (warnings are logged).
+    public init(config: Config, logger: Logger) throws(PipelineError) {
+        self.config = config
+        self.logger = logger
+        let (rules, detector) = try Pipeline.compileRules(config: config, logger: logger)
+        self.rules = rules
+        self.detector = detector
+        self.decoder = config.decoder
+        do {
+            try StateDirectory.ensure(config.stateDirectory)
+            self.store = try ChatStore(path: config.resolvedStorePath)
+        } catch let error as StoreError {
+            throw PipelineError(message: "cannot open the store: \(error)")
+        } catch {
+            throw PipelineError(message: "cannot open the store: \(error)")
+        }
+        self.alertLog = config.resolvedAlertLogPath.map(AlertLog.init(path:))
+        do {
+            try recoverAlertLog()
+        } catch {
+            logger.error("alert log recovery failed; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Loads wordlists and builds detectors as `config` says; used at start-up and on reload.
+    public static func compileRules(config: Config, logger: Logger) throws(PipelineError) -> (RuleSet, ContentDetector) {
+        let loader = WordlistLoader(normalizer: .standard, limits: config.limits, jit: config.jitMode)
+        let rules = loader.load(paths: config.wordlists)
+        for warning in rules.warnings {
+            logger.warning("\(warning.description)")
+        }
+        if !rules.errors.isEmpty {
+            throw PipelineError(message: "the rules have errors", diagnostics: rules.errors)
+        }
+        let detectors: [ContactDetector]
+        do {
+            detectors = try ContactDetectors.make(ids: config.detectors, limits: config.limits, jit: config.jitMode)
+        } catch {
+            throw PipelineError(message: "cannot build the contact detectors: \(error)")
+        }
+        return (rules, ContentDetector(rules: rules, detectors: detectors))
+    }
+
+    // MARK: - Decode, normalise, detect
+
+    /// Decodes and examines `lines`, producing what to commit. Pure with respect to the store:
+    /// nothing is written until ``commit(_:)``.
+    public func prepare(_ lines: [RawLine], scratch: DetectorScratch) -> PreparedBatch {
+        var batch = PreparedBatch()
+        for line in lines {
+            batch.lines += 1
+            batch.bytes += line.bytes.count + 1
+            if line.isOversized {
+                batch.record.quarantine.append(QuarantineRecord(
+                    file: line.position.file, line: line.position.line, offset: line.position.offset,
+                    reason: "line longer than \(config.maxLineBytes) bytes; skipped to the next line",
+                    excerpt: QuarantineRecord.excerpt(of: line.bytes, limit: 512)))
+                continue
+            }
+            let decoded = line.bytes.withUnsafeBufferPointer { decoder.decode($0, at: line.position) }
+            switch decoded {
+            case .failure(let error):
+                batch.record.quarantine.append(QuarantineRecord(
+                    file: line.position.file, line: line.position.line, offset: line.position.offset,
+                    reason: error.description, excerpt: QuarantineRecord.excerpt(of: line.bytes)))
+            case .success(let message):
+                batch.record.messages.append(message)
+                let detection = detector.detect(message, scratch: scratch)
+                if !detection.findings.isEmpty {
+                    let alerts = Alert.fromFindings(detection.findings, message: message)
+                    batch.record.alerts.append(contentsOf: alerts)
+                    batch.alerts.append(contentsOf: alerts)
+                }
+            }
+        }
+        return batch
+    }
+
+    // MARK: - Record
+
+    /// Commits a batch in one store transaction, then ships the alerts that were new to the
+    /// alert log. Returns the new alerts.
+    @discardableResult
+    public func commit(_ batch: RecordBatch) throws(StoreError) -> [Alert] {
+        let new = try store.record(batch)
+        if !new.isEmpty {
+            do {
+                try flushAlertLog()
+            } catch {
+                // The alerts are safe in the store (unlogged); the next commit or restart retries.
+                logger.error("cannot write the alert log; will retry", metadata: ["error": "\(error)"])
+            }
+        }
+        return new
+    }
+
+    /// Appends every committed-but-unlogged alert to the alert log and marks it logged.
+    public func flushAlertLog() throws {
+        guard let alertLog else { return }
+        let pending = try store.unloggedAlerts()
+        guard !pending.isEmpty else { return }
+        try alertLog.append(pending.map(\.jsonLine))
+        try store.markLogged(pending.map(\.id))
+    }
+
+    /// After a crash: alerts committed but not marked logged may or may not be in the log. Those
+    /// found in the log's tail are marked; the rest are appended.
+    public func recoverAlertLog() throws {
+        guard let alertLog else { return }
+        let pending = try store.unloggedAlerts()
+        guard !pending.isEmpty else { return }
+        let present = alertLog.idsInTail()
+        let already = pending.filter { present.contains($0.id) }
+        try store.markLogged(already.map(\.id))
+        let missing = pending.filter { !present.contains($0.id) }
+        try alertLog.append(missing.map(\.jsonLine))
+        try store.markLogged(missing.map(\.id))
+        if !missing.isEmpty || !already.isEmpty {
+            logger.info("alert log recovered", metadata: ["appended": "\(missing.count)", "already_present": "\(already.count)"])
+        }
+    }
+}
+
+/// Creates the state directory (mode 0750) when missing.
+enum StateDirectory {
+    static func ensure(_ path: String) throws(PipelineError) {
+        var components: [Substring] = []
+        var current = path.hasPrefix("/") ? "" : "."
+        components = path.split(separator: "/")
+        for component in components {
+            current += "/" + component
+            if mkdir(current, 0o750) != 0 && errno != EEXIST {
+                throw PipelineError(message: "cannot create the state directory \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif

@@ -1,0 +1,124 @@
+import GRDB
+
+/// The store's schema, as versioned migrations. A migration is never edited once shipped: add a
+/// new one instead (the GRDB rule).
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-archive-alerts-checkpoints") { db in
+            // The conversation-archive index: one row per message, idempotent by msgid.
+            try db.execute(sql: """
+                CREATE TABLE messages (
+                    rowid INTEGER PRIMARY KEY,
+                    msgid TEXT NOT NULL UNIQUE,
+                    msgtime INTEGER NOT NULL,
+                    action TEXT NOT NULL,
+                    msgtype TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    sender_kind TEXT NOT NULL,
+                    tolist TEXT NOT NULL,
+                    roomid TEXT NOT NULL,
+                    conversation TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    payload TEXT,
+                    file TEXT NOT NULL,
+                    line INTEGER NOT NULL,
+                    offset INTEGER NOT NULL
+                );
+                CREATE INDEX messages_conversation_time ON messages(conversation, msgtime, rowid);
+                CREATE INDEX messages_time ON messages(msgtime);
+                CREATE INDEX messages_sender_time ON messages(sender, msgtime);
+
+                -- Full-text search over the text, trigram-tokenised so Chinese substrings match.
+                CREATE VIRTUAL TABLE messages_fts USING fts5(
+                    text, content='messages', content_rowid='rowid', tokenize='trigram'
+                );
+                CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+                    INSERT INTO messages_fts(rowid, text) VALUES (new.rowid, new.text);
+                END;
+                CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+                    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+                END;
+
+                CREATE TABLE alerts (
+                    rowid INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    rule TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    severity_rank INTEGER NOT NULL,
+                    msgid TEXT NOT NULL,
+                    msgtime INTEGER NOT NULL,
+                    roomid TEXT NOT NULL,
+                    conversation TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    tolist TEXT NOT NULL,
+                    matched TEXT NOT NULL,
+                    term TEXT NOT NULL,
+                    span_start INTEGER NOT NULL,
+                    span_end INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    file TEXT NOT NULL,
+                    line INTEGER NOT NULL,
+                    offset INTEGER NOT NULL,
+                    details TEXT NOT NULL,
+                    related TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'new',
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    logged INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX alerts_time ON alerts(msgtime, rowid);
+                CREATE INDEX alerts_status_time ON alerts(status, msgtime);
+                CREATE INDEX alerts_category_time ON alerts(category, msgtime);
+                CREATE INDEX alerts_sender_time ON alerts(sender, msgtime);
+                CREATE INDEX alerts_conversation_time ON alerts(conversation, msgtime);
+                CREATE INDEX alerts_msgid ON alerts(msgid);
+                CREATE INDEX alerts_unlogged ON alerts(logged) WHERE logged = 0;
+
+                -- Append-only audit trail of what reviewers decided.
+                CREATE TABLE review_actions (
+                    rowid INTEGER PRIMARY KEY,
+                    alert_id TEXT NOT NULL REFERENCES alerts(id),
+                    action TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    reviewer TEXT NOT NULL,
+                    note TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                );
+                CREATE INDEX review_actions_alert ON review_actions(alert_id, rowid);
+                CREATE TRIGGER review_actions_no_update BEFORE UPDATE ON review_actions BEGIN
+                    SELECT RAISE(ABORT, 'review actions are append-only');
+                END;
+                CREATE TRIGGER review_actions_no_delete BEFORE DELETE ON review_actions BEGIN
+                    SELECT RAISE(ABORT, 'review actions are append-only');
+                END;
+
+                -- Where each followed archive file has been read to.
+                CREATE TABLE checkpoints (
+                    source TEXT PRIMARY KEY,
+                    path TEXT NOT NULL,
+                    device INTEGER NOT NULL,
+                    inode INTEGER NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    offset INTEGER NOT NULL,
+                    line INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+
+                -- Lines that did not decode, with where they are and why.
+                CREATE TABLE quarantine (
+                    rowid INTEGER PRIMARY KEY,
+                    file TEXT NOT NULL,
+                    line INTEGER NOT NULL,
+                    offset INTEGER NOT NULL,
+                    reason TEXT NOT NULL,
+                    excerpt TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    UNIQUE(file, offset)
+                );
+                """)
+        }
+        return migrator
+    }
+}

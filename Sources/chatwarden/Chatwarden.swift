@@ -1,0 +1,63 @@
+import ArgumentParser
+import Logging
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// The one executable. Exit codes: 0 ok; 1 findings (scan raised alerts, `rules test` matched,
+/// `rules check` found errors) or an error while working; 2 bad usage or bad configuration.
+@main
+struct Chatwarden: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chatwarden",
+        abstract: "Compliance and risk monitoring for archived WeCom conversations.",
+        discussion: """
+            chatwarden reads WeCom conversation-archive JSON lines, matches every message against
+            wordlists, contact detectors and spam-frequency rules (through PCRE2), and records
+            alerts (an append-only JSON-lines log and an indexed store) together with a
+            searchable index of the whole archive.
+
+            Every setting has a default; a TOML file given with --config changes them
+            (see config/chatwarden.toml). The store lives in the state directory:
+            --state-dir, $CHATWARDEN_STATE_DIR, $STATE_DIRECTORY, or ~/.local/state/chatwarden.
+
+            Exit codes: 0 ok; 1 findings (alerts raised, a rule test matched) or an error while
+            working; 2 bad usage or bad configuration.
+            """,
+        subcommands: [
+            Scan.self, RulesCommand.self,
+        ]
+    )
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                // Bad usage is exit 2, as the command-line contract says (ArgumentParser uses 64).
+                fputs(fullMessage(for: error) + "\n", stderr)
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// Options every command that touches the store or the rules shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file (TOML).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("State directory holding the store (overrides the configuration).", valueName: "dir"))
+    var stateDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Log level for messages on standard error: trace, debug, info, notice, warning, error.", valueName: "level"))
+    var logLevel: String = "warning"
+}

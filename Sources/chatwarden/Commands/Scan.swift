@@ -1,0 +1,71 @@
+import ArgumentParser
+import Alerts
+import Pipeline
+import Store
+
+/// `chatwarden scan PATH...`: rescan archive files through the same pipeline as the daemon.
+struct Scan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rescan archive files or directories through the pipeline.",
+        discussion: """
+            Reads each file from its start (directories: every *.jsonl, *.json, *.ndjson, *.log and
+            *.txt file, and rotated copies such as x.jsonl.1, recursively), runs decode →
+            normalise → detect → record, and prints every alert found. Alerts and the archive
+            index go to the store; alerts new to the store are appended to the alert log. Alert
+            ids are deterministic, so scanning the same files again adds nothing. Lines that do
+            not decode are quarantined (see `chatwarden quarantine`) and the scan goes on.
+            The daemon's checkpoints are not touched.
+
+            Exit status: 0 no alerts, 1 alerts found or a file could not be read, 2 bad usage,
+            configuration or rules.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Output format: table, json (one object per line) or csv.")
+    var format: OutputFormat = .table
+
+    @Flag(help: "Print only the summary, not the alerts.")
+    var quiet = false
+
+    @Argument(help: ArgumentHelp("Archive files or directories.", valueName: "path"))
+    var paths: [String]
+
+    func run() async throws {
+        let logger = Setup.logger(common)
+        let config = try Setup.config(common)
+        let pipeline = try Setup.pipeline(config, logger: logger)
+        let summary = try pipeline.scan(paths: paths) { p in
+            let mb = Double(p.bytes) / 1_048_576
+            Terminal.progress(
+                "scanning \(p.filesDone + 1)/\(p.filesTotal) \(Terminal.escape(p.file)): \(p.lines) lines, "
+                    + "\(String(format1: mb)) MB, \(p.alerts) alerts, \(String(format1: mb / max(p.seconds, 0.001))) MB/s")
+        }
+        Terminal.endProgress()
+        if !quiet {
+            AlertRows.listing(summary.alerts).print(format)
+        }
+        for failure in summary.failures {
+            Terminal.error("chatwarden: \(Terminal.escape(failure))")
+        }
+        var note = "scanned \(summary.files) file(s), \(summary.messages) messages"
+        note += ", \(summary.alerts.count) alert(s) (\(summary.newAlerts) new)"
+        if summary.quarantined > 0 { note += ", \(summary.quarantined) line(s) quarantined (chatwarden quarantine)" }
+        note += " in \(String(format1: summary.seconds)) s"
+        Terminal.error(note)
+        Terminal.error("store: \(pipeline.store.path)")
+        if let log = pipeline.alertLog { Terminal.error("alert log: \(log.path)") }
+        if !summary.failures.isEmpty || !summary.alerts.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension String {
+    /// One decimal place, without Foundation.
+    init(format1 value: Double) {
+        let scaled = (value * 10).rounded()
+        let whole = Int(scaled / 10)
+        let tenth = abs(Int(scaled) % 10)
+        self = "\(value < 0 && whole == 0 ? "-" : "")\(whole).\(tenth)"
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Archive
+
+/// How a listing is printed.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// Aligned columns for people; chat text escaped and cut to fit.
+    case table
+    /// One JSON object per line, every field, for machines.
+    case json
+    /// RFC 4180 CSV with a header row, cells that could run as spreadsheet formulas defused.
+    case csv
+}
+
+/// A column of a listing.
+struct Column {
+    var title: String
+    /// Maximum display width in a table (nil: as wide as the widest cell).
+    var maxWidth: Int?
+}
+
+/// Rows of a listing, printed in any ``OutputFormat``. JSON rows carry typed values; tables and
+/// CSV show their text.
+struct Listing {
+    var columns: [Column]
+    /// Cell text per row, one per column.
+    var rows: [[String]] = []
+    /// The JSON object per row (may carry more fields than the table shows).
+    var objects: [JSONValue] = []
+
+    init(columns: [Column]) {
+        self.columns = columns
+    }
+
+    mutating func append(_ cells: [String], json: JSONValue) {
+        rows.append(cells)
+        objects.append(json)
+    }
+
+    func print(_ format: OutputFormat, to out: inout String) {
+        switch format {
+        case .json:
+            for object in objects {
+                object.write(to: &out)
+                out += "\n"
+            }
+        case .csv:
+            out += columns.map { CSV.cell($0.title) }.joined(separator: ",") + "\r\n"
+            for row in rows {
+                out += row.map(CSV.cell).joined(separator: ",") + "\r\n"
+            }
+        case .table:
+            let cells = rows.map { row in
+                row.enumerated().map { index, cell -> String in
+                    let safe = Terminal.escape(cell)
+                    if let max = columns[index].maxWidth { return Terminal.truncate(safe, to: max) }
+                    return safe
+                }
+            }
+            var widths = columns.map { Terminal.width($0.title) }
+            for row in cells {
+                for (i, cell) in row.enumerated() { widths[i] = max(widths[i], Terminal.width(cell)) }
+            }
+            func line(_ row: [String]) -> String {
+                var text = ""
+                for (i, cell) in row.enumerated() {
+                    text += i == row.count - 1 ? cell : Terminal.pad(cell, to: widths[i]) + "  "
+                }
+                return text
+            }
+            out += Terminal.bold(line(columns.map(\.title))) + "\n"
+            for row in cells { out += line(row) + "\n" }
+        }
+    }
+
+    func print(_ format: OutputFormat) {
+        var out = ""
+        print(format, to: &out)
+        Swift.print(out, terminator: "")
+    }
+}
+
+/// CSV that is safe to open in a spreadsheet.
+enum CSV {
+    /// Quotes a cell when needed, and defuses formula injection: a cell that begins with `=`, `+`,
+    /// `-`, `@`, a tab or a carriage return gets a leading `'` (the OWASP recommendation), so a chat
+    /// message such as `=HYPERLINK(...)` stays text in the compliance report.
+    static func cell(_ value: String) -> String {
+        var text = value
+        if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"].contains(first) {
+            text = "'" + text
+        }
+        let needsQuotes = text.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
+        if needsQuotes || text.hasPrefix(" ") || text.hasSuffix(" ") {
+            return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
+        }
+        return text
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Logging
+import Pipeline
+import Service
+import Store
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Turning command-line options into a configuration, a logger, a pipeline or a store, with
+/// the errors a person can act on (exit 2 for bad configuration).
+enum Setup {
+    nonisolated(unsafe) private static var loggingReady = false
+
+    static func logger(_ options: CommonOptions, format: LineLogHandler.Format = .text) -> Logger {
+        let level = Logger.Level(rawValue: options.logLevel.lowercased()) ?? .warning
+        if !loggingReady {
+            loggingReady = true
+            LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level, format: format) }
+        }
+        return Logger(label: "chatwarden")
+    }
+
+    static func config(_ options: CommonOptions) throws -> Config {
+        var config: Config
+        if let file = options.config {
+            do {
+                config = try Config.load(file: file)
+            } catch {
+                Terminal.error("chatwarden: bad configuration: \(error)")
+                throw ExitCode(2)
+            }
+        } else {
+            config = Config()
+        }
+        if let dir = options.stateDir {
+            config.stateDirectory = dir
+        }
+        return config
+    }
+
+    static func pipeline(_ config: Config, logger: Logger) throws -> Pipeline {
+        do {
+            return try Pipeline(config: config, logger: logger)
+        } catch {
+            Terminal.error("chatwarden: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// Opens the store for the review commands.
+    static func store(_ options: CommonOptions) throws -> ChatStore {
+        let config = try config(options)
+        let path = config.resolvedStorePath
+        if access(path, F_OK) != 0 {
+            Terminal.error("chatwarden: no store at \(path) yet: run `chatwarden scan` or the daemon first, or pass --state-dir")
+            throw ExitCode(1)
+        }
+        do {
+            return try ChatStore(path: path)
+        } catch {
+            Terminal.error("chatwarden: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
