@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Normalize"]),
-        .testTarget(name: "DetectTests", dependencies: ["Detect", "Rules", "Archive"]),
+        .testTarget(name: "DetectTests", dependencies: ["Detect", "Rules", "Archive", "PCRE2"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Archive"]),
