@@ -26,7 +26,9 @@ enum Terminal {
             case 0x0A: out += "\\n"
             case 0x0D: out += "\\r"
             case 0x09: out += "\\t"
-            case 0x00..<0x20, 0x7F, 0x80..<0xA0, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C:
+            case 0x00..<0x20, 0x7F, 0x80..<0xA0, 0x202A...0x202E, 0x2066...0x2069, 0x200B...0x200F, 0x2060...0x2064, 0xFEFF,
+                0x00AD, 0x061C, 0x180E:
+                // Invisible characters are shown too: hiding them is how evasions look innocent.
                 out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
             default: out.unicodeScalars.append(scalar)
             }
@@ -76,8 +78,9 @@ enum Terminal {
     static func highlight(_ text: String) -> String { stdoutIsTTY ? "\u{1B}[1;31m\(text)\u{1B}[0m" : "»\(text)«" }
     static func dim(_ text: String) -> String { stdoutIsTTY ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
 
-    /// Writes to standard error.
+    /// Writes to standard error (after flushing standard output, so the two stay in order).
     static func error(_ text: String) {
+        fflush(stdout)
         var line = text
         if !line.hasSuffix("\n") { line += "\n" }
         fputs(line, stderr)

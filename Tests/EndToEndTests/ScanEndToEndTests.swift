@@ -1,0 +1,194 @@
+import Foundation
+import Testing
+
+/// Runs the built `chatwarden` binary.
+enum Binary {
+    /// The package root (two levels above this file).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// The executable sits beside the test bundle in the build products directory.
+    static let path: String = {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // On Linux the test runner is <products>/chatwardenPackageTests.xctest.
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("chatwarden").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return root + "/.build/debug/chatwarden"
+    }()
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the binary with `arguments` in the package root.
+    @discardableResult
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        var env = ProcessInfo.processInfo.environment
+        env["CHATWARDEN_STATE_DIR"] = nil
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        // Output goes to files, so a large output can never block the child on a full pipe.
+        let base = NSTemporaryDirectory() + "cw-out-" + UUID().uuidString
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
+        process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        process.standardError = FileHandle(forWritingAtPath: base + ".err")
+        if let input {
+            let inPipe = Pipe()
+            process.standardInput = inPipe
+            try process.run()
+            inPipe.fileHandleForWriting.write(Data(input.utf8))
+            inPipe.fileHandleForWriting.closeFile()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+        process.waitUntilExit()
+        return Output(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+    }
+
+    static func jsonLines(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+}
+
+/// A temporary state directory for one test.
+final class StateDir {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "cw-e2e-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+@Suite("End to end: chatwarden scan on the sample archive", .serialized)
+struct ScanEndToEndTests {
+    /// msgid → the rules it must raise, from samples/expected.tsv.
+    func expected() throws -> [String: Set<String>] {
+        let text = try String(contentsOfFile: Binary.root + "/samples/expected.tsv", encoding: .utf8)
+        var result: [String: Set<String>] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+            result[String(parts[0])] = Set(parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : [])
+        }
+        return result
+    }
+
+    @Test("planted violations come out with the right rules, clean messages raise nothing")
+    func plantedViolations() throws {
+        let state = StateDir()
+        let output = try Binary.run(["scan", "--state-dir", state.path, "--format", "json", "samples/"])
+        #expect(output.status == 1, "scan exits 1 when it raised alerts; stderr: \(output.stderr)")
+        let alerts = try Binary.jsonLines(output.stdout)
+        var found: [String: Set<String>] = [:]
+        for alert in alerts {
+            found[alert["msgid"] as! String, default: []].insert(alert["rule"] as! String)
+        }
+        let expected = try expected()
+        let planted = expected.filter { !$0.value.isEmpty }
+        #expect(planted.count >= 15)
+        for (msgid, rules) in expected {
+            #expect(found[msgid] ?? [] == rules, "message \(msgid)")
+        }
+        // Nothing outside the planted list raised anything.
+        let unexpected = found.keys.filter { expected[$0] == nil }
+        #expect(unexpected.isEmpty, "alerts on clean messages: \(unexpected.map { (found[$0]!, $0) })")
+        #expect(output.stderr.contains("1 line(s) quarantined"))
+    }
+
+    @Test("every JSON alert carries the fields the contract promises")
+    func jsonFields() throws {
+        let state = StateDir()
+        let output = try Binary.run(["scan", "--state-dir", state.path, "--format", "json", "samples/"])
+        let alerts = try Binary.jsonLines(output.stdout)
+        let required = ["id", "rule", "category", "severity", "msgid", "msgtime", "roomid", "from", "matched", "text", "file", "offset"]
+        for alert in alerts {
+            for key in required { #expect(alert[key] != nil, "missing \(key) in \(alert)") }
+        }
+        // The offset points at the message's line in the archive file.
+        let first = try #require(alerts.first)
+        let file = try #require(FileHandle(forReadingAtPath: Binary.root + "/" + (first["file"] as! String)))
+        try file.seek(toOffset: UInt64(first["offset"] as! Int))
+        let line = String(decoding: file.readData(ofLength: 200), as: UTF8.self)
+        #expect(line.hasPrefix("{\"msgid\":\"\(first["msgid"] as! String)\""))
+    }
+
+    @Test("scanning twice gives the same ids, adds nothing to the store, and never repeats a log line")
+    func deterministic() throws {
+        let state = StateDir()
+        let first = try Binary.run(["scan", "--state-dir", state.path, "--format", "json", "samples/"])
+        let second = try Binary.run(["scan", "--state-dir", state.path, "--format", "json", "samples/"])
+        let ids1 = try Binary.jsonLines(first.stdout).map { $0["id"] as! String }
+        let ids2 = try Binary.jsonLines(second.stdout).map { $0["id"] as! String }
+        #expect(!ids1.isEmpty)
+        #expect(ids1 == ids2)
+        #expect(second.stderr.contains("(0 new)"))
+        let log = try String(contentsOfFile: state.path + "/alerts.jsonl", encoding: .utf8)
+        let logIDs = try Binary.jsonLines(log).map { $0["id"] as! String }
+        #expect(logIDs.sorted() == ids1.sorted())
+        // Files written are not world-readable.
+        for name in ["alerts.jsonl", "chatwarden.db"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: state.path + "/" + name)
+            let mode = (attributes[.posixPermissions] as! NSNumber).intValue
+            #expect(mode & 0o007 == 0, "\(name) mode \(String(mode, radix: 8))")
+        }
+    }
+
+    @Test("table and CSV output are readable and safe")
+    func tableAndCSV() throws {
+        let state = StateDir()
+        let table = try Binary.run(["scan", "--state-dir", state.path, "samples/"])
+        #expect(table.stdout.hasPrefix("ID"))
+        #expect(table.stdout.contains("contact.phone"))
+        #expect(!table.stdout.contains("\u{1B}"), "no escape sequences when not a terminal")
+        let csv = try Binary.run(["scan", "--state-dir", state.path, "--format", "csv", "samples/"])
+        let lines = csv.stdout.split(separator: "\r\n")
+        #expect(lines.first == "ID,TIME,SEVERITY,RULE,FROM,CHAT,MATCH,STATUS,TEXT")
+        #expect(lines.count > 15)
+    }
+
+    @Test("bad usage exits 2 and a missing file exits 1 naming it")
+    func exitCodes() throws {
+        let state = StateDir()
+        #expect(try Binary.run(["scan", "--format", "xml", "samples/"]).status == 2)
+        #expect(try Binary.run(["scan"]).status == 2)
+        let missing = try Binary.run(["scan", "--state-dir", state.path, "/nonexistent/archive.jsonl"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("/nonexistent/archive.jsonl"))
+    }
+
+    @Test("rules test explains hits and allowed phrases")
+    func rulesTest() throws {
+        let hit = try Binary.run(["rules", "test", "加我微信，我们是行业第一"])
+        #expect(hit.status == 1)
+        #expect(hit.stdout.contains("HIT    luring"))
+        #expect(hit.stdout.contains("HIT    absolute-terms"))
+        let allowed = try Binary.run(["rules", "test", "这是我们第一次合作"])
+        #expect(allowed.status == 0)
+        #expect(allowed.stdout.contains("ALLOWED absolute-terms"))
+        #expect(allowed.stdout.contains("第一次"))
+        let check = try Binary.run(["rules", "check"])
+        #expect(check.status == 0, "\(check.stdout)")
+        #expect(check.stdout.contains("0 error(s)"))
+    }
+}
