@@ -183,17 +183,22 @@ public final class ChatStore: Sendable {
             if !batch.messages.isEmpty {
                 let statement = try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO messages
-                        (msgid, msgtime, action, msgtype, sender, sender_kind, tolist, roomid, conversation, text, payload, file, line, offset)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        (msgid, msgtime, action, msgtype, sender, sender_kind, tolist, roomid, conversation, text, payload,
+                         file, line, offset, recalls)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for m in batch.messages {
                     var payload: String? = nil
+                    var recalls: String? = nil
                     if case .other(let raw) = m.content { payload = raw }
-                    if case .revoke(let pre) = m.content { payload = "{\"pre_msgid\":" + JSONValue.string(pre).jsonText + "}" }
+                    if case .revoke(let pre) = m.content {
+                        payload = "{\"pre_msgid\":" + JSONValue.string(pre).jsonText + "}"
+                        recalls = pre
+                    }
                     try statement.execute(arguments: [
                         m.msgid, m.msgtime, m.action.text, m.msgtype, m.from, m.senderKind.rawValue,
                         JSONValue.array(m.tolist.map(JSONValue.string)).jsonText, m.roomid, m.conversationKey,
-                        m.scannableText, payload, m.source.file, m.source.line, m.source.offset,
+                        m.scannableText, payload, m.source.file, m.source.line, m.source.offset, recalls,
                     ])
                 }
             }
@@ -201,8 +206,9 @@ public final class ChatStore: Sendable {
                 let statement = try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO alerts
                         (id, rule, category, severity, severity_rank, msgid, msgtime, roomid, conversation, sender, tolist,
-                         matched, term, span_start, span_end, text, file, line, offset, details, related, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                         matched, term, span_start, span_end, text, file, line, offset, details, related, created_at, updated_at,
+                         sender_kind)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for a in batch.alerts {
                     try statement.execute(arguments: [
@@ -210,6 +216,7 @@ public final class ChatStore: Sendable {
                         a.conversation, a.from, JSONValue.array(a.tolist.map(JSONValue.string)).jsonText,
                         a.matched, a.term, a.spanStart, a.spanEnd, a.text, a.file, a.line, a.offset, a.details,
                         JSONValue.array(a.relatedMsgids.map(JSONValue.string)).jsonText, now, now,
+                        ParticipantKind(id: a.from).rawValue,
                     ])
                     if db.changesCount > 0 { inserted.append(a) }
                 }

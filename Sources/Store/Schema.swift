@@ -119,6 +119,20 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-recalls-sender-kind") { db in
+            // Which message a recall withdrew, and whether an alert's sender is staff, as columns
+            // the review commands can index and filter on.
+            try db.execute(sql: """
+                ALTER TABLE messages ADD COLUMN recalls TEXT;
+                UPDATE messages SET recalls = json_extract(payload, '$.pre_msgid') WHERE action = 'recall';
+                CREATE INDEX messages_recalls ON messages(recalls) WHERE recalls IS NOT NULL;
+                ALTER TABLE alerts ADD COLUMN sender_kind TEXT NOT NULL DEFAULT 'staff';
+                UPDATE alerts SET sender_kind = CASE
+                    WHEN length(sender) >= 16 AND substr(sender, 1, 2) IN ('wo', 'wm') THEN 'customer'
+                    WHEN length(sender) >= 16 AND substr(sender, 1, 2) = 'wb' THEN 'robot'
+                    ELSE 'staff' END;
+                """)
+        }
         return migrator
     }
 }

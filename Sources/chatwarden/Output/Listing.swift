@@ -26,6 +26,8 @@ struct Listing {
     var rows: [[String]] = []
     /// The JSON object per row (may carry more fields than the table shows).
     var objects: [JSONValue] = []
+    /// Table cells already escaped and highlighted (row, column) → text; shown as they are.
+    var rendered: [Int: [Int: String]] = [:]
 
     init(columns: [Column]) {
         self.columns = columns
@@ -49,8 +51,9 @@ struct Listing {
                 out += row.map(CSV.cell).joined(separator: ",") + "\r\n"
             }
         case .table:
-            let cells = rows.map { row in
+            let cells = rows.enumerated().map { rowIndex, row in
                 row.enumerated().map { index, cell -> String in
+                    if let ready = rendered[rowIndex]?[index] { return ready }
                     let safe = Terminal.escape(cell)
                     if let max = columns[index].maxWidth { return Terminal.truncate(safe, to: max) }
                     return safe

@@ -1,0 +1,397 @@
+public import Alerts
+public import Rules
+import Archive
+import GRDB
+
+/// An alert as stored, with its review state.
+public struct StoredAlert: Sendable, Equatable {
+    public var alert: Alert
+    public var status: AlertStatus
+    public var createdAt: Int64
+    public var updatedAt: Int64
+}
+
+/// Where an alert is in review.
+public enum AlertStatus: String, Sendable, CaseIterable, Hashable {
+    case new, acknowledged, dismissed, escalated
+}
+
+/// What a reviewer did.
+public enum ReviewAction: String, Sendable, CaseIterable {
+    case acknowledge, dismiss, escalate, reopen
+
+    /// The status the action leads to.
+    public var status: AlertStatus {
+        switch self {
+        case .acknowledge: return .acknowledged
+        case .dismiss: return .dismissed
+        case .escalate: return .escalated
+        case .reopen: return .new
+        }
+    }
+}
+
+/// One entry of the append-only review trail.
+public struct ReviewRecord: Sendable, Equatable {
+    public var alertID: String
+    public var action: String
+    public var status: AlertStatus
+    public var reviewer: String
+    public var note: String
+    public var at: Int64
+}
+
+/// A message of the archive index.
+public struct StoredMessage: Sendable, Equatable {
+    public var msgid: String
+    public var msgtime: Int64
+    public var action: String
+    public var msgtype: String
+    public var sender: String
+    public var senderKind: String
+    public var tolist: [String]
+    public var roomid: String
+    public var conversation: String
+    public var text: String
+    public var file: String
+    public var line: Int
+    public var offset: Int64
+    /// For a recall record: the message it withdrew.
+    public var recalls: String?
+}
+
+/// Filters shared by the listing commands. `nil` means "any".
+public struct AlertFilter: Sendable {
+    public var since: Int64?
+    public var until: Int64?
+    public var room: String?
+    public var sender: String?
+    public var category: String?
+    /// The lowest severity to include.
+    public var minimumSeverity: Severity?
+    public var status: AlertStatus?
+    public var rule: String?
+    public var limit: Int
+    public var offset: Int
+
+    public init(
+        since: Int64? = nil, until: Int64? = nil, room: String? = nil, sender: String? = nil, category: String? = nil,
+        minimumSeverity: Severity? = nil, status: AlertStatus? = nil, rule: String? = nil, limit: Int = 100, offset: Int = 0
+    ) {
+        self.since = since
+        self.until = until
+        self.room = room
+        self.sender = sender
+        self.category = category
+        self.minimumSeverity = minimumSeverity
+        self.status = status
+        self.rule = rule
+        self.limit = limit
+        self.offset = offset
+    }
+
+    /// The WHERE clause and its bound arguments (chat text never enters SQL otherwise).
+    func sql(timeColumn: String = "msgtime", senderColumn: String = "sender") -> (String, StatementArguments) {
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        if let since { clauses.append("\(timeColumn) >= ?"); arguments += [since] }
+        if let until { clauses.append("\(timeColumn) < ?"); arguments += [until] }
+        if let room { clauses.append("(roomid = ? OR conversation = ?)"); arguments += [room, room] }
+        if let sender { clauses.append("\(senderColumn) = ?"); arguments += [sender] }
+        if let category { clauses.append("category = ?"); arguments += [category] }
+        if let minimumSeverity { clauses.append("severity_rank >= ?"); arguments += [minimumSeverity.rank] }
+        if let status { clauses.append("status = ?"); arguments += [status.rawValue] }
+        if let rule { clauses.append("rule = ?"); arguments += [rule] }
+        return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
+    }
+}
+
+/// A search hit.
+public struct SearchHit: Sendable, Equatable {
+    public var message: StoredMessage
+    /// Byte ranges of the query in the message text (for highlighting).
+    public var ranges: [Range<Int>]
+}
+
+/// Counts for `stats`.
+public struct StatsReport: Sendable, Equatable {
+    public var messages: Int
+    public var alerts: Int
+    public var quarantined: Int
+    public var byCategory: [(String, Int)]
+    public var bySeverity: [(String, Int)]
+    public var byStatus: [(String, Int)]
+    public var byStaff: [(String, Int)]
+    public var byConversation: [(String, Int)]
+    public var byDay: [(String, Int)]
+
+    public static func == (lhs: StatsReport, rhs: StatsReport) -> Bool {
+        func same(_ a: [(String, Int)], _ b: [(String, Int)]) -> Bool { a.map { "\($0.0)=\($0.1)" } == b.map { "\($0.0)=\($0.1)" } }
+        return lhs.messages == rhs.messages && lhs.alerts == rhs.alerts && lhs.quarantined == rhs.quarantined
+            && same(lhs.byCategory, rhs.byCategory) && same(lhs.bySeverity, rhs.bySeverity)
+            && same(lhs.byStatus, rhs.byStatus) && same(lhs.byStaff, rhs.byStaff)
+            && same(lhs.byConversation, rhs.byConversation) && same(lhs.byDay, rhs.byDay)
+    }
+}
+
+extension ChatStore {
+    // MARK: - Alerts
+
+    static func storedAlert(from row: Row) -> StoredAlert {
+        StoredAlert(
+            alert: alert(from: row), status: AlertStatus(rawValue: row["status"]) ?? .new,
+            createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+
+    /// Alerts matching `filter`, newest event first (ties broken by insertion order: stable).
+    public func alerts(_ filter: AlertFilter) throws(StoreError) -> [StoredAlert] {
+        try read { db in
+            let (whereClause, arguments) = filter.sql()
+            var args = arguments
+            args += [filter.limit, filter.offset]
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM alerts \(whereClause) ORDER BY msgtime DESC, rowid DESC LIMIT ? OFFSET ?",
+                arguments: args
+            ).map(Self.storedAlert(from:))
+        }
+    }
+
+    /// The number of alerts matching `filter` (ignoring its limit).
+    public func alertCount(_ filter: AlertFilter) throws(StoreError) -> Int {
+        try read { db in
+            let (whereClause, arguments) = filter.sql()
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM alerts \(whereClause)", arguments: arguments) ?? 0
+        }
+    }
+
+    /// The alert whose id is `id` or starts with it (at least 6 hex digits, like git).
+    /// Throws when the prefix is ambiguous; returns nil when nothing matches.
+    public func alert(idPrefix: String) throws(StoreError) -> StoredAlert? {
+        let prefix = idPrefix.lowercased()
+        guard prefix.count >= 6, prefix.allSatisfy({ $0.isHexDigit }) else {
+            throw StoreError(path: path, message: "'\(idPrefix)' is not an alert id (give at least 6 hex digits)")
+        }
+        let rows: [StoredAlert] = try read { db in
+            // Range scan on the unique index: ids are lower-case hex.
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM alerts WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
+                arguments: [prefix, prefix + "g"]
+            ).map(Self.storedAlert(from:))
+        }
+        if rows.count > 1 {
+            throw StoreError(path: path, message: "'\(idPrefix)' matches more than one alert; give more digits")
+        }
+        return rows.first
+    }
+
+    /// Records a review action: the status changes and the audit trail grows, in one transaction.
+    @discardableResult
+    public func review(
+        alertID: String, action: ReviewAction, reviewer: String, note: String, now: Int64 = ChatStore.nowMilliseconds()
+    ) throws(StoreError) -> StoredAlert {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [alertID]) else {
+                throw StoreError(path: self.path, message: "no alert \(alertID)")
+            }
+            try db.execute(
+                sql: "UPDATE alerts SET status = ?, updated_at = ? WHERE id = ?",
+                arguments: [action.status.rawValue, now, alertID])
+            try db.execute(
+                sql: "INSERT INTO review_actions (alert_id, action, status, reviewer, note, at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [alertID, action.rawValue, action.status.rawValue, reviewer, note, now])
+            var stored = Self.storedAlert(from: row)
+            stored.status = action.status
+            stored.updatedAt = now
+            return stored
+        }
+    }
+
+    /// The review trail of one alert, oldest first.
+    public func reviewTrail(alertID: String) throws(StoreError) -> [ReviewRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM review_actions WHERE alert_id = ? ORDER BY rowid", arguments: [alertID]).map {
+                ReviewRecord(
+                    alertID: $0["alert_id"], action: $0["action"], status: AlertStatus(rawValue: $0["status"]) ?? .new,
+                    reviewer: $0["reviewer"], note: $0["note"], at: $0["at"])
+            }
+        }
+    }
+
+    /// The review trails of many alerts (for export), keyed by alert id.
+    public func reviewTrails(alertIDs: [String]) throws(StoreError) -> [String: [ReviewRecord]] {
+        var result: [String: [ReviewRecord]] = [:]
+        for chunk in stride(from: 0, to: alertIDs.count, by: 500).map({ Array(alertIDs[$0..<min($0 + 500, alertIDs.count)]) }) {
+            let rows: [ReviewRecord] = try read { db in
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                return try Row.fetchAll(
+                    db, sql: "SELECT * FROM review_actions WHERE alert_id IN (\(marks)) ORDER BY rowid",
+                    arguments: StatementArguments(chunk)
+                ).map {
+                    ReviewRecord(
+                        alertID: $0["alert_id"], action: $0["action"], status: AlertStatus(rawValue: $0["status"]) ?? .new,
+                        reviewer: $0["reviewer"], note: $0["note"], at: $0["at"])
+                }
+            }
+            for record in rows { result[record.alertID, default: []].append(record) }
+        }
+        return result
+    }
+
+    // MARK: - Archive index
+
+    static func storedMessage(from row: Row) -> StoredMessage {
+        StoredMessage(
+            msgid: row["msgid"], msgtime: row["msgtime"], action: row["action"], msgtype: row["msgtype"],
+            sender: row["sender"], senderKind: row["sender_kind"], tolist: stringArray(row["tolist"]),
+            roomid: row["roomid"], conversation: row["conversation"], text: row["text"], file: row["file"],
+            line: row["line"], offset: row["offset"], recalls: row["recalls"])
+    }
+
+    /// One message by id.
+    public func message(msgid: String) throws(StoreError) -> StoredMessage? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE msgid = ?", arguments: [msgid]).map(Self.storedMessage(from:))
+        }
+    }
+
+    /// The conversation around a message: up to `before` earlier and `after` later messages of the
+    /// same conversation, in time order, the message itself included.
+    public func context(msgid: String, before: Int, after: Int) throws(StoreError) -> [StoredMessage]? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE msgid = ?", arguments: [msgid]) else {
+                return nil
+            }
+            let center = Self.storedMessage(from: row)
+            let rowid: Int64 = row["rowid"]
+            let earlier = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM messages WHERE conversation = ? AND (msgtime, rowid) < (?, ?)
+                    ORDER BY msgtime DESC, rowid DESC LIMIT ?
+                    """,
+                arguments: [center.conversation, center.msgtime, rowid, before]
+            ).map(Self.storedMessage(from:)).reversed()
+            let later = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM messages WHERE conversation = ? AND (msgtime, rowid) > (?, ?)
+                    ORDER BY msgtime, rowid LIMIT ?
+                    """,
+                arguments: [center.conversation, center.msgtime, rowid, after]
+            ).map(Self.storedMessage(from:))
+            return Array(earlier) + [center] + later
+        }
+    }
+
+    /// The recall records that withdrew any of `msgids`: msgid → the recall's msgid.
+    public func recalls(of msgids: [String]) throws(StoreError) -> [String: String] {
+        guard !msgids.isEmpty else { return [:] }
+        return try read { db in
+            let marks = Array(repeating: "?", count: msgids.count).joined(separator: ",")
+            var result: [String: String] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT msgid, recalls FROM messages WHERE recalls IN (\(marks))", arguments: StatementArguments(msgids))
+            {
+                result[row["recalls"]] = row["msgid"]
+            }
+            return result
+        }
+    }
+
+    /// Full-text search of the archive.
+    ///
+    /// `text` is found as a substring (any language: the index is trigram-tokenised). Queries of
+    /// three or more characters use the FTS5 index; shorter ones (two Chinese characters are a
+    /// common query) fall back to a scan. With `ftsExpression`, `text` is passed to FTS5 as a
+    /// query expression (`"加微信" OR "私聊"`, `返现 NOT 活动`).
+    public func search(
+        _ text: String, ftsExpression: Bool = false, filter: AlertFilter
+    ) throws(StoreError) -> [SearchHit] {
+        let needle = text
+        let useIndex = ftsExpression || needle.unicodeScalars.count >= 3
+        let rows: [StoredMessage] = try read { db in
+            let (whereClause, arguments) = filter.sql(senderColumn: "sender")
+            let filterSQL = whereClause.isEmpty ? "" : " AND " + whereClause.dropFirst("WHERE ".count)
+            var args = StatementArguments()
+            let sql: String
+            if useIndex {
+                sql = """
+                    SELECT messages.* FROM messages_fts JOIN messages ON messages.rowid = messages_fts.rowid
+                    WHERE messages_fts MATCH ?\(filterSQL)
+                    ORDER BY messages.msgtime DESC, messages.rowid DESC LIMIT ? OFFSET ?
+                    """
+                args += [ftsExpression ? needle : Self.ftsPhrase(needle)]
+            } else {
+                sql = """
+                    SELECT * FROM messages WHERE instr(text, ?) > 0\(filterSQL)
+                    ORDER BY msgtime DESC, rowid DESC LIMIT ? OFFSET ?
+                    """
+                args += [needle]
+            }
+            args += arguments
+            args += [filter.limit, filter.offset]
+            return try Row.fetchAll(db, sql: sql, arguments: args).map(Self.storedMessage(from:))
+        }
+        return rows.map { SearchHit(message: $0, ranges: ftsExpression ? [] : Self.occurrences(of: needle, in: $0.text)) }
+    }
+
+    /// A substring query as an FTS5 phrase (double quotes doubled inside).
+    static func ftsPhrase(_ text: String) -> String {
+        var out = "\""
+        for c in text { out += c == "\"" ? "\"\"" : String(c) }
+        return out + "\""
+    }
+
+    /// Byte ranges of `needle` in `text`, case-insensitively for ASCII (as the trigram index is).
+    static func occurrences(of needle: String, in text: String) -> [Range<Int>] {
+        let hay = Array(text.utf8).map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        let pin = Array(needle.utf8).map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        guard !pin.isEmpty, pin.count <= hay.count else { return [] }
+        var result: [Range<Int>] = []
+        var i = 0
+        while i <= hay.count - pin.count {
+            if hay[i] == pin[0] && Array(hay[i..<i + pin.count]) == pin {
+                result.append(i..<i + pin.count)
+                i += pin.count
+            } else {
+                i += 1
+            }
+        }
+        return result
+    }
+
+    // MARK: - Stats
+
+    /// Counts by category, severity, status, staff member, conversation and day (local time),
+    /// for alerts in `filter`'s range.
+    public func stats(_ filter: AlertFilter, top: Int = 10) throws(StoreError) -> StatsReport {
+        try read { db in
+            let (whereClause, arguments) = filter.sql()
+            func groups(_ expression: String, extraWhere: String = "", limit: Int? = nil, order: String = "n DESC, k") throws -> [(String, Int)] {
+                var clause = whereClause
+                if !extraWhere.isEmpty { clause += (clause.isEmpty ? "WHERE " : " AND ") + extraWhere }
+                var sql = "SELECT \(expression) AS k, count(*) AS n FROM alerts \(clause) GROUP BY k ORDER BY \(order)"
+                var args = arguments
+                if let limit { sql += " LIMIT ?"; args += [limit] }
+                return try Row.fetchAll(db, sql: sql, arguments: args).map { ($0["k"] ?? "", $0["n"]) }
+            }
+            var messageWhere: [String] = []
+            var messageArgs = StatementArguments()
+            if let since = filter.since { messageWhere.append("msgtime >= ?"); messageArgs += [since] }
+            if let until = filter.until { messageWhere.append("msgtime < ?"); messageArgs += [until] }
+            let messages = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM messages" + (messageWhere.isEmpty ? "" : " WHERE " + messageWhere.joined(separator: " AND ")),
+                arguments: messageArgs) ?? 0
+            return StatsReport(
+                messages: messages,
+                alerts: try Int.fetchOne(db, sql: "SELECT count(*) FROM alerts \(whereClause)", arguments: arguments) ?? 0,
+                quarantined: try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine") ?? 0,
+                byCategory: try groups("category"),
+                bySeverity: try groups("severity", order: "max(severity_rank) DESC"),
+                byStatus: try groups("status"),
+                byStaff: try groups("sender", extraWhere: "sender_kind = 'staff'", limit: top),
+                byConversation: try groups("conversation", limit: top),
+                byDay: try groups("date(msgtime / 1000, 'unixepoch', 'localtime')", order: "k"))
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import Alerts
+import ArgumentParser
+import Archive
+import Store
+import Rules
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// `chatwarden alerts list | show | ack | dismiss | escalate | reopen`.
+struct AlertsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "Review alerts: list, show the evidence, record decisions.",
+        subcommands: [List.self, Show.self, Ack.self, Dismiss.self, Escalate.self, Reopen.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List alerts, newest first.",
+            discussion: "Alert ids may be shortened to their first digits (at least 6) in the other alerts commands.")
+
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var filters: FilterOptions
+
+        @Option(help: "Output format: table, json (one object per line) or csv.")
+        var format: OutputFormat = .table
+
+        func run() async throws {
+            let store = try Setup.store(common)
+            let stored = try store.alerts(filters.filter)
+            var statuses: [String: String] = [:]
+            for s in stored { statuses[s.alert.id] = s.status.rawValue }
+            AlertRows.listing(stored.map(\.alert), statuses: statuses).print(format)
+            if format == .table {
+                let total = try store.alertCount(filters.filter)
+                if total > stored.count { Terminal.error("showing \(stored.count) of \(total) alerts (use --limit)") }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one alert: the evidence highlighted, the conversation around it, the review trail.")
+
+        @OptionGroup var common: CommonOptions
+
+        @Option(help: "Messages of context before and after.")
+        var context: Int = 5
+
+        @Option(help: "Output format: table (for people) or json.")
+        var format: OutputFormat = .table
+
+        @Argument(help: "Alert id (or its first 6+ digits).")
+        var id: String
+
+        func run() async throws {
+            let store = try Setup.store(common)
+            let stored = try AlertLookup.find(id, in: store)
+            let alert = stored.alert
+            let around = try store.context(msgid: alert.msgid, before: context, after: context) ?? []
+            let recalls = try store.recalls(of: around.map(\.msgid))
+            let trail = try store.reviewTrail(alertID: alert.id)
+            if format == .json {
+                let object = alert.jsonObject(extra: [
+                    ("status", .string(stored.status.rawValue)),
+                    ("context", .array(around.map { MessageRows.json($0, recalledBy: recalls[$0.msgid]) })),
+                    ("review", .array(trail.map(ReviewRows.json))),
+                ])
+                print(object.jsonText)
+                return
+            }
+            var out = ""
+            out += Terminal.bold("alert \(alert.id)") + "  \(alert.severity.rawValue)  \(alert.rule)  [\(alert.category)]  status: \(stored.status.rawValue)\n"
+            out += "time:     \(TimeFormat.local(milliseconds: alert.msgtime))\n"
+            out += "from:     \(Terminal.escape(alert.from))\n"
+            out += "chat:     \(alert.roomid.isEmpty ? "one-to-one with " + Terminal.escape(alert.tolist.joined(separator: ", ")) : "group " + Terminal.escape(alert.roomid))\n"
+            out += "message:  \(Terminal.escape(alert.msgid))  (\(Terminal.escape(alert.file)) line \(alert.line), byte \(alert.offset))\n"
+            out += "matched:  \(Terminal.escape(alert.term)) → \(Terminal.highlight(Terminal.escape(alert.matched)))\n"
+            if !alert.details.isEmpty { out += "details:  \(Terminal.escape(alert.details))\n" }
+            if !alert.relatedMsgids.isEmpty { out += "related:  \(alert.relatedMsgids.map(Terminal.escape).joined(separator: ", "))\n" }
+            out += "evidence: " + Highlight.text(alert.text, ranges: [alert.spanStart..<alert.spanEnd]) + "\n"
+            if let recall = recalls[alert.msgid] { out += Terminal.bold("recalled by \(Terminal.escape(recall))") + "\n" }
+            if !around.isEmpty {
+                out += "\n" + Terminal.bold("conversation") + "\n"
+                for m in around {
+                    let marker = m.msgid == alert.msgid ? "▶ " : "  "
+                    let body = m.msgid == alert.msgid
+                        ? Highlight.text(m.text, ranges: [alert.spanStart..<alert.spanEnd]) : Terminal.escape(MessageRows.body(m))
+                    var line = marker + TimeFormat.local(milliseconds: m.msgtime) + "  " + Terminal.escape(m.sender) + ": " + body
+                    if let recall = recalls[m.msgid] { line += "  " + Terminal.dim("(recalled by \(Terminal.escape(recall)))") }
+                    out += line + "\n"
+                }
+            }
+            out += "\n" + Terminal.bold("review") + "\n"
+            if trail.isEmpty { out += "  no decisions yet\n" }
+            for r in trail {
+                out += "  \(TimeFormat.local(milliseconds: r.at))  \(Terminal.escape(r.reviewer))  \(r.action) → \(r.status.rawValue)"
+                out += r.note.isEmpty ? "\n" : "  \"\(Terminal.escape(r.note))\"\n"
+            }
+            print(out, terminator: "")
+        }
+    }
+
+    /// The options every review action takes.
+    struct ReviewOptions: ParsableArguments {
+        @OptionGroup var common: CommonOptions
+
+        @Option(help: ArgumentHelp("Who decided (default: $SUDO_USER, $USER or the login name).", valueName: "name"))
+        var reviewer: String?
+
+        @Option(help: "Why (kept in the audit trail).")
+        var note: String = ""
+
+        @Argument(help: "Alert id (or its first 6+ digits).")
+        var id: String
+
+        func apply(_ action: ReviewAction) throws {
+            let store = try Setup.store(common)
+            let stored = try AlertLookup.find(id, in: store)
+            let who = reviewer ?? ReviewOptions.defaultReviewer()
+            do {
+                let updated = try store.review(alertID: stored.alert.id, action: action, reviewer: who, note: note)
+                print("\(updated.alert.id)  \(stored.status.rawValue) → \(updated.status.rawValue)  by \(Terminal.escape(who))")
+            } catch {
+                Terminal.error("chatwarden: \(error)")
+                throw ExitCode(1)
+            }
+        }
+
+        static func defaultReviewer() -> String {
+            for name in ["SUDO_USER", "USER", "LOGNAME"] {
+                if let value = getenv(name), !String(cString: value).isEmpty { return String(cString: value) }
+            }
+            if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+            return "uid \(getuid())"
+        }
+    }
+
+    struct Ack: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Acknowledge an alert (seen, being handled).")
+        @OptionGroup var options: ReviewOptions
+        func run() async throws { try options.apply(.acknowledge) }
+    }
+
+    struct Dismiss: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Dismiss an alert (no violation).")
+        @OptionGroup var options: ReviewOptions
+        func run() async throws { try options.apply(.dismiss) }
+    }
+
+    struct Escalate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Escalate an alert (to the compliance lead).")
+        @OptionGroup var options: ReviewOptions
+        func run() async throws { try options.apply(.escalate) }
+    }
+
+    struct Reopen: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set an alert back to new.")
+        @OptionGroup var options: ReviewOptions
+        func run() async throws { try options.apply(.reopen) }
+    }
+}
+
+/// Finding an alert by (a prefix of) its id, with errors a person can act on.
+enum AlertLookup {
+    static func find(_ id: String, in store: ChatStore) throws -> StoredAlert {
+        do {
+            guard let stored = try store.alert(idPrefix: id) else {
+                Terminal.error("chatwarden: no alert \(Terminal.escape(id))")
+                throw ExitCode(1)
+            }
+            return stored
+        } catch let error as StoreError {
+            Terminal.error("chatwarden: \(error.message)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Highlighting byte ranges of untrusted text, escaped.
+enum Highlight {
+    static func text(_ text: String, ranges: [Range<Int>]) -> String {
+        let bytes = Array(text.utf8)
+        var out = ""
+        var position = 0
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            let lo = min(max(range.lowerBound, position), bytes.count)
+            let hi = min(max(range.upperBound, lo), bytes.count)
+            out += Terminal.escape(String(decoding: bytes[position..<lo], as: UTF8.self))
+            if hi > lo { out += Terminal.highlight(Terminal.escape(String(decoding: bytes[lo..<hi], as: UTF8.self))) }
+            position = hi
+        }
+        out += Terminal.escape(String(decoding: bytes[position...], as: UTF8.self))
+        return out
+    }
+
+    /// A keyword-in-context window for a table cell: the text around the first match, cut to
+    /// about `columns` display columns, escaped, with every match inside highlighted.
+    static func window(_ text: String, ranges: [Range<Int>], columns: Int) -> String {
+        guard let first = ranges.first else { return Terminal.truncate(Terminal.escape(text), to: columns) }
+        let bytes = Array(text.utf8)
+        // Start up to a third of the width before the match, on a character boundary.
+        var start = first.lowerBound
+        var used = 0
+        while start > 0 {
+            var previous = start - 1
+            while previous > 0 && bytes[previous] & 0xC0 == 0x80 { previous -= 1 }
+            let scalar = String(decoding: bytes[previous..<start], as: UTF8.self).unicodeScalars.first!
+            used += Terminal.width(Terminal.escape(String(scalar)))
+            if used > columns / 3 { break }
+            start = previous
+        }
+        var end = start
+        used = 0
+        while end < bytes.count {
+            var next = end + 1
+            while next < bytes.count && bytes[next] & 0xC0 == 0x80 { next += 1 }
+            used += Terminal.width(Terminal.escape(String(decoding: bytes[end..<next], as: UTF8.self)))
+            if used > columns - 2 { break }
+            end = next
+        }
+        let inside = ranges.compactMap { r -> Range<Int>? in
+            let lo = max(r.lowerBound, start), hi = min(r.upperBound, end)
+            return lo < hi ? (lo - start)..<(hi - start) : nil
+        }
+        let body = Highlight.text(String(decoding: bytes[start..<end], as: UTF8.self), ranges: inside)
+        return (start > 0 ? "…" : "") + body + (end < bytes.count ? "…" : "")
+    }
+}

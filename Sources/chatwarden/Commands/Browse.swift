@@ -1,0 +1,216 @@
+import Alerts
+import ArgumentParser
+import Archive
+import Store
+import Rules
+
+/// `chatwarden search TEXT`.
+struct Search: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Search everything that was said (full-text, Chinese substrings included).",
+        discussion: """
+            TEXT is found as a substring, case-insensitively for Latin letters: `chatwarden search 加微信`.
+            With --fts, TEXT is an FTS5 query expression over trigrams: `"加微信" OR "私聊"`,
+            `返现 NOT 活动`. Newest messages first. In a table the match is highlighted; JSON rows
+            carry the byte ranges of every match.
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: ArgumentHelp("Only from this time on.", valueName: "time"))
+    var since: String?
+    @Option(help: ArgumentHelp("Only before this time.", valueName: "time"))
+    var until: String?
+    @Option(help: ArgumentHelp("Only this group chat or conversation.", valueName: "id"))
+    var room: String?
+    @Option(help: ArgumentHelp("Only messages from this sender.", valueName: "id"))
+    var sender: String?
+    @Option(help: "At most this many messages.")
+    var limit: Int = 50
+    @Flag(help: "TEXT is an FTS5 query expression.")
+    var fts = false
+    @Option(help: "Output format: table, json or csv.")
+    var format: OutputFormat = .table
+
+    @Argument(help: "What to look for.")
+    var text: String
+
+    func validate() throws {
+        if text.isEmpty { throw ValidationError("give something to search for") }
+        if let since, TimeFormat.parse(since) == nil { throw ValidationError("--since: cannot read '\(since)' as a time") }
+        if let until, TimeFormat.parse(until) == nil { throw ValidationError("--until: cannot read '\(until)' as a time") }
+    }
+
+    func run() async throws {
+        let store = try Setup.store(common)
+        let filter = AlertFilter(
+            since: since.flatMap(TimeFormat.parse), until: until.flatMap(TimeFormat.parse), room: room, sender: sender, limit: limit)
+        let hits: [SearchHit]
+        do {
+            hits = try store.search(text, ftsExpression: fts, filter: filter)
+        } catch {
+            Terminal.error("chatwarden: search failed: \(error.message)")
+            throw ExitCode(fts ? 2 : 1)
+        }
+        var listing = MessageRows.listing(hits.map(\.message), highlights: hits.map(\.ranges))
+        if format == .table {
+            // Highlight inside the (escaped, cut) text column.
+            for (i, hit) in hits.enumerated() where !hit.ranges.isEmpty {
+                listing.rendered[i, default: [:]][4] = Highlight.window(hit.message.text, ranges: hit.ranges, columns: 70)
+            }
+        }
+        listing.print(format)
+        if format == .table { Terminal.error("\(hits.count) message(s)\(hits.count == limit ? " (limit reached; use --limit)" : "")") }
+    }
+}
+
+/// `chatwarden context MSGID`.
+struct Context: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the conversation around a message.",
+        discussion: "The message is marked ▶. Recalled messages are marked with the recall that withdrew them.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Messages before.")
+    var before: Int = 10
+    @Option(help: "Messages after.")
+    var after: Int = 10
+    @Option(help: "Output format: table, json or csv.")
+    var format: OutputFormat = .table
+    @Argument(help: "The message id.")
+    var msgid: String
+
+    func validate() throws {
+        if before < 0 || after < 0 { throw ValidationError("--before and --after must not be negative") }
+    }
+
+    func run() async throws {
+        let store = try Setup.store(common)
+        guard let messages = try store.context(msgid: msgid, before: before, after: after) else {
+            Terminal.error("chatwarden: no message \(Terminal.escape(msgid)) in the archive index")
+            throw ExitCode(1)
+        }
+        let recalls = try store.recalls(of: messages.map(\.msgid))
+        var listing = MessageRows.listing(messages, marked: msgid)
+        for (i, m) in messages.enumerated() {
+            if let recall = recalls[m.msgid] {
+                listing.rows[i][4] += "  (recalled by \(recall))"
+                listing.objects[i] = MessageRows.json(m, recalledBy: recall)
+            }
+        }
+        listing.print(format)
+    }
+}
+
+/// `chatwarden stats`.
+struct Stats: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Counts of alerts by category, severity, status, staff member, conversation and day.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: ArgumentHelp("Only from this time on.", valueName: "time"))
+    var since: String?
+    @Option(help: ArgumentHelp("Only before this time.", valueName: "time"))
+    var until: String?
+    @Option(help: "How many staff members and conversations to list.")
+    var top: Int = 10
+    @Option(help: "Output format: table, json (one object per line: dimension, key, count) or csv.")
+    var format: OutputFormat = .table
+
+    func validate() throws {
+        if let since, TimeFormat.parse(since) == nil { throw ValidationError("--since: cannot read '\(since)' as a time") }
+        if let until, TimeFormat.parse(until) == nil { throw ValidationError("--until: cannot read '\(until)' as a time") }
+    }
+
+    func run() async throws {
+        let store = try Setup.store(common)
+        let report = try store.stats(
+            AlertFilter(since: since.flatMap(TimeFormat.parse), until: until.flatMap(TimeFormat.parse)), top: top)
+        var listing = Listing(columns: [Column(title: "DIMENSION"), Column(title: "KEY", maxWidth: 40), Column(title: "COUNT")])
+        func add(_ dimension: String, _ rows: [(String, Int)]) {
+            for (key, count) in rows {
+                listing.append(
+                    [dimension, key, String(count)],
+                    json: .object([("dimension", .string(dimension)), ("key", .string(key)), ("count", .integer(Int64(count)))]))
+            }
+        }
+        add("total", [("messages", report.messages), ("alerts", report.alerts), ("quarantined", report.quarantined)])
+        add("category", report.byCategory)
+        add("severity", report.bySeverity)
+        add("status", report.byStatus)
+        add("staff", report.byStaff)
+        add("conversation", report.byConversation)
+        add("day", report.byDay)
+        listing.print(format)
+    }
+}
+
+/// `chatwarden export`: alerts with their review trail, for a compliance report.
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export alerts with their review trail (CSV by default) for a compliance report.",
+        discussion: "Cells that a spreadsheet would run as formulas (=, +, -, @) are prefixed with ' so chat text stays text.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var filters: FilterOptions
+    @Option(help: "Output format: csv, json or table.")
+    var format: OutputFormat = .csv
+
+    func run() async throws {
+        let store = try Setup.store(common)
+        var filter = filters.filter
+        if filters.limit == 100 { filter.limit = Int.max }
+        let stored = try store.alerts(filter)
+        let trails = try store.reviewTrails(alertIDs: stored.map(\.alert.id))
+        var listing = Listing(columns: [
+            "id", "time", "severity", "rule", "category", "status", "from", "roomid", "conversation", "msgid", "matched", "text",
+            "details", "file", "line", "offset", "review_trail",
+        ].map { Column(title: $0, maxWidth: $0 == "text" ? 40 : nil) })
+        for s in stored {
+            let a = s.alert
+            let trail = (trails[a.id] ?? []).map { r in
+                "\(TimeFormat.iso8601UTC(milliseconds: r.at)) \(r.reviewer) \(r.action)\(r.note.isEmpty ? "" : ": " + r.note)"
+            }
+            listing.append(
+                [
+                    a.id, TimeFormat.iso8601UTC(milliseconds: a.msgtime), a.severity.rawValue, a.rule, a.category, s.status.rawValue,
+                    a.from, a.roomid, a.conversation, a.msgid, a.matched, a.text, a.details, a.file, String(a.line),
+                    String(a.offset), trail.joined(separator: " | "),
+                ],
+                json: a.jsonObject(extra: [
+                    ("status", .string(s.status.rawValue)), ("review", .array((trails[a.id] ?? []).map(ReviewRows.json))),
+                ]))
+        }
+        listing.print(format)
+    }
+}
+
+/// `chatwarden quarantine`: lines that did not decode.
+struct Quarantine: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List archive lines that could not be decoded, with file, line, byte offset and reason.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "At most this many rows (newest first).")
+    var limit: Int = 100
+    @Option(help: "Output format: table, json or csv.")
+    var format: OutputFormat = .table
+
+    func run() async throws {
+        let store = try Setup.store(common)
+        var listing = Listing(columns: [
+            Column(title: "FILE", maxWidth: 40), Column(title: "LINE"), Column(title: "OFFSET"), Column(title: "REASON", maxWidth: 60),
+            Column(title: "EXCERPT", maxWidth: 40),
+        ])
+        for q in try store.quarantined(limit: limit) {
+            listing.append(
+                [q.file, String(q.line), String(q.offset), q.reason, q.excerpt],
+                json: .object([
+                    ("file", .string(q.file)), ("line", .integer(Int64(q.line))), ("offset", .integer(q.offset)),
+                    ("reason", .string(q.reason)), ("excerpt", .string(q.excerpt)),
+                ]))
+        }
+        listing.print(format)
+    }
+}
+
