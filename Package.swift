@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Normalize"]),
         .testTarget(name: "DetectTests", dependencies: ["Detect", "Rules", "Archive", "PCRE2"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Archive"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Rules"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service"]),

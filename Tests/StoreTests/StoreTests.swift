@@ -1,0 +1,249 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Alerts
+@testable import Archive
+@testable import Rules
+@testable import Store
+
+/// A store in a temporary directory, removed afterwards.
+final class TempStore {
+    let directory: String
+    let store: ChatStore
+    init() throws {
+        directory = NSTemporaryDirectory() + "cw-store-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try ChatStore(path: directory + "/chatwarden.db")
+    }
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+}
+
+func message(
+    _ id: String, _ text: String, time: Int64, from: String = "zhangwei", to: String = "wmCustomer00000000001", room: String = ""
+) -> ArchiveMessage {
+    ArchiveMessage(
+        msgid: id, action: .send, from: from, tolist: [to], roomid: room, msgtime: time, msgtype: "text",
+        content: .text(text), source: SourcePosition(file: "a.jsonl", line: 1, offset: 0, length: 0))
+}
+
+func alert(for m: ArchiveMessage, rule: String = "luring", severity: Severity = .high, category: String = "luring") -> Alert {
+    Alert(
+        id: Alert.contentID(rule: rule, msgid: m.msgid), rule: rule, category: category, severity: severity, msgid: m.msgid,
+        msgtime: m.msgtime, roomid: m.roomid, conversation: m.conversationKey, from: m.from, tolist: m.tolist,
+        matched: "加微信", term: "加微信", spanStart: 0, spanEnd: 9, text: m.scannableText, file: m.source.file,
+        line: m.source.line, offset: m.source.offset, details: "")
+}
+
+@Suite("Store")
+struct StoreTests {
+    @Test("recording is idempotent: messages by msgid, alerts by id; only new alerts are returned")
+    func idempotent() throws {
+        let temp = try TempStore()
+        let m = message("m1", "加微信", time: 1000)
+        var batch = RecordBatch()
+        batch.messages = [m]
+        batch.alerts = [alert(for: m)]
+        #expect(try temp.store.record(batch).count == 1)
+        #expect(try temp.store.record(batch).isEmpty)
+        let counts = try temp.store.counts()
+        #expect(counts.messages == 1)
+        #expect(counts.alerts == 1)
+    }
+
+    @Test("files are created without world access")
+    func fileModes() throws {
+        let temp = try TempStore()
+        var batch = RecordBatch()
+        batch.messages = [message("m1", "x", time: 1)]
+        try temp.store.record(batch)
+        for name in try FileManager.default.contentsOfDirectory(atPath: temp.directory) {
+            let mode = (try FileManager.default.attributesOfItem(atPath: temp.directory + "/" + name)[.posixPermissions] as! NSNumber).intValue
+            #expect(mode & 0o007 == 0, "\(name) is \(String(mode, radix: 8))")
+        }
+    }
+
+    @Test("review actions change the status and append to an audit trail that cannot be edited")
+    func review() throws {
+        let temp = try TempStore()
+        let m = message("m1", "加微信", time: 1000)
+        var batch = RecordBatch()
+        batch.messages = [m]
+        let a = alert(for: m)
+        batch.alerts = [a]
+        try temp.store.record(batch)
+        try temp.store.review(alertID: a.id, action: .acknowledge, reviewer: "alice", note: "checking", now: 10)
+        try temp.store.review(alertID: a.id, action: .escalate, reviewer: "bob", note: "confirmed", now: 20)
+        let stored = try #require(try temp.store.alert(idPrefix: String(a.id.prefix(8))))
+        #expect(stored.status == .escalated)
+        let trail = try temp.store.reviewTrail(alertID: a.id)
+        #expect(trail.map(\.reviewer) == ["alice", "bob"])
+        #expect(trail.map(\.status) == [.acknowledged, .escalated])
+        #expect(trail.map(\.note) == ["checking", "confirmed"])
+        // The trail is append-only, enforced by the database.
+        #expect(throws: (any Error).self) {
+            try temp.store.pool.write { db in try db.execute(sql: "DELETE FROM review_actions") }
+        }
+        #expect(throws: (any Error).self) {
+            try temp.store.pool.write { db in try db.execute(sql: "UPDATE review_actions SET note = 'x'") }
+        }
+        #expect(try temp.store.reviewTrail(alertID: a.id).count == 2)
+    }
+
+    @Test("alert id prefixes: too short or ambiguous is an error, unknown is nil")
+    func prefixes() throws {
+        let temp = try TempStore()
+        #expect(throws: StoreError.self) { try temp.store.alert(idPrefix: "ab") }
+        #expect(throws: StoreError.self) { try temp.store.alert(idPrefix: "xyzxyzxyz") }
+        #expect(try temp.store.alert(idPrefix: "abcdef") == nil)
+    }
+
+    @Test("filters and stable order: newest first, by room, sender, category, severity, status, time")
+    func filters() throws {
+        let temp = try TempStore()
+        var batch = RecordBatch()
+        let ms = [
+            message("a", "x", time: 1000, from: "zhangwei"),
+            message("b", "x", time: 2000, from: "LiNa", room: "wrRoom1"),
+            message("c", "x", time: 3000, from: "wmCustomer00000000009"),
+        ]
+        batch.messages = ms
+        batch.alerts = [
+            alert(for: ms[0], severity: .low), alert(for: ms[1], rule: "abuse", severity: .critical, category: "abuse"),
+            alert(for: ms[2]),
+        ]
+        try temp.store.record(batch)
+        func ids(_ f: AlertFilter) throws -> [String] { try temp.store.alerts(f).map(\.alert.msgid) }
+        #expect(try ids(AlertFilter()) == ["c", "b", "a"])
+        #expect(try ids(AlertFilter(room: "wrRoom1")) == ["b"])
+        #expect(try ids(AlertFilter(sender: "zhangwei")) == ["a"])
+        #expect(try ids(AlertFilter(category: "luring")) == ["c", "a"])
+        #expect(try ids(AlertFilter(minimumSeverity: .high)) == ["c", "b"])
+        #expect(try ids(AlertFilter(since: 1500, until: 3000)) == ["b"])
+        #expect(try ids(AlertFilter(limit: 1)) == ["c"])
+        #expect(try temp.store.alertCount(AlertFilter(category: "luring")) == 2)
+        try temp.store.review(alertID: Alert.contentID(rule: "luring", msgid: "a"), action: .dismiss, reviewer: "r", note: "")
+        #expect(try ids(AlertFilter(status: .dismissed)) == ["a"])
+        #expect(try ids(AlertFilter(status: .new)) == ["c", "b"])
+        let stats = try temp.store.stats(AlertFilter())
+        #expect(stats.alerts == 3)
+        #expect(stats.byStaff.map(\.0).sorted() == ["LiNa", "zhangwei"])
+        #expect(stats.byCategory.first?.0 == "luring")
+    }
+
+    @Test("full-text search finds Chinese substrings of 3+ characters through FTS5 and shorter ones by scan")
+    func search() throws {
+        let temp = try TempStore()
+        var batch = RecordBatch()
+        batch.messages = [
+            message("1", "亲，加我微信细聊", time: 1), message("2", "微信支付就可以", time: 2),
+            message("3", "Please add me on WeChat", time: 3), message("4", "今天天气不错", time: 4),
+        ]
+        try temp.store.record(batch)
+        func found(_ q: String, fts: Bool = false) throws -> [String] {
+            try temp.store.search(q, ftsExpression: fts, filter: AlertFilter()).map(\.message.msgid)
+        }
+        #expect(try found("加我微信") == ["1"])
+        #expect(try found("微信") == ["2", "1"])
+        #expect(try found("wechat") == ["3"])
+        #expect(try found("\"加我微信\" OR \"天气不错\"", fts: true) == ["4", "1"])
+        let hit = try #require(try temp.store.search("微信", filter: AlertFilter()).first)
+        #expect(hit.ranges == [0..<6])
+        // Quotes and SQL in the query are data, never syntax.
+        #expect(try found("\"; DROP TABLE messages; --").isEmpty)
+        #expect(try found("'") .isEmpty)
+        #expect(try temp.store.counts().messages == 4)
+    }
+
+    @Test("the conversation around a message, in order, one-to-one directions joined")
+    func context() throws {
+        let temp = try TempStore()
+        var batch = RecordBatch()
+        let customer = "wmCustomer00000000001"
+        var messages: [ArchiveMessage] = []
+        for i in 0..<10 {
+            let time = Int64(i * 1000)
+            if i % 2 == 0 {
+                messages.append(message("m\(i)", "staff \(i)", time: time, from: "zhangwei", to: customer))
+            } else {
+                messages.append(message("m\(i)", "customer \(i)", time: time, from: customer, to: "zhangwei"))
+            }
+        }
+        messages.append(message("other", "elsewhere", time: 4500, from: "LiNa", to: customer))
+        batch.messages = messages
+        try temp.store.record(batch)
+        let around = try #require(try temp.store.context(msgid: "m5", before: 2, after: 3))
+        #expect(around.map(\.msgid) == ["m3", "m4", "m5", "m6", "m7", "m8"])
+        #expect(try temp.store.context(msgid: "nope", before: 1, after: 1) == nil)
+    }
+
+    @Test("recalls are linked to the message they withdrew")
+    func recalls() throws {
+        let temp = try TempStore()
+        var batch = RecordBatch()
+        let original = message("orig", "加我私人微信", time: 1)
+        var recall = message("rec", "", time: 2)
+        recall.action = .recall
+        recall.msgtype = "revoke"
+        recall.content = .revoke(preMsgid: "orig")
+        batch.messages = [original, recall]
+        try temp.store.record(batch)
+        #expect(try temp.store.recalls(of: ["orig", "other"]) == ["orig": "rec"])
+        #expect(try temp.store.message(msgid: "rec")?.recalls == "orig")
+    }
+
+    @Test("checkpoints are upserted and removed in the batch transaction")
+    func checkpoints() throws {
+        let temp = try TempStore()
+        var batch = RecordBatch()
+        batch.checkpoints = [Checkpoint(source: "s1", path: "/a", device: 1, inode: 2, fingerprint: "f", offset: 10, line: 1)]
+        try temp.store.record(batch)
+        batch.checkpoints = [Checkpoint(source: "s1", path: "/a", device: 1, inode: 2, fingerprint: "f", offset: 99, line: 5)]
+        try temp.store.record(batch)
+        #expect(try temp.store.checkpoints().map(\.offset) == [99])
+        var removal = RecordBatch()
+        removal.removedCheckpoints = ["s1"]
+        try temp.store.record(removal)
+        #expect(try temp.store.checkpoints().isEmpty)
+    }
+
+    @Test("a reader and a writer in different processes' worth of connections: no 'database is locked'")
+    func concurrentReadWrite() async throws {
+        let temp = try TempStore()
+        let path = temp.directory + "/chatwarden.db"
+        // A second, independent store on the same file plays the CLI while the first writes.
+        let reader = try ChatStore(path: path)
+        let writer = temp.store
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for batchIndex in 0..<50 {
+                    var batch = RecordBatch()
+                    batch.messages = (0..<50).map { message("w\(batchIndex)-\($0)", "加我微信 \(batchIndex)", time: Int64(batchIndex * 100 + $0)) }
+                    batch.alerts = batch.messages.map { alert(for: $0) }
+                    try writer.record(batch)
+                }
+            }
+            group.addTask {
+                for _ in 0..<200 {
+                    _ = try reader.alerts(AlertFilter(limit: 20))
+                    _ = try reader.search("加我微信", filter: AlertFilter(limit: 5))
+                }
+            }
+            group.addTask {
+                // A reviewer writing through the other connection at the same time.
+                for _ in 0..<20 {
+                    if let first = try reader.alerts(AlertFilter(limit: 1)).first {
+                        try reader.review(alertID: first.alert.id, action: .acknowledge, reviewer: "r", note: "")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try reader.counts().messages == 2500)
+        #expect(try reader.counts().alerts == 2500)
+    }
+
+    @Test("quarantine excerpts escape control characters and invalid bytes")
+    func excerpts() {
+        #expect(QuarantineRecord.excerpt(of: [0x41, 0x1B, 0x5B, 0xFF, 0x42] + Array("中".utf8)) == "A\\x1B[\\xFFB中")
+    }
+}
