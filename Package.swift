@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Alerts", dependencies: ["Archive", "Detect"]),
         .target(
             name: "Store",
-            dependencies: ["Archive", "Alerts", "Rules", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Archive", "Alerts", "Rules", "Ingest", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "Ingest", dependencies: ["Archive"]),
         .target(
@@ -50,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "Service",
-            dependencies: ["Pipeline", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Pipeline", "Ingest", "Store", "Alerts", "Detect", "Rules", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "chatwarden",
@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Normalize"]),
         .testTarget(name: "DetectTests", dependencies: ["Detect", "Rules", "Archive", "PCRE2"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", "Ingest", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Archive"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Rules"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service"]),

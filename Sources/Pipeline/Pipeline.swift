@@ -68,6 +68,27 @@ public final class Pipeline: Sendable {
         }
     }
 
+    /// A pipeline with the rules and settings of `config`, sharing this one's store and alert log
+    /// (used on reload: a broken configuration throws, and the caller keeps the old pipeline).
+    public func reloaded(config newConfig: Config) throws(PipelineError) -> Pipeline {
+        let (rules, detector) = try Pipeline.compileRules(config: newConfig, logger: logger)
+        if newConfig.resolvedStorePath != config.resolvedStorePath || newConfig.resolvedAlertLogPath != config.resolvedAlertLogPath {
+            logger.warning("the store and alert log paths change only on restart; keeping \(store.path)")
+        }
+        return Pipeline(
+            config: newConfig, rules: rules, detector: detector, store: store, alertLog: alertLog, logger: logger)
+    }
+
+    init(config: Config, rules: RuleSet, detector: ContentDetector, store: ChatStore, alertLog: AlertLog?, logger: Logger) {
+        self.config = config
+        self.rules = rules
+        self.detector = detector
+        self.decoder = config.decoder
+        self.store = store
+        self.alertLog = alertLog
+        self.logger = logger
+    }
+
     /// Loads wordlists and builds detectors as `config` says; used at start-up and on reload.
     public static func compileRules(config: Config, logger: Logger) throws(PipelineError) -> (RuleSet, ContentDetector) {
         let loader = WordlistLoader(normalizer: .standard, limits: config.limits, jit: config.jitMode)

@@ -26,7 +26,7 @@ struct Chatwarden: AsyncParsableCommand {
             working; 2 bad usage or bad configuration.
             """,
         subcommands: [
-            Scan.self, AlertsCommand.self, Search.self, Context.self, RulesCommand.self, Stats.self, Export.self,
+            Scan.self, Daemon.self, AlertsCommand.self, Search.self, Context.self, RulesCommand.self, Stats.self, Export.self,
             Quarantine.self,
         ]
     )

@@ -5,6 +5,7 @@ import Testing
 @testable import Archive
 @testable import Rules
 @testable import Store
+import Ingest
 
 /// A store in a temporary directory, removed afterwards.
 final class TempStore {

@@ -1,0 +1,288 @@
+public import Logging
+public import Pipeline
+import Alerts
+import Detect
+import Ingest
+import Store
+import Rules
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// The write end of the self-pipe that signal handlers use (a handler may only call
+/// async-signal-safe functions: `write` is one).
+nonisolated(unsafe) private var signalPipeWrite: Int32 = -1
+
+private func forwardSignal(_ signal: Int32) {
+    var byte = UInt8(truncatingIfNeeded: signal)
+    _ = write(signalPipeWrite, &byte, 1)
+}
+
+/// The service: follows the archive and runs every line through the one pipeline.
+///
+/// One thread runs one loop: discover files → read a batch → decode, normalise, detect → commit
+/// (messages, alerts, index rows and checkpoints in one transaction) → wait for inotify, a timer
+/// or a signal. A single loop is the simplest thing that gives exactly-once effects: nothing is
+/// read ahead of what is committed, and a batch whose commit fails is retried as it is.
+///
+/// Signals arrive through a self-pipe: SIGHUP reloads rules and configuration (a broken new
+/// configuration keeps the old one running and says why), SIGTERM and SIGINT drain the current
+/// batch and stop. systemd hears READY, STATUS, WATCHDOG, RELOADING and STOPPING.
+public final class Daemon {
+    public let configPath: String?
+    var config: Config
+    var pipeline: Pipeline
+    let logger: Logger
+    let notifier: SystemdNotifier
+    let tailer: Tailer
+    private var inotifyFD: Int32 = -1
+    private var watched: [String: Int32] = [:]
+    private var signalRead: Int32 = -1
+    private var stopping = false
+    private var lastWatchdog = 0.0
+    private var lastStatus = 0.0
+    private let scratch = DetectorScratch()
+
+    // Counters for STATUS lines and the stop summary.
+    public private(set) var messagesRead = 0
+    public private(set) var alertsRaised = 0
+    public private(set) var quarantined = 0
+
+    /// Prepares everything that must work before the service says it is ready: the
+    /// configuration, compiled rules, the store, checkpoints, watches.
+    public init(config: Config, configPath: String?, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) throws(PipelineError) {
+        self.config = config
+        self.configPath = configPath
+        self.logger = logger
+        self.notifier = notifier
+        guard !config.watch.isEmpty else {
+            throw PipelineError(message: "nothing to watch: set [daemon] watch = [\"/path/*.jsonl\"] in the configuration")
+        }
+        pipeline = try Pipeline(config: config, logger: logger)
+        let checkpoints: [Checkpoint]
+        do {
+            checkpoints = try pipeline.store.checkpoints()
+        } catch {
+            throw PipelineError(message: "cannot load checkpoints: \(error)")
+        }
+        tailer = Tailer(patterns: config.watch, checkpoints: checkpoints, maxLineBytes: config.maxLineBytes)
+        try setUpSignals()
+        if config.watchMode == "inotify" { setUpInotify() }
+    }
+
+    deinit {
+        if inotifyFD >= 0 { close(inotifyFD) }
+        if signalRead >= 0 { close(signalRead) }
+    }
+
+    private func setUpSignals() throws(PipelineError) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            throw PipelineError(message: "cannot create the signal pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        }
+        signalRead = fds[0]
+        signalPipeWrite = fds[1]
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = forwardSignal
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(sig, &action, nil)
+        }
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    private func setUpInotify() {
+        inotifyFD = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        if inotifyFD < 0 {
+            logger.warning("inotify is not available; polling instead", metadata: ["error": "\(String(cString: strerror(errno)))"])
+            return
+        }
+        updateWatches()
+    }
+
+    /// Watches every directory the patterns and followed files live in.
+    private func updateWatches() {
+        guard inotifyFD >= 0 else { return }
+        let mask = UInt32(IN_CREATE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB)
+        for dir in tailer.directories where watched[dir] == nil {
+            let wd = inotify_add_watch(inotifyFD, dir, mask)
+            if wd < 0 {
+                logger.warning("cannot watch directory; it is polled", metadata: ["directory": "\(dir)", "error": "\(String(cString: strerror(errno)))"])
+                continue
+            }
+            watched[dir] = wd
+        }
+    }
+
+    // MARK: - The loop
+
+    /// Runs until SIGTERM or SIGINT. Returns the exit status.
+    public func run() -> Int32 {
+        tailer.discover()
+        logEvents()
+        updateWatches()
+        notifier.ready(status: statusLine())
+        logger.notice("chatwarden is running", metadata: [
+            "watch": "\(config.watch.joined(separator: " "))", "files": "\(tailer.fileCount)",
+            "store": "\(pipeline.store.path)", "mode": "\(inotifyFD >= 0 ? "inotify" : "poll")",
+        ])
+        while !stopping {
+            processAvailable()
+            if stopping { break }
+            wait()
+            tailer.discover()
+            logEvents()
+            updateWatches()
+        }
+        notifier.stopping()
+        logger.notice("chatwarden stopped", metadata: [
+            "messages": "\(messagesRead)", "alerts": "\(alertsRaised)", "quarantined": "\(quarantined)",
+        ])
+        return 0
+    }
+
+    /// Reads and commits batches until nothing complete is left to read.
+    func processAvailable() {
+        while !stopping {
+            let batch = tailer.read(maxLines: config.batchSize)
+            logEvents()
+            if batch.isEmpty { break }
+            let prepared = pipeline.prepare(batch.lines, scratch: scratch)
+            var record = prepared.record
+            record.checkpoints = batch.checkpoints
+            record.removedCheckpoints = batch.finished
+            commit(record)
+            messagesRead += prepared.record.messages.count
+            alertsRaised += prepared.alerts.count
+            quarantined += prepared.record.quarantine.count
+            heartbeat()
+            handleSignals()
+        }
+        heartbeat()
+    }
+
+    /// Commits, retrying the same batch until it succeeds (disk full, store locked away, ...):
+    /// the lines are held in memory and the checkpoint does not move, so nothing is lost.
+    private func commit(_ record: RecordBatch) {
+        var delay = 0.2
+        while true {
+            do {
+                try pipeline.commit(record)
+                return
+            } catch {
+                logger.error("cannot commit to the store; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
+                notifier.status("store error, retrying: \(error)")
+                // Keep the watchdog fed: the loop is alive, the store is not.
+                notifier.watchdog()
+                sleepInterruptibly(seconds: delay)
+                handleSignals()
+                if stopping {
+                    logger.error("stopping with an uncommitted batch; it will be read again at start-up")
+                    return
+                }
+                delay = min(delay * 2, 10)
+            }
+        }
+    }
+
+    /// Waits for inotify, a signal, or the poll interval (shortened to keep the watchdog fed).
+    private func wait() {
+        var timeout = Double(config.pollIntervalMilliseconds) / 1000
+        if let interval = notifier.watchdogInterval { timeout = min(timeout, interval) }
+        var fds = [pollfd(fd: signalRead, events: Int16(POLLIN), revents: 0)]
+        if inotifyFD >= 0 { fds.append(pollfd(fd: inotifyFD, events: Int16(POLLIN), revents: 0)) }
+        let rc = poll(&fds, nfds_t(fds.count), Int32(timeout * 1000))
+        if rc > 0 && fds.count > 1 && fds[1].revents != 0 { drainInotify() }
+        handleSignals()
+    }
+
+    private func drainInotify() {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while buffer.withUnsafeMutableBytes({ read(inotifyFD, $0.baseAddress, $0.count) }) > 0 {}
+    }
+
+    private func sleepInterruptibly(seconds: Double) {
+        var fds = [pollfd(fd: signalRead, events: Int16(POLLIN), revents: 0)]
+        _ = poll(&fds, 1, Int32(seconds * 1000))
+    }
+
+    private func handleSignals() {
+        var byte: UInt8 = 0
+        while read(signalRead, &byte, 1) == 1 {
+            switch Int32(byte) {
+            case SIGHUP: reload()
+            case SIGTERM, SIGINT:
+                if !stopping { logger.notice("stop requested; draining") }
+                stopping = true
+            default: break
+            }
+        }
+    }
+
+    /// SIGHUP: reload the configuration file and the rules. A broken new configuration keeps the
+    /// old one running.
+    func reload() {
+        notifier.reloading()
+        var newConfig = config
+        if let configPath {
+            do {
+                newConfig = try Config.load(file: configPath)
+                newConfig.stateDirectory = config.stateDirectory
+                newConfig.storePath = config.storePath
+            } catch {
+                logger.error("reload failed: keeping the running configuration", metadata: ["error": "\(error)"])
+                notifier.ready(status: "reload failed, running the previous configuration: \(error)")
+                return
+            }
+        }
+        do {
+            pipeline = try pipeline.reloaded(config: newConfig)
+        } catch {
+            logger.error("reload failed: keeping the running rules", metadata: ["error": "\(error.description)"])
+            notifier.ready(status: "reload failed, running the previous rules: \(error.message)")
+            return
+        }
+        config = newConfig
+        tailer.patterns = newConfig.watch
+        updateWatches()
+        logger.notice("reloaded", metadata: [
+            "categories": "\(pipeline.rules.categories.count)", "words": "\(pipeline.rules.words.count)",
+            "patterns": "\(pipeline.rules.patterns.count)",
+        ])
+        notifier.ready(status: statusLine())
+    }
+
+    private func heartbeat() {
+        let now = Tailer.now()
+        if let interval = notifier.watchdogInterval, now - lastWatchdog >= interval / 2 {
+            notifier.watchdog()
+            lastWatchdog = now
+        }
+        if now - lastStatus >= 2 {
+            notifier.status(statusLine())
+            lastStatus = now
+        }
+    }
+
+    func statusLine() -> String {
+        "following \(tailer.fileCount) file(s); \(messagesRead) messages, \(alertsRaised) alerts, "
+            + "\(quarantined) quarantined since start; backlog \(tailer.backlogBytes) bytes"
+    }
+
+    private func logEvents() {
+        for event in tailer.takeEvents() {
+            let metadata: Logger.Metadata = ["file": "\(event.path)", "event": "\(event.kind.rawValue)", "detail": "\(event.detail)"]
+            if event.kind == .error {
+                logger.error("archive file problem", metadata: metadata)
+            } else {
+                logger.info("archive file", metadata: metadata)
+            }
+        }
+    }
+}

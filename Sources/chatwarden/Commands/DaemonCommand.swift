@@ -1,0 +1,53 @@
+import ArgumentParser
+import Logging
+import Pipeline
+import Service
+
+/// `chatwarden daemon`: the service systemd runs.
+struct Daemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Follow the archive and raise alerts as it grows (the systemd service).",
+        discussion: """
+            Follows every file matching [daemon] watch (or --watch) as it grows, across rotation
+            (rename or copytruncate), deletion and restarts, and runs every line through the same
+            pipeline as `scan`. Messages, alerts, index rows and the file checkpoint are committed
+            in one transaction, so a crash (even kill -9) and restart lose nothing and repeat
+            nothing.
+
+            Signals: SIGHUP reloads the configuration and rules (a broken configuration keeps the
+            old one running and says why); SIGTERM or SIGINT finishes the current batch and stops.
+            Under systemd (Type=notify) it reports READY=1 once rules are compiled and checkpoints
+            loaded, STATUS= progress, WATCHDOG=1 from the processing loop, RELOADING=1 and
+            STOPPING=1. Logs go to standard error, one event per line (--log-format json for JSON).
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: ArgumentHelp("Archive files to follow (glob; repeatable). Overrides [daemon] watch.", valueName: "glob"))
+    var watch: [String] = []
+
+    @Option(help: "Log format on standard error: text (key=value) or json.")
+    var logFormat: String = "text"
+
+    func validate() throws {
+        guard LineLogHandler.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+    }
+
+    func run() async throws {
+        var options = common
+        if options.logLevel == "warning" { options.logLevel = "info" }
+        let logger = Setup.logger(options, format: LineLogHandler.Format(rawValue: logFormat)!)
+        var config = try Setup.config(common)
+        if !watch.isEmpty { config.watch = watch }
+        let daemon: Service.Daemon
+        do {
+            daemon = try Service.Daemon(config: config, configPath: common.config, logger: logger)
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error.description)"])
+            throw ExitCode(2)
+        }
+        let status = daemon.run()
+        if status != 0 { throw ExitCode(status) }
+    }
+}
