@@ -24,6 +24,14 @@ public struct FileIdentity: Sendable, Hashable, CustomStringConvertible {
         return (FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)), Int64(info.st_size))
     }
 
+    /// The identity of the file at `path`, its size and modification time (ns).
+    public static func withModificationTime(path: String) -> (FileIdentity, Int64, Int64)? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        return (FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)), Int64(info.st_size), mtime)
+    }
+
     /// The identity of the file at `path` (following symlinks), with its size.
     public static func of(path: String) -> (FileIdentity, Int64)? {
         var info = stat()

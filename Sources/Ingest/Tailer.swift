@@ -68,15 +68,28 @@ public final class Tailer {
     }
 
     private var followed: [FileIdentity: Followed] = [:]
-    /// Checkpoints loaded at start whose file has not been found yet.
-    private var pending: [String: Checkpoint] = [:]
+    /// Every checkpoint known (loaded at start, or handed out since), by source: files being
+    /// followed, and dormant ones (read to their end and closed, still matched by the patterns).
+    private var registry: [String: Checkpoint] = [:]
+    /// Sources to drop from the store with the next batch (their files are gone).
+    private var forgotten: [String] = []
+    private var lastSweep = -Double.infinity
+    /// Dormant files whose fingerprint was checked, with the size and mtime it was checked at.
+    private var verifiedDormant: [FileIdentity: (Int64, Int64)] = [:]
     public private(set) var events: [TailEvent] = []
+    /// Seconds a fully read file may stay quiet before its descriptor is closed (it stays known
+    /// by its checkpoint and is reopened when it grows).
+    public var idleClose: Double
 
-    public init(patterns: [String], checkpoints: [Checkpoint], maxLineBytes: Int = 1 << 20, rotatedGrace: Double = 2.0) {
+    public init(
+        patterns: [String], checkpoints: [Checkpoint], maxLineBytes: Int = 1 << 20, rotatedGrace: Double = 2.0,
+        idleClose: Double = 60
+    ) {
         self.patterns = patterns
         self.maxLineBytes = maxLineBytes
         self.rotatedGrace = rotatedGrace
-        for checkpoint in checkpoints { pending[checkpoint.source] = checkpoint }
+        self.idleClose = idleClose
+        for checkpoint in checkpoints { registry[checkpoint.source] = checkpoint }
     }
 
     /// The directories to watch with inotify.
@@ -106,16 +119,25 @@ public final class Tailer {
         var seen = Set<FileIdentity>()
         for pattern in patterns {
             for path in Glob.expand(pattern) {
-                guard let (identity, _) = FileIdentity.of(path: path) else { continue }
+                guard let (identity, size, mtime) = FileIdentity.withModificationTime(path: path) else { continue }
                 seen.insert(identity)
                 if let f = followed[identity] {
-                    if f.path != path {
-                        // Renamed within the patterns (chat.jsonl → chat.jsonl.1): the same file.
-                        f.path = path
-                    }
+                    // Renamed within the patterns (chat.jsonl → chat.jsonl.1): the same file.
+                    if f.path != path { f.path = path }
                     f.rotatedSince = nil
                     continue
                 }
+                // A dormant file (read to its end, closed): nothing to do unless it changed. Its
+                // fingerprint is checked once per change of mtime, so a reused inode is not
+                // mistaken for it.
+                if let known = registry[identity.key], known.offset == size {
+                    if let checked = verifiedDormant[identity], checked == (size, mtime) { continue }
+                    if isSameFile(path: path, checkpoint: known) {
+                        verifiedDormant[identity] = (size, mtime)
+                        continue
+                    }
+                }
+                verifiedDormant[identity] = nil
                 open(path: path, identity: identity, now: now)
             }
         }
@@ -124,9 +146,20 @@ public final class Tailer {
             f.rotatedSince = now
             note(.rotated, f.path, "no longer matched by the patterns; reading it to its end")
         }
-        // Checkpoints whose file was rotated while the daemon was stopped: look for the inode in
-        // the watched directories under any name.
-        if !pending.isEmpty { findRotatedWhileStopped(now: now) }
+        // Now and then (and at start): find files rotated away while the daemon was stopped, by
+        // inode, and forget checkpoints of files that are gone.
+        if now - lastSweep >= 30 {
+            lastSweep = now
+            sweep(matched: seen, now: now)
+        }
+    }
+
+    /// Whether the file at `path` still begins with the bytes `checkpoint` was taken from.
+    private func isSameFile(path: String, checkpoint: Checkpoint) -> Bool {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return Fingerprint.matches(fd: fd, fingerprint: checkpoint.fingerprint)
     }
 
     private func open(path: String, identity: FileIdentity, now: Double) {
@@ -143,7 +176,7 @@ public final class Tailer {
         var offset: Int64 = 0
         var line = 0
         var fingerprint = "0:"
-        if let checkpoint = pending.removeValue(forKey: identity.key) {
+        if let checkpoint = registry[identity.key] {
             if Fingerprint.matches(fd: fd, fingerprint: checkpoint.fingerprint) {
                 offset = checkpoint.offset
                 line = checkpoint.line
@@ -166,8 +199,16 @@ public final class Tailer {
         }
     }
 
-    private func findRotatedWhileStopped(now: Double) {
-        var candidates: [String] = []
+    /// Looks through the watched directories for known files that the patterns no longer match
+    /// (rotated while the daemon was stopped): those with unread bytes are read to their end.
+    /// Checkpoints of files found nowhere (deleted) are forgotten.
+    private func sweep(matched: Set<FileIdentity>, now: Double) {
+        let unmatched = registry.values.filter { c in
+            let identity = FileIdentity(device: c.device, inode: c.inode)
+            return followed[identity] == nil && !matched.contains(identity)
+        }
+        guard !unmatched.isEmpty else { return }
+        var found: [FileIdentity: (String, Int64)] = [:]
         for dir in directories {
             guard let handle = opendir(dir) else { continue }
             while let entry = readdir(handle) {
@@ -175,17 +216,24 @@ public final class Tailer {
                     $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
                 }
                 if name == "." || name == ".." { continue }
-                candidates.append(dir == "/" ? "/" + name : dir + "/" + name)
+                let path = dir == "/" ? "/" + name : dir + "/" + name
+                if let (identity, size) = FileIdentity.of(path: path) { found[identity] = (path, size) }
             }
             closedir(handle)
         }
-        for path in candidates.sorted() {
-            guard let (identity, _) = FileIdentity.of(path: path), followed[identity] == nil,
-                pending[identity.key] != nil
-            else { continue }
+        for checkpoint in unmatched {
+            let identity = FileIdentity(device: checkpoint.device, inode: checkpoint.inode)
+            guard let (path, size) = found[identity], size != checkpoint.offset else {
+                // Gone, or rotated away with nothing left to read: nothing will read it again.
+                registry[checkpoint.source] = nil
+                forgotten.append(checkpoint.source)
+                continue
+            }
             open(path: path, identity: identity, now: now)
-            followed[identity]?.rotatedSince = now
-            note(.rotated, path, "rotated while the daemon was stopped; reading it to its end")
+            if let f = followed[identity] {
+                f.rotatedSince = now
+                note(.rotated, path, "rotated while the daemon was stopped; reading it to its end")
+            }
         }
     }
 
@@ -194,6 +242,8 @@ public final class Tailer {
     /// Reads up to `maxLines` complete lines across the followed files.
     public func read(maxLines: Int, now: Double = Tailer.now()) -> TailBatch {
         var batch = TailBatch()
+        batch.finished = forgotten
+        forgotten.removeAll()
         for identity in followed.keys.sorted(by: { ($0.device, $0.inode) < ($1.device, $1.inode) }) {
             guard let f = followed[identity] else { continue }
             if batch.lines.count >= maxLines { break }
@@ -239,10 +289,17 @@ public final class Tailer {
                 // Read to its end: let it go.
                 batch.finished.append(identity.key)
                 batch.checkpoints.removeAll { $0.source == identity.key }
+                registry[identity.key] = nil
                 followed[identity] = nil
                 note(.finished, f.path, "inode \(identity.inode) read to its end (\(f.reader.committedOffset) bytes); let go")
+            } else if f.rotatedSince == nil && now - f.lastGrowth >= idleClose && f.reader.pendingBytes == 0
+                && f.reader.committedOffset == f.lastSize
+            {
+                // Quiet and fully read: close it; its checkpoint keeps it known.
+                followed[identity] = nil
             }
         }
+        for c in batch.checkpoints { registry[c.source] = c }
         return batch
     }
 

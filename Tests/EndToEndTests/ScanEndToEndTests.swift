@@ -78,7 +78,14 @@ final class StateDir {
         path = NSTemporaryDirectory() + "cw-e2e-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    deinit {
+        // CHATWARDEN_KEEP_TEST_STATE=1 keeps the directory for a post-mortem.
+        if ProcessInfo.processInfo.environment["CHATWARDEN_KEEP_TEST_STATE"] == "1" {
+            print("kept test state: \(path)")
+            return
+        }
+        try? FileManager.default.removeItem(atPath: path)
+    }
 }
 
 @Suite("End to end: chatwarden scan on the sample archive", .serialized)

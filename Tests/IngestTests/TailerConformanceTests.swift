@@ -236,6 +236,50 @@ struct TailerConformanceTests {
         #expect(h.seen == ["1", "2", "3", "4"])
     }
 
+    @Test("with a pattern covering rotated names, a file born and rotated while stopped is read, and old ones are not read again")
+    func inclusivePatternAcrossRestarts() {
+        let h = TailHarness()
+        h.tailer.patterns = [h.dir.path + "/*.jsonl*"]
+        h.append("a.jsonl", "1\n")
+        h.round()
+        h.rename("a.jsonl", "a.jsonl.1")
+        h.append("a.jsonl", "2\n")
+        h.round()
+        // Stopped: a file is created, written, and rotated away before the restart.
+        h.rename("a.jsonl", "a.jsonl.2")
+        h.append("a.jsonl", "3\n")
+        h.rename("a.jsonl", "a.jsonl.3")
+        h.append("a.jsonl", "4\n")
+        h.tailer = Tailer(patterns: [h.dir.path + "/*.jsonl*"], checkpoints: Array(h.checkpoints.values), rotatedGrace: 0)
+        h.round()
+        #expect(h.seen.sorted() == ["1", "2", "3", "4"])
+    }
+
+    @Test("a quiet, fully read file is closed and reopened when it grows")
+    func idleClose() {
+        let h = TailHarness()
+        h.tailer.idleClose = 10
+        h.append("a.jsonl", "1\n")
+        let start = Tailer.now()
+        h.round(now: start)
+        h.round(now: start + 20)
+        #expect(h.tailer.fileCount == 0, "closed after being quiet")
+        h.append("a.jsonl", "2\n")
+        #expect(h.round(now: start + 21) == ["2"])
+        #expect(h.tailer.fileCount == 1)
+    }
+
+    @Test("checkpoints of deleted files are forgotten")
+    func forgetDeleted() {
+        let h = TailHarness()
+        h.append("a.jsonl", "1\n")
+        h.round()
+        h.remove("a.jsonl")
+        h.restart()
+        h.round()
+        #expect(h.checkpoints.isEmpty)
+    }
+
     @Test("a file matched under a new name inside the patterns is the same file, not a new one")
     func renameWithinPatterns() {
         let h = TailHarness()
