@@ -3,11 +3,12 @@
 #   make test   install what is missing, build, run the whole test suite
 SWIFT ?= swift
 # System libraries (Debian package names): PCRE2, SQLite, OpenCC (+ its dictionaries), pkg-config.
-SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data pkg-config python3
+# systemd provides systemd-analyze for the unit tests (it need not be running).
+SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data pkg-config python3 systemd
 RUN_STATE ?= var/run
 PREFIX ?= /usr/local
 
-.PHONY: all deps build release run test clean samples
+.PHONY: all deps build release run test clean samples install install-files crash-test
 
 all: build
 
@@ -35,6 +36,24 @@ test: deps
 
 samples:
 	python3 samples/generate.py
+
+# The long crash test: 500 SIGKILLs while the archive grows and rotates.
+crash-test: deps
+	$(SWIFT) build --build-tests
+	CHATWARDEN_CRASH_KILLS=500 $(SWIFT) test --skip-build --filter CrashTests
+
+# Installs the release binary, its manual page, the unit, sysusers and tmpfiles entries, the
+# configuration and the wordlists. DESTDIR stages the install; as root without DESTDIR it also
+# creates the user and directories and reloads systemd.
+install: release
+	@mkdir -p .build/man
+	$(SWIFT) package --allow-writing-to-directory .build/man generate-manual --output-directory .build/man
+	$(MAKE) install-files BIN="$$($(SWIFT) build -c release --show-bin-path)/chatwarden" MAN=.build/man/chatwarden.1
+
+BIN ?= .build/release/chatwarden
+MAN ?=
+install-files:
+	./scripts/install-files.sh "$(BIN)" "$(DESTDIR)" "$(PREFIX)" "$(MAN)"
 
 clean:
 	rm -rf .build var
