@@ -8,7 +8,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "chatwarden", targets: ["chatwarden"]),
-        .library(name: "ChatwardenKit", targets: ["Pipeline", "Store", "Rules", "Detect", "Archive", "Normalize"]),
+        .library(
+            name: "ChatwardenKit",
+            targets: ["Pipeline", "Store", "Rules", "Detect", "Archive", "Normalize", "PCRE2", "Alerts", "Ingest", "Service"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

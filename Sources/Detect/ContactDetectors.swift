@@ -22,6 +22,22 @@ public struct ContactDetector: Sendable {
     /// Whether the validated value (digits only, checksum verified) is worth reporting beside
     /// the evidence; for ids, addresses and links the evidence as written is the value.
     var reportsValue: Bool { ["contact.phone", "contact.bankcard", "contact.idcard", "contact.qq"].contains(id) }
+    /// Position in the detector's list (set by ``ContentDetector``).
+    var index = 0
+
+    /// A cheap test on the text's clues: can this detector match at all? (Most messages hold no
+    /// run of digits and no `@`; running seven regexes on them is wasted work.)
+    func mayMatch(_ clues: TextClues) -> Bool {
+        switch id {
+        case "contact.phone": return clues.digits >= 11
+        case "contact.bankcard": return clues.digits >= 16
+        case "contact.idcard": return clues.digits >= 17
+        case "contact.qq": return clues.digits >= 5
+        case "contact.email": return clues.hasAt
+        case "contact.url": return clues.hasDot
+        default: return true
+        }
+    }
 
     /// The reviewer guidance shared by all contact detectors.
     public static let action = "Check whether contact details were shared to move the customer off WeCom; "
@@ -155,6 +171,19 @@ public enum ContactDetectors {
             sum += d * weights[i]
         }
         return checks[sum % 11] == chars[17]
+    }
+}
+
+/// What a detector needs to know about a text before running its pattern.
+struct TextClues {
+    var digits = 0
+    var hasAt = false
+    var hasDot = false
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        for b in bytes {
+            if b >= 0x30 && b <= 0x39 { digits += 1 } else if b == 0x40 { hasAt = true } else if b == 0x2E { hasDot = true }
+        }
     }
 }
 

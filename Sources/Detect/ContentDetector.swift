@@ -68,7 +68,8 @@ public struct Detection: Sendable {
     public var findings: [Finding] = []
     public var suppressed: [SuppressedFinding] = []
     public var unusedAllows: [UnusedAllow] = []
-    public var normalized: NormalizedText
+    /// Both normalised views, kept only when the scratch asks for them (`rules test`).
+    public var normalized: NormalizedText?
 }
 
 /// Runs every content rule on a message: wordlists (literal matching on the dense view, allowed
@@ -82,17 +83,31 @@ public final class ContentDetector: Sendable {
     public let normalizer: Normalizer
     /// Words and allowed phrases in one automaton: ids below `rules.words.count` are words.
     let lexicon: LiteralMatcher
-    /// For each category, whether its words are all-ASCII (they then need word boundaries).
+    /// For each word, whether it is all-ASCII (it then needs word boundaries).
     let asciiWord: [Bool]
+    /// Per scope combination: whether each category applies.
+    let scopeTable: [[Bool]]
+    /// Per scope combination: whether each detector applies.
+    let detectorInScope: [[Bool]]
 
     public init(rules: RuleSet, detectors: [ContactDetector], normalizer: Normalizer = .standard) {
         self.rules = rules
-        self.detectors = detectors
+        var numbered = detectors
+        for i in numbered.indices { numbered[i].index = i }
+        self.detectors = numbered
         self.normalizer = normalizer
         self.lexicon = LiteralMatcher(words: rules.words.map(\.dense) + rules.allows.map(\.dense))
         self.asciiWord = rules.words.map { word in
             word.dense.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }
         }
+        var scopeTable: [[Bool]] = []
+        var detectorInScope: [[Bool]] = []
+        for (kind, group) in ContentDetector.scopeCombinations {
+            scopeTable.append(rules.categories.map { Self.inScope($0.scope, senderKind: kind, isGroup: group) })
+            detectorInScope.append(numbered.map { Self.inScope($0.scope, senderKind: kind, isGroup: group) })
+        }
+        self.scopeTable = scopeTable
+        self.detectorInScope = detectorInScope
     }
 
     /// Detects in a message's scannable text, honouring each rule's scope.
@@ -114,7 +129,7 @@ public final class ContentDetector: Sendable {
         }
     }
 
-    func inScope(_ scope: Scope, senderKind: ParticipantKind?, isGroup: Bool?) -> Bool {
+    static func inScope(_ scope: Scope, senderKind: ParticipantKind?, isGroup: Bool?) -> Bool {
         switch (senderKind, isGroup) {
         case let (kind?, group?): return scope.includes(senderKind: kind, isGroup: group)
         case let (kind?, nil): return scope.includes(senderKind: kind, isGroup: scope.chat == .group)
@@ -127,46 +142,43 @@ public final class ContentDetector: Sendable {
         utf8 original: UnsafeBufferPointer<UInt8>, senderKind: ParticipantKind?, isGroup: Bool?, sharedContent: Bool,
         scratch: DetectorScratch
     ) -> Detection {
-        let normalized = normalizer.normalize(utf8: original)
-        var result = Detection(normalized: normalized)
+        let (light, dense) = normalizer.normalize(utf8: original, into: scratch.normalization)
+        var result = Detection(normalized: scratch.keepNormalized ? NormalizedText(light: light.copy(), dense: dense.copy()) : nil)
         guard !original.isEmpty else { return result }
         func text(_ range: Range<Int>) -> String {
             String(decoding: UnsafeBufferPointer(rebasing: original[range]), as: UTF8.self)
         }
         let categories = rules.categories
-        let categoryInScope = categories.map { inScope($0.scope, senderKind: senderKind, isGroup: isGroup) }
+        let categoryInScope = scopeTable[ContentDetector.scopeIndex(senderKind, isGroup)]
 
         // 1. Wordlists on the dense view.
-        let dense = normalized.dense
-        if !rules.words.isEmpty, !dense.utf8.isEmpty {
-            var wordHits: [(Int, Range<Int>)] = []
-            var allowHits: [(Int, Range<Int>)] = []
+        if !rules.words.isEmpty, !dense.bytes.isEmpty {
+            scratch.wordHits.removeAll(keepingCapacity: true)
+            scratch.allowHits.removeAll(keepingCapacity: true)
             let wordCount = rules.words.count
-            dense.utf8.withUnsafeBufferPointer { bytes in
-                lexicon.forEachMatch(in: bytes) { id, range in
-                    if id < wordCount {
-                        if categoryInScope[rules.words[id].category] { wordHits.append((id, range)) }
-                    } else {
-                        allowHits.append((id - wordCount, range))
-                    }
+            let words = rules.words
+            lexicon.forEachMatch(in: dense.bytes) { id, range in
+                if id < wordCount {
+                    if categoryInScope[words[id].category] { scratch.wordHits.append((id, range)) }
+                } else {
+                    scratch.allowHits.append((id - wordCount, range))
                 }
             }
-            var usedAllows = Set<Int>()
-            for (id, range) in wordHits {
+            var usedAllows: [Int] = []
+            for (id, range) in scratch.wordHits {
                 let word = rules.words[id]
                 let originalRange = dense.originalRange(of: range)
                 if asciiWord[id] && !hasWordBoundaries(original, originalRange) { continue }
                 let category = categories[word.category]
                 let finding = Finding(
                     rule: category.id, category: category.id, severity: category.severity, term: word.text,
-                    range: originalRange, matched: text(originalRange),
-                    normalized: String(decoding: dense.utf8[range], as: UTF8.self), view: .dense,
+                    range: originalRange, matched: text(originalRange), normalized: dense.text(range), view: .dense,
                     origin: word.location.description)
-                if let (allowIndex, allowRange) = allowHits.first(where: { allow, allowRange in
+                if let (allowIndex, allowRange) = scratch.allowHits.first(where: { allow, allowRange in
                     rules.allows[allow].category == word.category && allowRange.lowerBound <= range.lowerBound
                         && allowRange.upperBound >= range.upperBound
                 }) {
-                    usedAllows.insert(allowIndex)
+                    usedAllows.append(allowIndex)
                     let allow = rules.allows[allowIndex]
                     result.suppressed.append(SuppressedFinding(
                         finding: finding, allow: allow.text, allowOrigin: allow.location.description,
@@ -175,7 +187,7 @@ public final class ContentDetector: Sendable {
                 }
                 result.findings.append(finding)
             }
-            for (allowIndex, allowRange) in allowHits where !usedAllows.contains(allowIndex) {
+            for (allowIndex, allowRange) in scratch.allowHits where !usedAllows.contains(allowIndex) {
                 let allow = rules.allows[allowIndex]
                 result.unusedAllows.append(UnusedAllow(
                     allow: allow.text, allowOrigin: allow.location.description,
@@ -187,11 +199,11 @@ public final class ContentDetector: Sendable {
         for pattern in rules.patterns {
             let category = categories[pattern.entry.category]
             guard categoryInScope[pattern.entry.category] else { continue }
-            let view = pattern.entry.view == .dense ? normalized.dense : normalized.light
-            run(pattern.regex, on: view, scratch: scratch, original: original) { range, viewRange, _ in
+            let view = pattern.entry.view == .dense ? dense : light
+            run(pattern.regex, on: view, scratch: scratch) { range, viewRange, _ in
                 result.findings.append(Finding(
                     rule: category.id, category: category.id, severity: category.severity, term: "re:" + pattern.entry.pattern,
-                    range: range, matched: text(range), normalized: String(decoding: view.utf8[viewRange], as: UTF8.self),
+                    range: range, matched: text(range), normalized: view.text(viewRange),
                     view: pattern.entry.view, origin: pattern.entry.location.description))
             } limit: { error in
                 result.findings.append(Self.limitFinding(
@@ -200,27 +212,48 @@ public final class ContentDetector: Sendable {
             }
         }
 
-        // 3. Contact detectors on the light view.
-        let light = normalized.light
-        for detector in detectors where inScope(detector.scope, senderKind: senderKind, isGroup: isGroup) {
-            if detector.typedTextOnly && sharedContent { continue }
-            run(detector.regex, on: light, scratch: scratch, original: original) { range, viewRange, match in
-                let valueRange = detector.group == 0 ? viewRange : (match.groups[detector.group - 1] ?? viewRange)
-                let value = String(decoding: light.utf8[valueRange], as: UTF8.self)
-                let before = String(decoding: light.utf8[0..<viewRange.lowerBound], as: UTF8.self)
-                guard let validated = detector.validate(value, Substring(before)) else { return }
-                let evidence = light.originalRange(of: valueRange)
-                result.findings.append(Finding(
-                    rule: detector.id, category: ContactDetectors.categoryID, severity: detector.severity,
-                    term: detector.title, range: evidence, matched: text(evidence), normalized: value, view: .light,
-                    origin: "built-in", detail: detector.reportsValue ? validated : ""))
-            } limit: { error in
-                result.findings.append(Self.limitFinding(
-                    rule: detector.id, term: detector.title, origin: "built-in", error: error, text: text(0..<original.count)))
+        // 3. Contact detectors on the light view, each only when the text could hold its kind of value.
+        if !detectors.isEmpty {
+            let clues = TextClues(light.bytes)
+            for detector in detectors where detectorInScope[ContentDetector.scopeIndex(senderKind, isGroup)][detector.index] {
+                if detector.typedTextOnly && sharedContent { continue }
+                if !detector.mayMatch(clues) { continue }
+                run(detector.regex, on: light, scratch: scratch) { range, viewRange, match in
+                    let valueRange = detector.group == 0 ? viewRange : (match.groups[detector.group - 1] ?? viewRange)
+                    let value = light.text(valueRange)
+                    let before = light.text(0..<viewRange.lowerBound)
+                    guard let validated = detector.validate(value, Substring(before)) else { return }
+                    let evidence = light.originalRange(of: valueRange)
+                    result.findings.append(Finding(
+                        rule: detector.id, category: ContactDetectors.categoryID, severity: detector.severity,
+                        term: detector.title, range: evidence, matched: text(evidence), normalized: value, view: .light,
+                        origin: "built-in", detail: detector.reportsValue ? validated : ""))
+                } limit: { error in
+                    result.findings.append(Self.limitFinding(
+                        rule: detector.id, term: detector.title, origin: "built-in", error: error, text: text(0..<original.count)))
+                }
             }
         }
-        result.findings = Self.withoutNestedHits(result.findings)
+        if result.findings.count > 1 { result.findings = Self.withoutNestedHits(result.findings) }
         return result
+    }
+
+    /// Scope decisions for the 3 × 3 combinations of (sender kind or unknown) × (group, private or
+    /// unknown), computed once: index with ``scopeIndex(_:_:)``.
+    static func scopeIndex(_ kind: ParticipantKind?, _ group: Bool?) -> Int {
+        let k: Int
+        switch kind {
+        case nil: k = 0
+        case .staff?: k = 1
+        case .customer?: k = 2
+        case .robot?: k = 3
+        }
+        let g = group == nil ? 0 : (group! ? 1 : 2)
+        return k * 3 + g
+    }
+
+    static let scopeCombinations: [(ParticipantKind?, Bool?)] = [nil, ParticipantKind.staff, .customer, .robot].flatMap { kind in
+        [nil, true, false].map { (kind, $0) }
     }
 
     /// Drops a hit whose span lies inside another hit of the same rule ("加我" inside "加我微信"):
@@ -239,18 +272,16 @@ public final class ContentDetector: Sendable {
 
     /// Runs `regex` over a view, mapping each match back to the original text.
     private func run(
-        _ regex: Regex, on view: NormalizedView, scratch: DetectorScratch, original: UnsafeBufferPointer<UInt8>,
+        _ regex: Regex, on view: BorrowedView, scratch: DetectorScratch,
         _ found: (Range<Int>, Range<Int>, Match) -> Void, limit: (PCRE2Error) -> Void
     ) {
-        guard !view.utf8.isEmpty else { return }
+        guard !view.bytes.isEmpty else { return }
         do {
-            try view.utf8.withUnsafeBufferPointer { (bytes) throws(PCRE2Error) in
-                try regex.forEachMatch(in: bytes, scratch: scratch.match, trustedUTF8: true) { match in
-                    if !match.range.isEmpty {
-                        found(view.originalRange(of: match.range), match.range, match)
-                    }
-                    return true
+            try regex.forEachMatch(in: view.bytes, scratch: scratch.match, trustedUTF8: true) { match in
+                if !match.range.isEmpty {
+                    found(view.originalRange(of: match.range), match.range, match)
                 }
+                return true
             }
         } catch {
             limit(error)
@@ -283,7 +314,15 @@ public final class ContentDetector: Sendable {
 /// Per-task scratch space for detection (PCRE2 match data). Not `Sendable`: one per task.
 public final class DetectorScratch {
     let match = MatchScratch(captureCount: 4)
-    public init() {}
+    let normalization = NormalizationBuffers()
+    var wordHits: [(Int, Range<Int>)] = []
+    var allowHits: [(Int, Range<Int>)] = []
+    /// Keep a copy of both normalised views in each ``Detection`` (for explaining).
+    public var keepNormalized: Bool
+
+    public init(keepNormalized: Bool = false) {
+        self.keepNormalized = keepNormalized
+    }
 }
 
 @available(*, unavailable)

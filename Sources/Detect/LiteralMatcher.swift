@@ -1,3 +1,9 @@
+/// One slot of the transition hash table.
+struct Slot: Sendable {
+    var key: UInt64
+    var target: Int32
+}
+
 /// Finds every occurrence of many literal words in one pass (Aho–Corasick over Unicode scalars).
 ///
 /// Why not PCRE2 for wordlists: Debian's PCRE2 holds at most 64 KiB of compiled pattern, so a
@@ -16,8 +22,9 @@ public struct LiteralMatcher: Sendable {
     /// Symbols of supplementary scalars.
     private let otherSymbols: [UInt32: UInt16]
     private let rootNext: [Int32]
-    private let hashKeys: [UInt64]
-    private let hashValues: [Int32]
+    /// Non-root transitions: key (state << 16 | symbol) and target side by side, so a probe
+    /// touches one cache line.
+    private let slots: [Slot]
     private let hashMask: Int
     private let fail: [Int32]
     /// First word ending exactly at each state, or -1.
@@ -129,24 +136,21 @@ public struct LiteralMatcher: Sendable {
         // 3. Non-root transitions into one open-addressing table (load factor <= 0.5).
         var capacity = 16
         while capacity < (stateCount * 2) { capacity <<= 1 }
-        var keys = [UInt64](repeating: UInt64.max, count: capacity)
-        var values = [Int32](repeating: 0, count: capacity)
+        var slots = [Slot](repeating: Slot(key: UInt64.max, target: 0), count: capacity)
         let mask = capacity - 1
         for state in 1..<max(1, stateCount) {
             for (sym, child) in edges[state] {
                 let key = UInt64(state) << 16 | UInt64(sym)
                 var slot = LiteralMatcher.hash(key) & mask
-                while keys[slot] != UInt64.max { slot = (slot + 1) & mask }
-                keys[slot] = key
-                values[slot] = child
+                while slots[slot].key != UInt64.max { slot = (slot + 1) & mask }
+                slots[slot] = Slot(key: key, target: child)
             }
         }
 
         self.bmpSymbols = bmpSymbols
         self.otherSymbols = otherSymbols
         self.rootNext = rootNext
-        self.hashKeys = keys
-        self.hashValues = values
+        self.slots = slots
         self.hashMask = mask
         self.fail = fail
         self.terminal = terminal
@@ -169,8 +173,7 @@ public struct LiteralMatcher: Sendable {
         let n = utf8.count
         bmpSymbols.withUnsafeBufferPointer { symbols in
             rootNext.withUnsafeBufferPointer { root in
-                hashKeys.withUnsafeBufferPointer { keys in
-                    hashValues.withUnsafeBufferPointer { values in
+                slots.withUnsafeBufferPointer { slots in
                         fail.withUnsafeBufferPointer { fail in
                             while i < n {
                                 // Decode one scalar.
@@ -210,8 +213,8 @@ public struct LiteralMatcher: Sendable {
                                     var slot = LiteralMatcher.hash(key) & hashMask
                                     var found: Int32 = -1
                                     while true {
-                                        let k = keys[slot]
-                                        if k == key { found = values[slot]; break }
+                                        let k = slots[slot].key
+                                        if k == key { found = slots[slot].target; break }
                                         if k == UInt64.max { break }
                                         slot = (slot + 1) & hashMask
                                     }
@@ -237,7 +240,6 @@ public struct LiteralMatcher: Sendable {
                     }
                 }
             }
-        }
     }
 
     /// Every occurrence in `text` (for tests and tools).

@@ -29,48 +29,146 @@ public struct NormalizedView: Sendable, Equatable {
         }
         return Int(originalStart[range.lowerBound])..<Int(originalEnd[range.upperBound - 1])
     }
+}
 
-    mutating func reserve(_ capacity: Int) {
-        utf8.reserveCapacity(capacity)
-        originalStart.reserveCapacity(capacity)
-        originalEnd.reserveCapacity(capacity)
+/// Writes one view through raw pointers (the arrays' own append is several times slower).
+struct ViewWriter {
+    var bytes: UnsafeMutablePointer<UInt8>
+    var starts: UnsafeMutablePointer<Int32>
+    var ends: UnsafeMutablePointer<Int32>
+    var count = 0
+    var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        bytes = .allocate(capacity: capacity)
+        starts = .allocate(capacity: capacity)
+        ends = .allocate(capacity: capacity)
     }
 
-    /// Appends one scalar's UTF-8, every byte mapped to `start..<end` in the original.
+    func free() {
+        bytes.deallocate()
+        starts.deallocate()
+        ends.deallocate()
+    }
+
+    /// Makes room for at least `minimum` bytes.
+    mutating func reserve(_ minimum: Int) {
+        while capacity < minimum { grow() }
+    }
+
+    func borrowed() -> BorrowedView {
+        BorrowedView(bytes: UnsafeBufferPointer(start: bytes, count: count), starts: starts, ends: ends)
+    }
+
+    mutating func grow() {
+        let newCapacity = max(capacity * 2, 64)
+        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        let s = UnsafeMutablePointer<Int32>.allocate(capacity: newCapacity)
+        let e = UnsafeMutablePointer<Int32>.allocate(capacity: newCapacity)
+        b.update(from: bytes, count: count)
+        s.update(from: starts, count: count)
+        e.update(from: ends, count: count)
+        free()
+        bytes = b
+        starts = s
+        ends = e
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    mutating func put(_ byte: UInt32, _ start: Int32, _ end: Int32) {
+        bytes[count] = UInt8(truncatingIfNeeded: byte)
+        starts[count] = start
+        ends[count] = end
+        count += 1
+    }
+
     @inline(__always)
     mutating func append(_ value: UInt32, start: Int32, end: Int32) {
+        if count + 4 > capacity { grow() }
         if value < 0x80 {
-            utf8.append(UInt8(value))
-            originalStart.append(start)
-            originalEnd.append(end)
+            put(value, start, end)
         } else if value < 0x800 {
-            utf8.append(UInt8(0xC0 | (value >> 6)))
-            utf8.append(UInt8(0x80 | (value & 0x3F)))
-            for _ in 0..<2 { originalStart.append(start); originalEnd.append(end) }
+            put(0xC0 | (value >> 6), start, end)
+            put(0x80 | (value & 0x3F), start, end)
         } else if value < 0x10000 {
-            utf8.append(UInt8(0xE0 | (value >> 12)))
-            utf8.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
-            utf8.append(UInt8(0x80 | (value & 0x3F)))
-            for _ in 0..<3 { originalStart.append(start); originalEnd.append(end) }
+            put(0xE0 | (value >> 12), start, end)
+            put(0x80 | ((value >> 6) & 0x3F), start, end)
+            put(0x80 | (value & 0x3F), start, end)
         } else {
-            utf8.append(UInt8(0xF0 | (value >> 18)))
-            utf8.append(UInt8(0x80 | ((value >> 12) & 0x3F)))
-            utf8.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
-            utf8.append(UInt8(0x80 | (value & 0x3F)))
-            for _ in 0..<4 { originalStart.append(start); originalEnd.append(end) }
+            put(0xF0 | (value >> 18), start, end)
+            put(0x80 | ((value >> 12) & 0x3F), start, end)
+            put(0x80 | ((value >> 6) & 0x3F), start, end)
+            put(0x80 | (value & 0x3F), start, end)
         }
     }
 
-    /// Stretches the last character's original span to `end` (a collapsed repeat or dropped
-    /// noise after it belongs to its evidence).
     @inline(__always)
     mutating func extendLast(to end: Int32) {
-        var i = originalEnd.count - 1
-        let start = i >= 0 ? originalStart[i] : 0
-        while i >= 0 && originalStart[i] == start {
-            originalEnd[i] = end
+        var i = count - 1
+        guard i >= 0 else { return }
+        let start = starts[i]
+        while i >= 0 && starts[i] == start {
+            ends[i] = end
             i -= 1
         }
+    }
+
+    func view() -> NormalizedView {
+        var view = NormalizedView()
+        view.utf8 = Array(UnsafeBufferPointer(start: bytes, count: count))
+        view.originalStart = Array(UnsafeBufferPointer(start: starts, count: count))
+        view.originalEnd = Array(UnsafeBufferPointer(start: ends, count: count))
+        return view
+    }
+}
+
+/// Reusable output buffers for ``Normalizer/normalize(utf8:into:)``. Not `Sendable`: one per task.
+public final class NormalizationBuffers {
+    var light = ViewWriter(capacity: 256)
+    var dense = ViewWriter(capacity: 256)
+
+    public init() {}
+
+    deinit {
+        light.free()
+        dense.free()
+    }
+}
+
+@available(*, unavailable)
+extension NormalizationBuffers: Sendable {}
+
+/// A normalised view that borrows ``NormalizationBuffers``: valid until they are reused.
+public struct BorrowedView {
+    /// The normalised text as UTF-8.
+    public let bytes: UnsafeBufferPointer<UInt8>
+    let starts: UnsafeMutablePointer<Int32>
+    let ends: UnsafeMutablePointer<Int32>
+
+    /// The original byte range a normalised byte range came from.
+    @inline(__always)
+    public func originalRange(of range: Range<Int>) -> Range<Int> {
+        guard !range.isEmpty, range.upperBound <= bytes.count else {
+            let at = range.lowerBound < bytes.count ? Int(starts[range.lowerBound]) : (bytes.count > 0 ? Int(ends[bytes.count - 1]) : 0)
+            return at..<at
+        }
+        return Int(starts[range.lowerBound])..<Int(ends[range.upperBound - 1])
+    }
+
+    /// The normalised text of a byte range, as a `String`.
+    public func text(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// An owning copy.
+    public func copy() -> NormalizedView {
+        var view = NormalizedView()
+        view.utf8 = Array(bytes)
+        view.originalStart = Array(UnsafeBufferPointer(start: starts, count: bytes.count))
+        view.originalEnd = Array(UnsafeBufferPointer(start: ends, count: bytes.count))
+        return view
     }
 }
 
@@ -84,6 +182,11 @@ public struct NormalizedText: Sendable, Equatable {
     /// repeated letter or ideograph collapsed to one (digits are never collapsed). Wordlists run
     /// here, so `傻@#￥%逼`, `傻 逼`, `法✨轮功` and `加 V 信` read as the words they hide.
     public var dense: NormalizedView
+
+    public init(light: NormalizedView, dense: NormalizedView) {
+        self.light = light
+        self.dense = dense
+    }
 }
 
 /// Evasion-resistant normalisation of chat text. Immutable and `Sendable`: one per process.
@@ -110,61 +213,85 @@ public struct Normalizer: Sendable {
     }
 
     /// Normalises valid UTF-8.
+    ///
+    /// The hot path: one pass over the bytes, one table load per character, output written
+    /// through raw pointers into buffers sized for the common case (grown on the rare expansion
+    /// that would overflow them), then copied once into the views' arrays.
     public func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> NormalizedText {
-        var light = NormalizedView()
-        var dense = NormalizedView()
-        light.reserve(bytes.count + 8)
-        dense.reserve(bytes.count + 8)
+        let buffers = NormalizationBuffers()
+        _ = normalize(utf8: bytes, into: buffers)
+        return NormalizedText(light: buffers.light.view(), dense: buffers.dense.view())
+    }
+
+    /// Normalises valid UTF-8 into reusable buffers: no allocation once they are large enough.
+    /// The views returned borrow the buffers and are valid until they are used again.
+    public func normalize(
+        utf8 bytes: UnsafeBufferPointer<UInt8>, into buffers: NormalizationBuffers
+    ) -> (light: BorrowedView, dense: BorrowedView) {
+        buffers.light.count = 0
+        buffers.dense.count = 0
+        buffers.light.reserve(bytes.count + 16)
+        buffers.dense.reserve(bytes.count + 16)
+        var light = buffers.light
+        var dense = buffers.dense
+        defer {
+            buffers.light = light
+            buffers.dense = dense
+        }
         var lastDense: UInt32 = 0xFFFF_FFFF
-        var i = 0
-        let n = bytes.count
-        let table = self.table
         let collapse = collapseRepeats
-
-        @inline(__always)
-        func emit(_ entry: UInt32, start: Int32, end: Int32) {
-            if entry & CharacterTable.dropFlag != 0 { return }
-            let value = entry & CharacterTable.scalarMask
-            light.append(value, start: start, end: end)
-            if entry & CharacterTable.noiseFlag != 0 { return }
-            if collapse && value == lastDense && entry & CharacterTable.digitFlag == 0 {
-                dense.extendLast(to: end)
-                return
-            }
-            dense.append(value, start: start, end: end)
-            lastDense = value
-        }
-
-        while i < n {
-            let start = i
-            let b0 = UInt32(bytes[i])
-            var value: UInt32
-            if b0 < 0x80 {
-                value = b0
-                i += 1
-            } else if b0 < 0xE0 {
-                value = (b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
-                i += 2
-            } else if b0 < 0xF0 {
-                value = (b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
-                i += 3
-            } else {
-                value = (b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
-                    | UInt32(bytes[i + 3] & 0x3F)
-                i += 4
-            }
-            let entry = table.entry(value)
-            let s = Int32(start), e = Int32(i)
-            if entry & CharacterTable.expansionFlag != 0 && entry & CharacterTable.dropFlag == 0 {
-                let index = Int(entry & CharacterTable.scalarMask)
-                for k in Int(table.expansionStarts[index])..<Int(table.expansionStarts[index + 1]) {
-                    emit(table.expansions[k], start: s, end: e)
+        let n = bytes.count
+        let base = bytes.baseAddress
+        table.bmp.withUnsafeBufferPointer { bmp in
+            var i = 0
+            while i < n {
+                let start = i
+                let b0 = UInt32(base![i])
+                var value: UInt32
+                if b0 < 0x80 {
+                    value = b0
+                    i += 1
+                } else if b0 < 0xE0 {
+                    value = (b0 & 0x1F) << 6 | UInt32(base![i + 1] & 0x3F)
+                    i += 2
+                } else if b0 < 0xF0 {
+                    value = (b0 & 0x0F) << 12 | UInt32(base![i + 1] & 0x3F) << 6 | UInt32(base![i + 2] & 0x3F)
+                    i += 3
+                } else {
+                    value = (b0 & 0x07) << 18 | UInt32(base![i + 1] & 0x3F) << 12 | UInt32(base![i + 2] & 0x3F) << 6
+                        | UInt32(base![i + 3] & 0x3F)
+                    i += 4
                 }
-            } else {
-                emit(entry, start: s, end: e)
+                let entry = value < 0x10000 ? bmp[Int(value)] : table.entry(value)
+                let s = Int32(start), e = Int32(i)
+                if entry & CharacterTable.expansionFlag != 0 && entry & CharacterTable.dropFlag == 0 {
+                    let index = Int(entry & CharacterTable.scalarMask)
+                    for k in Int(table.expansionStarts[index])..<Int(table.expansionStarts[index + 1]) {
+                        Self.emit(table.expansions[k], s, e, &light, &dense, &lastDense, collapse)
+                    }
+                } else {
+                    Self.emit(entry, s, e, &light, &dense, &lastDense, collapse)
+                }
             }
         }
-        return NormalizedText(light: light, dense: dense)
+        return (light.borrowed(), dense.borrowed())
+    }
+
+    @inline(__always)
+    static func emit(
+        _ entry: UInt32, _ start: Int32, _ end: Int32, _ light: inout ViewWriter, _ dense: inout ViewWriter,
+        _ lastDense: inout UInt32, _ collapse: Bool
+    ) {
+        if entry & CharacterTable.dropFlag != 0 { return }
+        let value = entry & CharacterTable.scalarMask
+        light.append(value, start: start, end: end)
+        if entry & CharacterTable.noiseFlag != 0 { return }
+        if collapse && value == lastDense && entry & CharacterTable.digitFlag == 0 {
+            dense.extendLast(to: end)
+            return
+        }
+        dense.append(value, start: start, end: end)
+        lastDense = value
     }
 
     /// The dense form of a word, as wordlist entries are compared against the dense view.

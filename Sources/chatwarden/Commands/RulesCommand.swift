@@ -99,7 +99,7 @@ struct RulesCommand: AsyncParsableCommand {
             }
             let senderKind: ParticipantKind? = sender == "any" ? nil : (sender == "staff" ? .staff : .customer)
             let isGroup: Bool? = chat == "any" ? nil : chat == "group"
-            let scratch = DetectorScratch()
+            let scratch = DetectorScratch(keepNormalized: true)
             var triggered = false
             var inputs: [(label: String, text: String, kind: ParticipantKind?, group: Bool?)] = []
             if let text { inputs.append(("", text, senderKind, isGroup)) }

@@ -40,8 +40,10 @@ enum Explain {
             return
         }
         var out = Terminal.bold(label.isEmpty ? "text" : Terminal.escape(label)) + ": " + Terminal.escape(text) + "\n"
-        out += "  " + Terminal.dim("light: " + Terminal.escape(detection.normalized.light.text)) + "\n"
-        out += "  " + Terminal.dim("dense: " + Terminal.escape(detection.normalized.dense.text)) + "\n"
+        if let normalized = detection.normalized {
+            out += "  " + Terminal.dim("light: " + Terminal.escape(normalized.light.text)) + "\n"
+            out += "  " + Terminal.dim("dense: " + Terminal.escape(normalized.dense.text)) + "\n"
+        }
         if detection.findings.isEmpty && detection.suppressed.isEmpty {
             out += "  no hits\n"
         }

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Measurement helpers shared by the benchmarks.
+enum Bench {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Runs `body` `runs` times and returns the fastest wall time (after one warm-up run when
+    /// `warmUp`), and the last result.
+    static func best<T>(runs: Int = 3, warmUp: Bool = true, _ body: () throws -> T) rethrows -> (Double, T) {
+        if warmUp { _ = try body() }
+        var best = Double.infinity
+        var result: T? = nil
+        for _ in 0..<runs {
+            let start = now()
+            result = try body()
+            best = min(best, now() - start)
+        }
+        return (best, result!)
+    }
+
+    /// Resident set size in bytes.
+    static func rss() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        return (Int(fields.count > 1 ? fields[1] : "0") ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// The machine, for every report: CPU model, cores, kernel.
+    static func machine() -> String {
+        var model = "unknown CPU"
+        if let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let line = cpu.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
+        {
+            model = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? model
+        }
+        var name = utsname()
+        uname(&name)
+        let release = withUnsafePointer(to: name.release) { $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) } }
+        let memory = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?.split(separator: "\n").first
+            .map { $0.split(separator: " ").dropFirst().first.map { "\(Int($0)! / 1_048_576) GiB" } ?? "" } ?? ""
+        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory), Linux \(release)"
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let index = min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))
+        return sorted[index]
+    }
+
+    static func mb(_ bytes: Int) -> Double { Double(bytes) / 1_048_576 }
+
+    static func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+
+    /// Prints a table with aligned columns.
+    static func table(_ header: [String], _ rows: [[String]]) {
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in i == 0 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                : String(repeating: " ", count: widths[i] - c.count) + c }.joined(separator: "  ")
+        }
+        print(line(header))
+        for row in rows { print(line(row)) }
+    }
+
+    /// Lines of a text file (empty lines dropped).
+    static func lines(_ path: String) -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
+            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+        }
+    }
+
+    /// Runs a shell command; its wall time and exit status.
+    static func shell(_ command: String) -> (Double, Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.standardOutput = FileHandle.nullDevice
+        let start = now()
+        try? process.run()
+        process.waitUntilExit()
+        return (now() - start, process.terminationStatus)
+    }
+}
