@@ -1,5 +1,6 @@
 public import PCRE2
 public import Rules
+import Normalize
 
 /// A built-in detector for contact details and payment identifiers people use to take a customer
 /// off the platform: a PCRE2 pattern on the light view, plus a validation of what it captured
@@ -27,7 +28,7 @@ public struct ContactDetector: Sendable {
 
     /// A cheap test on the text's clues: can this detector match at all? (Most messages hold no
     /// run of digits and no `@`; running seven regexes on them is wasted work.)
-    func mayMatch(_ clues: TextClues) -> Bool {
+    func mayMatch(_ clues: Clues) -> Bool {
         switch id {
         case "contact.phone": return clues.digits >= 11
         case "contact.bankcard": return clues.digits >= 16
@@ -171,19 +172,6 @@ public enum ContactDetectors {
             sum += d * weights[i]
         }
         return checks[sum % 11] == chars[17]
-    }
-}
-
-/// What a detector needs to know about a text before running its pattern.
-struct TextClues {
-    var digits = 0
-    var hasAt = false
-    var hasDot = false
-
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        for b in bytes {
-            if b >= 0x30 && b <= 0x39 { digits += 1 } else if b == 0x40 { hasAt = true } else if b == 0x2E { hasDot = true }
-        }
     }
 }
 

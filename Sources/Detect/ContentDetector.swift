@@ -89,6 +89,11 @@ public final class ContentDetector: Sendable {
     let scopeTable: [[Bool]]
     /// Per scope combination: whether each detector applies.
     let detectorInScope: [[Bool]]
+    /// Whether some regex entry runs on the light view (then it is built in the first pass).
+    let needsLight: Bool
+
+    /// Bytes held by the wordlist automaton (words and allowed phrases).
+    public var lexiconMemoryBytes: Int { lexicon.memoryBytes }
 
     public init(rules: RuleSet, detectors: [ContactDetector], normalizer: Normalizer = .standard) {
         self.rules = rules
@@ -108,6 +113,7 @@ public final class ContentDetector: Sendable {
         }
         self.scopeTable = scopeTable
         self.detectorInScope = detectorInScope
+        self.needsLight = rules.patterns.contains { $0.entry.view == .light }
     }
 
     /// Detects in a message's scannable text, honouring each rule's scope.
@@ -142,8 +148,15 @@ public final class ContentDetector: Sendable {
         utf8 original: UnsafeBufferPointer<UInt8>, senderKind: ParticipantKind?, isGroup: Bool?, sharedContent: Bool,
         scratch: DetectorScratch
     ) -> Detection {
-        let (light, dense) = normalizer.normalize(utf8: original, into: scratch.normalization)
-        var result = Detection(normalized: scratch.keepNormalized ? NormalizedText(light: light.copy(), dense: dense.copy()) : nil)
+        // The dense view always (wordlists); the light view in the same pass only when patterns
+        // need it, else later and only if the clues say a contact detector could match.
+        let first = normalizer.normalize(
+            utf8: original, into: scratch.normalization, light: needsLight || scratch.keepNormalized, dense: true)
+        let dense = first.dense
+        var light = first.light
+        var lightReady = needsLight || scratch.keepNormalized
+        var result = Detection(
+            normalized: scratch.keepNormalized ? NormalizedText(light: light.copy(), dense: dense.copy()) : nil)
         guard !original.isEmpty else { return result }
         func text(_ range: Range<Int>) -> String {
             String(decoding: UnsafeBufferPointer(rebasing: original[range]), as: UTF8.self)
@@ -214,10 +227,16 @@ public final class ContentDetector: Sendable {
 
         // 3. Contact detectors on the light view, each only when the text could hold its kind of value.
         if !detectors.isEmpty {
-            let clues = TextClues(light.bytes)
+            let clues = first.clues
             for detector in detectors where detectorInScope[ContentDetector.scopeIndex(senderKind, isGroup)][detector.index] {
                 if detector.typedTextOnly && sharedContent { continue }
                 if !detector.mayMatch(clues) { continue }
+                if !lightReady {
+                    // A second pass for the light view alone; the dense view stays valid (its
+                    // buffer is not touched when only the light view is asked for).
+                    light = normalizer.normalize(utf8: original, into: scratch.lightOnly, light: true, dense: false).light
+                    lightReady = true
+                }
                 run(detector.regex, on: light, scratch: scratch) { range, viewRange, match in
                     let valueRange = detector.group == 0 ? viewRange : (match.groups[detector.group - 1] ?? viewRange)
                     let value = light.text(valueRange)
@@ -315,6 +334,7 @@ public final class ContentDetector: Sendable {
 public final class DetectorScratch {
     let match = MatchScratch(captureCount: 4)
     let normalization = NormalizationBuffers()
+    let lightOnly = NormalizationBuffers()
     var wordHits: [(Int, Range<Int>)] = []
     var allowHits: [(Int, Range<Int>)] = []
     /// Keep a copy of both normalised views in each ``Detection`` (for explaining).

@@ -41,6 +41,12 @@ public struct LiteralMatcher: Sendable {
     /// The number of automaton states.
     public var stateCount: Int { fail.count }
 
+    /// Bytes held by the automaton's tables.
+    public var memoryBytes: Int {
+        bmpSymbols.count * 2 + otherSymbols.count * 16 + rootNext.count * 4 + slots.count * MemoryLayout<Slot>.stride
+            + (fail.count + terminal.count + outputLink.count + sameText.count + byteLengths.count) * 4
+    }
+
     /// Builds the automaton. `words[i]` is reported as id `i`. Empty words are ignored.
     public init(words: [String]) {
         var bmpSymbols = [UInt16](repeating: 0, count: 0x10000)

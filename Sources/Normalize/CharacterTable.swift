@@ -12,7 +12,7 @@ internal import Foundation
 /// (OpenCC's character dictionary, when installed); Chinese numerals → ASCII digits (`一二三`,
 /// `壹贰`, `幺`). Characters that are not letters, digits or ideographs are flagged as noise: the
 /// dense view drops them, so `傻@#￥%逼` and `加 V 信` read as `傻逼` and `加v信`.
-struct CharacterTable: Sendable {
+final class CharacterTable: Sendable {
     static let scalarMask: UInt32 = 0x1F_FFFF
     /// Dropped from the dense view (punctuation, symbols, spaces, emoji).
     static let noiseFlag: UInt32 = 1 << 21
@@ -25,6 +25,9 @@ struct CharacterTable: Sendable {
 
     /// One entry per BMP scalar.
     let bmp: [UInt32]
+    /// The same entries at a fixed address (the table lives as long as the process), so the hot
+    /// loop reads them without a closure, bounds checks or reference counting.
+    nonisolated(unsafe) let bmpPointer: UnsafePointer<UInt32>
     /// Entries for the supplementary ranges people use to write letters and digits in disguise
     /// (mathematical alphanumerics U+1D400–1D7FF, enclosed alphanumerics U+1F100–1F1FF).
     let mathAlphanumerics: [UInt32]
@@ -58,6 +61,9 @@ struct CharacterTable: Sendable {
             }
         }
         self.bmp = bmp
+        let pointer = UnsafeMutablePointer<UInt32>.allocate(capacity: 0x10000)
+        pointer.initialize(from: bmp, count: 0x10000)
+        self.bmpPointer = UnsafePointer(pointer)
         self.mathAlphanumerics = (0x1D400..<0x1D800).map { entry(for: Unicode.Scalar($0)!) }
         self.enclosedSupplement = (0x1F100..<0x1F200).map { entry(for: Unicode.Scalar($0)!) }
         self.expansions = expansions
@@ -65,8 +71,9 @@ struct CharacterTable: Sendable {
         self.hasTraditionalToSimplified = t2s != nil
     }
 
-    /// The entry for any scalar.
-    @inline(__always)
+    /// The entry for any scalar (out of line: supplementary scalars are rare, and inlining this
+    /// would put Unicode-property set-up on every call of the hot loop).
+    @inline(never)
     func entry(_ value: UInt32) -> UInt32 {
         if value < 0x10000 { return bmp[Int(value)] }
         if value >= 0x1D400 && value < 0x1D800 { return mathAlphanumerics[Int(value - 0x1D400)] }

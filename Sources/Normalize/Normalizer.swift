@@ -124,16 +124,46 @@ struct ViewWriter {
     }
 }
 
-/// Reusable output buffers for ``Normalizer/normalize(utf8:into:)``. Not `Sendable`: one per task.
-public final class NormalizationBuffers {
-    var light = ViewWriter(capacity: 256)
-    var dense = ViewWriter(capacity: 256)
+/// What one normalisation pass produced: the views asked for (the others are empty) and clues.
+public struct NormalizedPass {
+    public var light: BorrowedView
+    public var dense: BorrowedView
+    public var clues: Clues
+}
+
+/// Facts about a text that tell detectors whether they can match at all (most messages hold no
+/// run of digits, no `@` and no `.`; running every contact pattern on them is wasted work).
+public struct Clues: Sendable, Equatable {
+    /// ASCII digits after normalisation (`①`, `１` and `一` count).
+    public var digits = 0
+    /// An `@` (or full-width `＠`).
+    public var hasAt = false
+    /// A `.` (or full-width `．`, `。` does not count).
+    public var hasDot = false
 
     public init() {}
+}
+
+/// Reusable output buffers for ``Normalizer/normalize(utf8:into:)``. Not `Sendable`: one per task.
+public final class NormalizationBuffers {
+    /// The two writers (light, dense) in memory of their own: the hot loop works on them through
+    /// a pointer, without the dynamic exclusivity checks every class property access costs.
+    let writers: UnsafeMutablePointer<ViewWriter>
+
+    public init() {
+        writers = .allocate(capacity: 2)
+        writers.initialize(to: ViewWriter(capacity: 256))
+        (writers + 1).initialize(to: ViewWriter(capacity: 256))
+    }
+
+    var light: ViewWriter { writers[0] }
+    var dense: ViewWriter { writers[1] }
 
     deinit {
-        light.free()
-        dense.free()
+        writers[0].free()
+        writers[1].free()
+        writers.deinitialize(count: 2)
+        writers.deallocate()
     }
 }
 
@@ -190,10 +220,10 @@ public struct NormalizedText: Sendable, Equatable {
 }
 
 /// Evasion-resistant normalisation of chat text. Immutable and `Sendable`: one per process.
-public struct Normalizer: Sendable {
+public final class Normalizer: Sendable {
     let table: CharacterTable
     /// Collapse runs of the same letter or ideograph in the dense view.
-    public var collapseRepeats: Bool
+    public let collapseRepeats: Bool
 
     /// The process-wide normaliser (the character table is built on first use, in about 50 ms).
     public static let standard = Normalizer(table: .shared, collapseRepeats: true)
@@ -228,21 +258,33 @@ public struct Normalizer: Sendable {
     public func normalize(
         utf8 bytes: UnsafeBufferPointer<UInt8>, into buffers: NormalizationBuffers
     ) -> (light: BorrowedView, dense: BorrowedView) {
-        buffers.light.count = 0
-        buffers.dense.count = 0
-        buffers.light.reserve(bytes.count + 16)
-        buffers.dense.reserve(bytes.count + 16)
-        var light = buffers.light
-        var dense = buffers.dense
+        let pass = normalize(utf8: bytes, into: buffers, light: true, dense: true)
+        return (pass.light, pass.dense)
+    }
+
+    /// Normalises into reusable buffers only the views asked for (each costs a share of the
+    /// pass), and counts the clues detectors use to decide whether to run at all.
+    public func normalize(
+        utf8 bytes: UnsafeBufferPointer<UInt8>, into buffers: NormalizationBuffers, light wantLight: Bool, dense wantDense: Bool
+    ) -> NormalizedPass {
+        let writers = buffers.writers
+        writers[0].count = 0
+        writers[1].count = 0
+        if wantLight { writers[0].reserve(bytes.count + 16) }
+        if wantDense { writers[1].reserve(bytes.count + 16) }
+        var light = writers[0]
+        var dense = writers[1]
         defer {
-            buffers.light = light
-            buffers.dense = dense
+            writers[0] = light
+            writers[1] = dense
         }
         var lastDense: UInt32 = 0xFFFF_FFFF
+        var clues = Clues()
         let collapse = collapseRepeats
         let n = bytes.count
         let base = bytes.baseAddress
-        table.bmp.withUnsafeBufferPointer { bmp in
+        let bmp = table.bmpPointer
+        do {
             var i = 0
             while i < n {
                 let start = i
@@ -267,25 +309,32 @@ public struct Normalizer: Sendable {
                 if entry & CharacterTable.expansionFlag != 0 && entry & CharacterTable.dropFlag == 0 {
                     let index = Int(entry & CharacterTable.scalarMask)
                     for k in Int(table.expansionStarts[index])..<Int(table.expansionStarts[index + 1]) {
-                        Self.emit(table.expansions[k], s, e, &light, &dense, &lastDense, collapse)
+                        Self.emit(table.expansions[k], s, e, &light, &dense, &lastDense, collapse, wantLight, wantDense, &clues)
                     }
                 } else {
-                    Self.emit(entry, s, e, &light, &dense, &lastDense, collapse)
+                    Self.emit(entry, s, e, &light, &dense, &lastDense, collapse, wantLight, wantDense, &clues)
                 }
             }
         }
-        return (light.borrowed(), dense.borrowed())
+        return NormalizedPass(light: light.borrowed(), dense: dense.borrowed(), clues: clues)
     }
 
     @inline(__always)
     static func emit(
         _ entry: UInt32, _ start: Int32, _ end: Int32, _ light: inout ViewWriter, _ dense: inout ViewWriter,
-        _ lastDense: inout UInt32, _ collapse: Bool
+        _ lastDense: inout UInt32, _ collapse: Bool, _ wantLight: Bool, _ wantDense: Bool, _ clues: inout Clues
     ) {
         if entry & CharacterTable.dropFlag != 0 { return }
         let value = entry & CharacterTable.scalarMask
-        light.append(value, start: start, end: end)
-        if entry & CharacterTable.noiseFlag != 0 { return }
+        if wantLight { light.append(value, start: start, end: end) }
+        if entry & CharacterTable.digitFlag != 0 {
+            clues.digits += 1
+        } else if value == 0x40 {
+            clues.hasAt = true
+        } else if value == 0x2E {
+            clues.hasDot = true
+        }
+        if entry & CharacterTable.noiseFlag != 0 || !wantDense { return }
         if collapse && value == lastDense && entry & CharacterTable.digitFlag == 0 {
             dense.extendLast(to: end)
             return

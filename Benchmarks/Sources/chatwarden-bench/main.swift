@@ -1,4 +1,5 @@
 import Foundation
+import Normalize
 
 // chatwarden-bench [match|index|daemon|windows|all] [--data DIR]
 // Reports what it measured, on which machine; `make bench` runs them all.
@@ -17,6 +18,25 @@ do {
         exit(0)
     }
     if which == "match" || which == "all" { try MatchBenchmark.run(data: data) }
+    if which == "profile-detect" { try MatchBenchmark.profile(data: data) }
+    if which == "profile-normalize" {
+        let lines = Bench.lines(data + "/corpus/subtitles/dgk_subtitles_zh_lines.txt")
+        let buffers = NormalizationBuffers()
+        let start = Bench.now()
+        var n = 0
+        for _ in 0..<10 {
+            for line in lines {
+                var copy = line
+                copy.withUTF8 { n += Normalizer.standard.normalize(utf8: $0, into: buffers, light: false, dense: true).dense.bytes.count }
+            }
+        }
+        let bytes = lines.reduce(0) { $0 + $1.utf8.count } * 10
+        print("dense only: \(Bench.f(Bench.mb(bytes) / (Bench.now() - start))) MB/s (\(n))")
+        var big = lines.prefix(100_000).joined(separator: "\n")
+        let t = Bench.now()
+        for _ in 0..<10 { big.withUTF8 { n += Normalizer.standard.normalize(utf8: $0, into: buffers, light: false, dense: true).dense.bytes.count } }
+        print("dense only, one 2.7 MB text: \(Bench.f(Bench.mb(big.utf8.count * 10) / (Bench.now() - t))) MB/s")
+    }
 } catch {
     print("error: \(error)")
     exit(1)
