@@ -166,19 +166,20 @@ public final class ContentDetector: Sendable {
 
         // 1. Wordlists on the dense view.
         if !rules.words.isEmpty, !dense.bytes.isEmpty {
-            scratch.wordHits.removeAll(keepingCapacity: true)
-            scratch.allowHits.removeAll(keepingCapacity: true)
+            // Local arrays: they allocate only when there is a hit, which is rare.
+            var wordHits: [(Int, Range<Int>)] = []
+            var allowHits: [(Int, Range<Int>)] = []
             let wordCount = rules.words.count
             let words = rules.words
             lexicon.forEachMatch(in: dense.bytes) { id, range in
                 if id < wordCount {
-                    if categoryInScope[words[id].category] { scratch.wordHits.append((id, range)) }
+                    if categoryInScope[words[id].category] { wordHits.append((id, range)) }
                 } else {
-                    scratch.allowHits.append((id - wordCount, range))
+                    allowHits.append((id - wordCount, range))
                 }
             }
             var usedAllows: [Int] = []
-            for (id, range) in scratch.wordHits {
+            for (id, range) in wordHits {
                 let word = rules.words[id]
                 let originalRange = dense.originalRange(of: range)
                 if asciiWord[id] && !hasWordBoundaries(original, originalRange) { continue }
@@ -187,7 +188,7 @@ public final class ContentDetector: Sendable {
                     rule: category.id, category: category.id, severity: category.severity, term: word.text,
                     range: originalRange, matched: text(originalRange), normalized: dense.text(range), view: .dense,
                     origin: word.location.description)
-                if let (allowIndex, allowRange) = scratch.allowHits.first(where: { allow, allowRange in
+                if let (allowIndex, allowRange) = allowHits.first(where: { allow, allowRange in
                     rules.allows[allow].category == word.category && allowRange.lowerBound <= range.lowerBound
                         && allowRange.upperBound >= range.upperBound
                 }) {
@@ -200,7 +201,7 @@ public final class ContentDetector: Sendable {
                 }
                 result.findings.append(finding)
             }
-            for (allowIndex, allowRange) in scratch.allowHits where !usedAllows.contains(allowIndex) {
+            for (allowIndex, allowRange) in allowHits where !usedAllows.contains(allowIndex) {
                 let allow = rules.allows[allowIndex]
                 result.unusedAllows.append(UnusedAllow(
                     allow: allow.text, allowOrigin: allow.location.description,
@@ -335,10 +336,8 @@ public final class DetectorScratch {
     let match = MatchScratch(captureCount: 4)
     let normalization = NormalizationBuffers()
     let lightOnly = NormalizationBuffers()
-    var wordHits: [(Int, Range<Int>)] = []
-    var allowHits: [(Int, Range<Int>)] = []
     /// Keep a copy of both normalised views in each ``Detection`` (for explaining).
-    public var keepNormalized: Bool
+    public let keepNormalized: Bool
 
     public init(keepNormalized: Bool = false) {
         self.keepNormalized = keepNormalized
