@@ -50,7 +50,7 @@ public struct Config: Sendable, Equatable {
         mapping = FieldMapping()
         maxLineBytes = 1 << 20
         maxJSONDepth = 64
-        batchSize = 500
+        batchSize = 2000
         watch = []
         watchMode = "inotify"
         pollIntervalMilliseconds = 1000

@@ -6,6 +6,7 @@ public import Store
 public import Ingest
 public import Logging
 import Normalize
+import Synchronization
 
 /// Why the pipeline could not start: bad rules, a bad configuration, an unusable store.
 public struct PipelineError: Error, Sendable, CustomStringConvertible {
@@ -43,6 +44,15 @@ public final class Pipeline: Sendable {
     public let store: ChatStore
     public let alertLog: AlertLog?
     let logger: Logger
+    /// Alert-log bookkeeping between commits: ids written to the log but not yet marked in the
+    /// store (marked by the next commit), and whether an append failed (then the next commit
+    /// first retries everything unlogged).
+    private let logState = Mutex(LogState())
+
+    struct LogState {
+        var writtenUnmarked: [String] = []
+        var appendFailed = false
+    }
 
     /// Compiles the rules and opens the store. Fails on rule errors (warnings are logged).
     public init(config: Config, logger: Logger) throws(PipelineError) {
@@ -87,6 +97,8 @@ public final class Pipeline: Sendable {
         self.store = store
         self.alertLog = alertLog
         self.logger = logger
+        // Alerts the old pipeline wrote but did not mark yet: a flush sorts them out.
+        logState.withLock { $0.appendFailed = true }
     }
 
     /// Loads wordlists and builds detectors as `config` says; used at start-up and on reload.
@@ -149,25 +161,41 @@ public final class Pipeline: Sendable {
     /// alert log. Returns the new alerts.
     @discardableResult
     public func commit(_ batch: RecordBatch) throws(StoreError) -> [Alert] {
-        let new = try store.record(batch)
-        if !new.isEmpty {
-            do {
+        var batch = batch
+        let (marks, retry) = logState.withLock { state in
+            defer { state.writtenUnmarked.removeAll() }
+            return (state.writtenUnmarked, state.appendFailed)
+        }
+        batch.loggedAlerts = marks
+        let new: [Alert]
+        do {
+            new = try store.record(batch)
+        } catch {
+            // Not marked: they stay to be marked by the next successful commit.
+            logState.withLock { $0.writtenUnmarked.insert(contentsOf: marks, at: 0) }
+            throw error
+        }
+        guard let alertLog else { return new }
+        do {
+            if retry {
                 try flushAlertLog()
-            } catch {
-                // The alerts are safe in the store (unlogged); the next commit or restart retries.
-                logger.error("cannot write the alert log; will retry", metadata: ["error": "\(error)"])
+                logState.withLock { $0.appendFailed = false }
+            } else if !new.isEmpty {
+                try alertLog.append(new.map(\.jsonLine))
+                logState.withLock { $0.writtenUnmarked.append(contentsOf: new.map(\.id)) }
             }
+        } catch {
+            // The alerts are safe in the store (unlogged); the next commit or a restart retries.
+            logState.withLock { $0.appendFailed = true }
+            logger.error("cannot write the alert log; will retry", metadata: ["error": "\(error)"])
         }
         return new
     }
 
-    /// Appends every committed-but-unlogged alert to the alert log and marks it logged.
+    /// Appends every committed-but-unlogged alert that is not already in the log, and marks them
+    /// all logged (after a failed append, a reload, or at start-up after a crash).
     public func flushAlertLog() throws {
-        guard let alertLog else { return }
-        let pending = try store.unloggedAlerts()
-        guard !pending.isEmpty else { return }
-        try alertLog.append(pending.map(\.jsonLine))
-        try store.markLogged(pending.map(\.id))
+        try recoverAlertLog()
     }
 
     /// After a crash: alerts committed but not marked logged may or may not be in the log. Those

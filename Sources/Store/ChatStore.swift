@@ -72,11 +72,15 @@ public struct RecordBatch: Sendable {
     public var checkpoints: [Checkpoint] = []
     /// Checkpoints of sources that are gone (a rotated file read to its end and let go).
     public var removedCheckpoints: [String] = []
+    /// Alerts of earlier batches now written to the alert log: marked in this transaction, so
+    /// confirming the log costs no transaction of its own.
+    public var loggedAlerts: [String] = []
 
     public init() {}
 
     public var isEmpty: Bool {
         messages.isEmpty && alerts.isEmpty && quarantine.isEmpty && checkpoints.isEmpty && removedCheckpoints.isEmpty
+            && loggedAlerts.isEmpty
     }
 }
 
@@ -111,8 +115,16 @@ public final class ChatStore: Sendable {
             configuration.busyMode = .timeout(30)
             configuration.label = "chatwarden"
             configuration.prepareDatabase { db in
+                // WAL with synchronous=NORMAL: a commit is durable once the WAL is synced at
+                // checkpoint; a crash loses at most the last transactions, which the checkpoint
+                // in the same transaction makes the tailer read again.
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
+                // A large page cache and memory-mapped reads: the archive index is read-heavy
+                // (FTS5 merges, index inserts) and re-reading pages through pread dominated.
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+                try db.execute(sql: "PRAGMA mmap_size = 268435456")
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator.migrate(pool)
@@ -219,6 +231,10 @@ public final class ChatStore: Sendable {
             }
             for source in batch.removedCheckpoints {
                 try db.execute(sql: "DELETE FROM checkpoints WHERE source = ?", arguments: [source])
+            }
+            if !batch.loggedAlerts.isEmpty {
+                let statement = try db.cachedStatement(sql: "UPDATE alerts SET logged = 1 WHERE id = ?")
+                for id in batch.loggedAlerts { try statement.execute(arguments: [id]) }
             }
             return inserted
         }

@@ -49,7 +49,7 @@ struct ConfigTests {
     func defaults() throws {
         let config = try Config.parse("", file: "empty.toml")
         #expect(config.archiveFormat == "wecom")
-        #expect(config.batchSize == 500)
+        #expect(config.batchSize == 2000)
         #expect(config.detectors == nil)
         #expect(config.resolvedStorePath.hasSuffix("/chatwarden.db"))
     }

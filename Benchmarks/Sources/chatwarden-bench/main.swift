@@ -18,6 +18,14 @@ do {
         exit(0)
     }
     if which == "match" || which == "all" { try MatchBenchmark.run(data: data) }
+    if which == "index" || which == "all" {
+        let count = Int(ProcessInfo.processInfo.environment["CHATWARDEN_BENCH_MESSAGES"] ?? "") ?? 1_000_000
+        try IndexBenchmark.run(data: data, messages: count)
+    }
+    if which == "daemon" || which == "all" {
+        let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"
+        try DaemonBenchmark.run(binary: binary)
+    }
     if which == "profile-detect" { try MatchBenchmark.profile(data: data) }
     if which == "profile-normalize" {
         let lines = Bench.lines(data + "/corpus/subtitles/dgk_subtitles_zh_lines.txt")
