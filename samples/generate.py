@@ -231,6 +231,29 @@ def main():
             rec = record(t, staff, [customer], "", "text", {"content": rng.choice(CLEAN_STAFF)})
         days.setdefault(t // 86_400_000, []).append(rec)
 
+    # A customer floods a group: 12 messages in under a minute (flood: 10 in 60 s).
+    room = ROOMS[1]
+    members = ROOM_MEMBERS[room]
+    flooder = members[3]
+    t += 3_600_000
+    flood_day = t // 86_400_000
+    for k in range(12):
+        t += 4_000
+        rec = record(t, flooder, [m for m in members if m != flooder], room, "text", {"content": f"有人吗？？？第{k + 1}遍"})
+        days.setdefault(flood_day, []).append(rec)
+        if k == 9:
+            expected.append((rec["msgid"], "window.flood"))
+    # An ad blasted to six one-to-one chats by one account, numbers changed each time
+    # (blast: the same text to 5 conversations in 10 minutes).
+    for k in range(6):
+        t += 45_000
+        customer = CUSTOMERS[10 + k]
+        text = f"【限时特惠】空气净化器第二件半价，今天下单再送价值{100 + k * 7}元滤芯，名额只剩{5 + k}个，回复1立即锁定！"
+        rec = record(t, STAFF[4], [customer], "", "text", {"content": text})
+        days.setdefault(t // 86_400_000, []).append(rec)
+        if k == 4:
+            expected.append((rec["msgid"], "window.blast"))
+
     # A staff member recalls a message that broke the rules (evidence hidden by recalling).
     day = sorted(days)[-1]
     t += 60_000
@@ -240,7 +263,7 @@ def main():
               "msgtime": t + 30_000, "msgtype": "revoke", "revoke": {"pre_msgid": hidden["msgid"]}}
     days[day] += [hidden, recall]
     expected.append((hidden["msgid"], "contact.wechat,luring"))
-    expected.append((recall["msgid"], ""))
+    expected.append((recall["msgid"], "window.recall-after-hit"))
 
     # A staff member switching enterprise, and a message type this version does not decode.
     t += 120_000
@@ -258,6 +281,28 @@ def main():
             if day_index == sorted(days)[0]:
                 # A line cut off mid-write by a crashed archiver: quarantined, never fatal.
                 f.write('{"msgid":"' + str(rng.randrange(10**19, 10**20)) + '_1795140000","action":"send","from":"zhangwei","tolist":["wm\n')
+
+    # Message-level rules over time, worked out from the records as the daemon would see them:
+    # red packets from staff; links posted by customers in groups, and by new group members
+    # (within 10 minutes of their first message in that group).
+    merged = {m: set(r.split(",")) - {""} for m, r in expected}
+    first_seen = {}
+    for day_index in sorted(days):
+        for r in days[day_index]:
+            rules = set()
+            if r.get("msgtype") == "redpacket" and not r["from"].startswith(("wm", "wo")):
+                rules.add("money.staff-redpacket")
+            if r.get("roomid") and r["from"].startswith(("wm", "wo")) and r.get("action") == "send":
+                key = (r["roomid"], r["from"])
+                first_seen.setdefault(key, r["msgtime"])
+                content = r.get("text", {}).get("content", "") if r.get("msgtype") == "text" else ""
+                if r.get("msgtype") in ("link", "weapp", "card") or "http://" in content or "https://" in content or "www." in content:
+                    rules.add("group.customer-link")
+                    if r["msgtime"] - first_seen[key] < 600_000:
+                        rules.add("window.new-member-link")
+            if rules:
+                merged.setdefault(r["msgid"], set()).update(rules)
+    expected = [(m, ",".join(sorted(r))) for m, r in merged.items()]
 
     with open(os.path.join(HERE, "expected.tsv"), "w", encoding="utf-8") as f:
         f.write("# msgid<TAB>rules the message must raise (comma-separated; empty: none). Every other message must raise none.\n")

@@ -65,12 +65,22 @@ public struct Alert: Sendable, Equatable {
 
     /// The id of the alert a content rule raises on a message.
     public static func contentID(rule: String, msgid: String) -> String {
-        AlertID.make(["content", rule, msgid])
+        AlertIDs.content(rule: rule, msgid: msgid)
     }
 
     /// The id of the alert a window rule raises for one window.
     public static func windowID(rule: String, key: String, windowStart: Int64) -> String {
-        AlertID.make(["window", rule, key, String(windowStart)])
+        AlertIDs.window(rule: rule, key: key, start: windowStart)
+    }
+
+    /// The alert for what a rule over time raised on `message`.
+    public static func fromWindow(_ finding: WindowFinding, message: ArchiveMessage) -> Alert {
+        Alert(
+            id: finding.id, rule: finding.rule, category: finding.category, severity: finding.severity,
+            msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid, conversation: message.conversationKey,
+            from: message.from, tolist: message.tolist, matched: "", term: finding.summary, spanStart: 0, spanEnd: 0,
+            text: finding.evidence, file: message.source.file, line: message.source.line, offset: message.source.offset,
+            details: finding.summary, relatedMsgids: finding.related)
     }
 
     /// Groups a message's findings into alerts: one per rule per message, the first hit as the
@@ -110,22 +120,3 @@ public struct Alert: Sendable, Equatable {
     }
 }
 
-/// Deterministic alert ids: 128-bit FNV-1a over the parts (NUL-separated), as 32 hex digits.
-public enum AlertID {
-    public static func make(_ parts: [String]) -> String {
-        var hash: UInt128 = 0x6C62_272E_07BB_0142_62B8_2175_6295_C58D
-        let prime: UInt128 = 0x0000_0000_0100_0000_0000_0000_0000_013B
-        for (index, part) in parts.enumerated() {
-            if index > 0 {
-                hash ^= 0
-                hash = hash &* prime
-            }
-            for byte in part.utf8 {
-                hash ^= UInt128(byte)
-                hash = hash &* prime
-            }
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 32 - hex.count) + hex
-    }
-}

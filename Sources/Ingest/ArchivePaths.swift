@@ -7,8 +7,26 @@ public enum ArchivePaths {
     /// File name endings taken from a directory. Files named explicitly are always taken.
     public static let archiveSuffixes = [".jsonl", ".json", ".ndjson", ".log", ".txt"]
 
+    /// Files named explicitly, and the archive files under directories (recursively; rotated
+    /// files such as `chat.jsonl.1` included). With `eventTime`, files are put in order of their
+    /// first line's event time (then path): a rescan then replays the archive in time order
+    /// whatever the rotation scheme named the files, as the rules over time need.
+    public static func expand(_ paths: [String], eventTime: ((RawLine) -> Int64?)?) throws(IngestError) -> [String] {
+        let files = try expand(paths)
+        guard let eventTime else { return files }
+        func firstTime(_ path: String) -> Int64 {
+            guard let reader = try? LineReader(path: path) else { return Int64.max }
+            for _ in 0..<8 {
+                guard let line = try? reader.nextLine(atEndOfInput: true) else { break }
+                if let time = eventTime(line) { return time }
+            }
+            return Int64.max
+        }
+        return files.map { ($0, firstTime($0)) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
+    }
+
     /// Files named explicitly, and the archive files under directories (recursively, sorted by
-    /// path so a rescan reads in a stable order; rotated files such as `chat.jsonl.1` included).
+    /// path; rotated files such as `chat.jsonl.1` included).
     public static func expand(_ paths: [String]) throws(IngestError) -> [String] {
         var files: [String] = []
         for path in paths {

@@ -52,6 +52,9 @@ public final class Tailer {
         var fingerprint: String
         /// Set when the path no longer names this file.
         var rotatedSince: Double?
+        /// The event time of the file's first line: files are read oldest first, so the rules
+        /// over time see messages in event-time order across rotated files.
+        var order: Int64 = Int64.max
         var lastGrowth: Double
         var lastSize: Int64
 
@@ -77,6 +80,9 @@ public final class Tailer {
     /// Dormant files whose fingerprint was checked, with the size and mtime it was checked at.
     private var verifiedDormant: [FileIdentity: (Int64, Int64)] = [:]
     public private(set) var events: [TailEvent] = []
+    /// Gives a line's event time (the daemon decodes it); files are read in order of their
+    /// first line's time.
+    public var eventTime: (@Sendable (RawLine) -> Int64?)?
     /// Seconds a fully read file may stay quiet before its descriptor is closed (it stays known
     /// by its checkpoint and is reopened when it grows).
     public var idleClose: Double
@@ -191,8 +197,10 @@ public final class Tailer {
         }
         do {
             let reader = try LineReader(fd: fd, path: path, offset: offset, line: line, maxLineBytes: maxLineBytes)
-            followed[identity] = Followed(
+            let f = Followed(
                 path: path, identity: identity, reader: reader, offset: offset, line: line, fingerprint: fingerprint, now: now)
+            f.order = firstEventTime(path)
+            followed[identity] = f
         } catch {
             close(fd)
             note(.error, path, error.message)
@@ -244,7 +252,8 @@ public final class Tailer {
         var batch = TailBatch()
         batch.finished = forgotten
         forgotten.removeAll()
-        for identity in followed.keys.sorted(by: { ($0.device, $0.inode) < ($1.device, $1.inode) }) {
+        let ordered = followed.values.sorted { ($0.order, $0.identity.device, $0.identity.inode) < ($1.order, $1.identity.device, $1.identity.inode) }
+        for identity in ordered.map(\.identity) {
             guard let f = followed[identity] else { continue }
             if batch.lines.count >= maxLines { break }
             // Truncated below what was read (copytruncate): start again from 0.
@@ -301,6 +310,16 @@ public final class Tailer {
         }
         for c in batch.checkpoints { registry[c.source] = c }
         return batch
+    }
+
+    /// The event time of a file's first line (Int64.max when unknown).
+    private func firstEventTime(_ path: String) -> Int64 {
+        guard let eventTime, let reader = try? LineReader(path: path, maxLineBytes: maxLineBytes) else { return Int64.max }
+        for _ in 0..<8 {
+            guard let line = try? reader.nextLine(atEndOfInput: false) else { break }
+            if let time = eventTime(line) { return time }
+        }
+        return Int64.max
     }
 
     /// The checkpoint for `f` at `offset`, with a fingerprint of up to its first 1 KiB.

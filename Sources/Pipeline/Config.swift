@@ -1,7 +1,7 @@
 public import Archive
 public import PCRE2
 import Rules
-import Detect
+public import Detect
 import TOMLKit
 
 #if canImport(Glibc)
@@ -35,6 +35,8 @@ public struct Config: Sendable, Equatable {
     /// Daemon: `inotify` or `poll`.
     public var watchMode: String
     public var pollIntervalMilliseconds: Int
+    /// The rules over time.
+    public var windows: WindowSettings
     /// The file the settings were read from (nil: defaults).
     public var sourceFile: String?
 
@@ -54,6 +56,7 @@ public struct Config: Sendable, Equatable {
         watch = []
         watchMode = "inotify"
         pollIntervalMilliseconds = 1000
+        windows = WindowSettings()
         sourceFile = nil
     }
 
@@ -158,7 +161,7 @@ extension Config {
         var config = Config()
         config.sourceFile = file
         let reader = TableReader(table: table, section: nil, file: file, text: text)
-        try reader.check(known: ["state_dir", "store", "alert_log", "rules", "archive", "daemon"])
+        try reader.check(known: ["state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows"])
         if let v = try reader.string("state_dir") { config.stateDirectory = v }
         if let v = try reader.string("store") { config.storePath = v }
         if let v = try reader.string("alert_log") { config.alertLogPath = v }
@@ -211,6 +214,30 @@ extension Config {
                 config.watchMode = v
             }
             if let v = try daemon.int("poll_interval_ms", in: 10...3_600_000) { config.pollIntervalMilliseconds = v }
+        }
+        if let windows = try reader.table("windows") {
+            try windows.check(known: [
+                "flood_count", "flood_window_s", "blast_conversations", "blast_window_s", "hits_count", "hits_window_s",
+                "recall_window_s", "new_member_window_s", "allowed_lateness_s", "max_keys", "disabled",
+            ])
+            var w = config.windows
+            if let v = try windows.int("flood_count", in: 2...100_000) { w.floodCount = v }
+            if let v = try windows.int("flood_window_s", in: 1...86_400) { w.floodWindowMs = Int64(v) * 1000 }
+            if let v = try windows.int("blast_conversations", in: 2...100_000) { w.blastConversations = v }
+            if let v = try windows.int("blast_window_s", in: 1...604_800) { w.blastWindowMs = Int64(v) * 1000 }
+            if let v = try windows.int("hits_count", in: 2...100_000) { w.hitsCount = v }
+            if let v = try windows.int("hits_window_s", in: 1...604_800) { w.hitsWindowMs = Int64(v) * 1000 }
+            if let v = try windows.int("recall_window_s", in: 1...86_400) { w.recallWindowMs = Int64(v) * 1000 }
+            if let v = try windows.int("new_member_window_s", in: 1...604_800) { w.newMemberWindowMs = Int64(v) * 1000 }
+            if let v = try windows.int("allowed_lateness_s", in: 0...86_400) { w.allowedLatenessMs = Int64(v) * 1000 }
+            if let v = try windows.int("max_keys", in: 1_000...100_000_000) { w.maxKeys = v }
+            if let v = try windows.strings("disabled") {
+                for id in v where !WindowSettings.ruleIDs.contains(id) {
+                    throw windows.error("disabled", "unknown rule '\(id)' (known: \(WindowSettings.ruleIDs.joined(separator: ", ")))")
+                }
+                w.disabled = Set(v)
+            }
+            config.windows = w
         }
         return config
     }

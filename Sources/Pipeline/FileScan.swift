@@ -1,7 +1,7 @@
 public import Alerts
 import Archive
 import Detect
-import Ingest
+public import Ingest
 import Store
 
 #if canImport(Glibc)
@@ -46,12 +46,14 @@ extension Pipeline {
         let started = Clock.monotonicSeconds()
         let files: [String]
         do {
-            files = try ArchivePaths.expand(paths)
+            files = try ArchivePaths.expand(paths, eventTime: lineTime)
         } catch {
             summary.failures.append(error.description)
             return summary
         }
         let scratch = DetectorScratch()
+        // A rescan keeps its own window state: it replays the archive's time, not the daemon's.
+        let windows = WindowEngine(settings: config.windows)
         var lastProgress = 0.0
         for (index, file) in files.enumerated() {
             let reader: LineReader
@@ -66,7 +68,7 @@ extension Pipeline {
             pending.reserveCapacity(config.batchSize)
             func flush() throws {
                 guard !pending.isEmpty else { return }
-                let batch = prepare(pending, scratch: scratch)
+                let batch = prepare(pending, scratch: scratch, windows: windows)
                 let new = try commit(batch.record)
                 summary.lines += batch.lines
                 summary.bytes += batch.bytes
@@ -97,6 +99,19 @@ extension Pipeline {
         }
         summary.seconds = Clock.monotonicSeconds() - started
         return summary
+    }
+}
+
+extension Pipeline {
+    /// A line's event time, through this pipeline's decoder (for ordering files).
+    public var lineTime: @Sendable (RawLine) -> Int64? {
+        let decoder = self.decoder
+        return { line in
+            line.bytes.withUnsafeBufferPointer { bytes in
+                if case .success(let m) = decoder.decode(bytes, at: line.position) { return m.msgtime }
+                return nil
+            }
+        }
     }
 }
 

@@ -122,9 +122,12 @@ public final class Pipeline: Sendable {
 
     // MARK: - Decode, normalise, detect
 
-    /// Decodes and examines `lines`, producing what to commit. Pure with respect to the store:
-    /// nothing is written until ``commit(_:)``.
-    public func prepare(_ lines: [RawLine], scratch: DetectorScratch) -> PreparedBatch {
+    /// Decodes and examines `lines`, producing what to commit. Nothing is written until
+    /// ``commit(_:)``; the store is only read (to find what a recalled message said).
+    ///
+    /// `windows` is the state of the rules over time, owned by the caller (the daemon keeps one
+    /// for its life and persists it with each batch; `scan` keeps one per run).
+    public func prepare(_ lines: [RawLine], scratch: DetectorScratch, windows: WindowEngine? = nil, persistWindows: Bool = false) -> PreparedBatch {
         var batch = PreparedBatch()
         for line in lines {
             batch.lines += 1
@@ -145,14 +148,45 @@ public final class Pipeline: Sendable {
             case .success(let message):
                 batch.record.messages.append(message)
                 let detection = detector.detect(message, scratch: scratch)
-                if !detection.findings.isEmpty {
-                    let alerts = Alert.fromFindings(detection.findings, message: message)
+                var alerts = detection.findings.isEmpty ? [] : Alert.fromFindings(detection.findings, message: message)
+                if let windows {
+                    let contentRules = alerts.filter { $0.category != "engine" }.map(\.rule)
+                    let recalled = WindowEngine.recalledID(message).flatMap { recalledMessage($0, in: batch) }
+                    for finding in windows.process(message, contentRules: contentRules, recalled: recalled) {
+                        alerts.append(Alert.fromWindow(finding, message: message))
+                    }
+                }
+                if !alerts.isEmpty {
                     batch.record.alerts.append(contentsOf: alerts)
                     batch.alerts.append(contentsOf: alerts)
                 }
             }
         }
+        if let windows, persistWindows {
+            let changes = windows.takeChanges()
+            batch.record.windowUpserts = changes.upserts
+            batch.record.windowDeletes = changes.deletes
+        }
         return batch
+    }
+
+    /// What a recalled message said and which alerts it raised: from this batch if it is there,
+    /// else from the store.
+    func recalledMessage(_ msgid: String, in batch: PreparedBatch) -> RecalledMessage? {
+        if let message = batch.record.messages.last(where: { $0.msgid == msgid }) {
+            return RecalledMessage(
+                text: message.scannableText,
+                alertRules: batch.alerts.filter { $0.msgid == msgid && $0.category != "engine" }.map(\.rule))
+        }
+        guard let stored = try? store.recalledMessage(msgid: msgid) else { return nil }
+        return RecalledMessage(text: stored.text, alertRules: stored.alertRules)
+    }
+
+    /// A window engine with this pipeline's settings (and, for the daemon, its saved state).
+    public func makeWindowEngine(restore: Bool) throws(StoreError) -> WindowEngine {
+        let engine = WindowEngine(settings: config.windows)
+        if restore { engine.restore(try store.windowState()) }
+        return engine
     }
 
     // MARK: - Record

@@ -43,6 +43,7 @@ public final class Daemon {
     private var lastWatchdog = 0.0
     private var lastStatus = 0.0
     private let scratch = DetectorScratch()
+    private var windows: WindowEngine
 
     // Counters for STATUS lines and the stop summary.
     public private(set) var messagesRead = 0
@@ -67,6 +68,12 @@ public final class Daemon {
             throw PipelineError(message: "cannot load checkpoints: \(error)")
         }
         tailer = Tailer(patterns: config.watch, checkpoints: checkpoints, maxLineBytes: config.maxLineBytes)
+        tailer.eventTime = pipeline.lineTime
+        do {
+            windows = try pipeline.makeWindowEngine(restore: true)
+        } catch {
+            throw PipelineError(message: "cannot load the window-rule state: \(error)")
+        }
         try setUpSignals()
         if config.watchMode == "inotify" { setUpInotify() }
     }
@@ -153,7 +160,7 @@ public final class Daemon {
             let batch = tailer.read(maxLines: config.batchSize)
             logEvents()
             if batch.isEmpty { break }
-            let prepared = pipeline.prepare(batch.lines, scratch: scratch)
+            let prepared = pipeline.prepare(batch.lines, scratch: scratch, windows: windows, persistWindows: true)
             var record = prepared.record
             record.checkpoints = batch.checkpoints
             record.removedCheckpoints = batch.finished
@@ -249,6 +256,7 @@ public final class Daemon {
             return
         }
         config = newConfig
+        windows.settings = newConfig.windows
         tailer.patterns = newConfig.watch
         updateWatches()
         logger.notice("reloaded", metadata: [

@@ -75,12 +75,15 @@ public struct RecordBatch: Sendable {
     /// Alerts of earlier batches now written to the alert log: marked in this transaction, so
     /// confirming the log costs no transaction of its own.
     public var loggedAlerts: [String] = []
+    /// Window-rule state that changed (key, encoded state) and keys dropped.
+    public var windowUpserts: [(String, String)] = []
+    public var windowDeletes: [String] = []
 
     public init() {}
 
     public var isEmpty: Bool {
         messages.isEmpty && alerts.isEmpty && quarantine.isEmpty && checkpoints.isEmpty && removedCheckpoints.isEmpty
-            && loggedAlerts.isEmpty
+            && loggedAlerts.isEmpty && windowUpserts.isEmpty && windowDeletes.isEmpty
     }
 }
 
@@ -232,6 +235,14 @@ public final class ChatStore: Sendable {
             for source in batch.removedCheckpoints {
                 try db.execute(sql: "DELETE FROM checkpoints WHERE source = ?", arguments: [source])
             }
+            if !batch.windowUpserts.isEmpty {
+                let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO window_state (key, data) VALUES (?, ?)")
+                for (key, data) in batch.windowUpserts { try statement.execute(arguments: [key, data]) }
+            }
+            if !batch.windowDeletes.isEmpty {
+                let statement = try db.cachedStatement(sql: "DELETE FROM window_state WHERE key = ?")
+                for key in batch.windowDeletes { try statement.execute(arguments: [key]) }
+            }
             if !batch.loggedAlerts.isEmpty {
                 let statement = try db.cachedStatement(sql: "UPDATE alerts SET logged = 1 WHERE id = ?")
                 for id in batch.loggedAlerts { try statement.execute(arguments: [id]) }
@@ -253,6 +264,24 @@ public final class ChatStore: Sendable {
     public func unloggedAlerts() throws(StoreError) -> [Alert] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE logged = 0 ORDER BY rowid").map(Self.alert(from:))
+        }
+    }
+
+    /// The saved window-rule state.
+    public func windowState() throws(StoreError) -> [(String, String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT key, data FROM window_state").map { ($0["key"], $0["data"]) }
+        }
+    }
+
+    /// A recalled message's text and the rules of the alerts it raised (nil: not in the index).
+    public func recalledMessage(msgid: String) throws(StoreError) -> (text: String, alertRules: [String])? {
+        try read { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT text FROM messages WHERE msgid = ?", arguments: [msgid]) else {
+                return nil
+            }
+            let rules = try String.fetchAll(db, sql: "SELECT rule FROM alerts WHERE msgid = ? ORDER BY rowid", arguments: [msgid])
+            return (text, rules)
         }
     }
 

@@ -133,6 +133,15 @@ enum Schema {
                     ELSE 'staff' END;
                 """)
         }
+        migrator.registerMigration("v3-window-state") { db in
+            // The state of the rules over time (sliding windows), saved with each batch.
+            try db.execute(sql: """
+                CREATE TABLE window_state (
+                    key TEXT PRIMARY KEY,
+                    data TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -69,7 +69,7 @@ struct ReviewEndToEndTests {
         let state = try scanned()
         let stats = try Binary.run(["stats", "--format", "json"], environment: ["CHATWARDEN_STATE_DIR": state.path])
         let rows = try Binary.jsonLines(stats.stdout)
-        #expect(rows.contains { $0["dimension"] as? String == "total" && $0["key"] as? String == "messages" && $0["count"] as? Int == 424 })
+        #expect(rows.contains { $0["dimension"] as? String == "total" && $0["key"] as? String == "messages" && $0["count"] as? Int == 442 })
         #expect(rows.contains { $0["dimension"] as? String == "category" && $0["key"] as? String == "contact" })
         #expect(rows.contains { $0["dimension"] as? String == "staff" && $0["key"] as? String == "zhangwei" })
         #expect(rows.filter { $0["dimension"] as? String == "day" }.count == 2)

@@ -170,7 +170,7 @@ struct PipelineTests {
         let a = try Pipeline(config: big, logger: logger).scan(paths: [repositoryRoot + "/samples/archive"])
         let b = try Pipeline(config: small, logger: logger).scan(paths: [repositoryRoot + "/samples/archive"])
         #expect(a.alerts.map(\.id) == b.alerts.map(\.id))
-        #expect(a.messages == 424)
+        #expect(a.messages == 442)
         #expect(a.quarantined == 1)
     }
 }

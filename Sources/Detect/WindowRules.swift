@@ -1,0 +1,448 @@
+public import Archive
+public import Rules
+public import Normalize
+
+/// Settings of the rules over time. Every threshold has a documented default (README, "Rules
+/// over time").
+public struct WindowSettings: Sendable, Equatable {
+    /// flood: one sender, `floodCount` or more messages in one conversation within `floodWindow`.
+    public var floodCount = 10
+    public var floodWindowMs: Int64 = 60_000
+    /// blast: the same text (near-duplicate) to `blastConversations` or more distinct
+    /// conversations within `blastWindow`.
+    public var blastConversations = 5
+    public var blastWindowMs: Int64 = 600_000
+    /// repeated hits: one sender raising content alerts `hitsCount` times within `hitsWindow`.
+    public var hitsCount = 3
+    public var hitsWindowMs: Int64 = 3_600_000
+    /// recall after hit: a recall of a message that raised an alert, or within `recallWindow`
+    /// after an alert by the same sender in the same conversation.
+    public var recallWindowMs: Int64 = 120_000
+    /// new member link: a customer's link, card or mini-program within `newMemberWindow` of their
+    /// first message in a group.
+    public var newMemberWindowMs: Int64 = 600_000
+    /// Messages older than the newest seen for their key by more than this are not counted.
+    public var allowedLatenessMs: Int64 = 60_000
+    /// The most keys kept across all rules; beyond it the least recently active are evicted.
+    public var maxKeys = 1_000_000
+    /// Rules switched off (ids such as `window.flood`).
+    public var disabled: Set<String> = []
+
+    public init() {}
+
+    /// Every rule over time this engine knows, with the id its alerts carry.
+    public static let ruleIDs = [
+        "window.flood", "window.blast", "window.repeated-hits", "window.recall-after-hit", "group.customer-link",
+        "window.new-member-link", "money.staff-redpacket",
+    ]
+}
+
+/// What a rule over time raised for one message.
+public struct WindowFinding: Sendable, Equatable {
+    public var rule: String
+    public var category: String
+    public var severity: Severity
+    /// Deterministic alert id (rule + window key + window start, or rule + message id).
+    public var id: String
+    /// What was seen, for people ("12 messages in 60 s", "the same text to 6 conversations").
+    public var summary: String
+    /// Evidence text (for a recall: the recalled message's text).
+    public var evidence: String
+    /// The messages that make up the evidence.
+    public var related: [String]
+}
+
+/// The content alerts of a recalled message, looked up by the pipeline in the store and in the
+/// current batch.
+public struct RecalledMessage: Sendable {
+    public var text: String
+    public var alertRules: [String]
+
+    public init(text: String, alertRules: [String]) {
+        self.text = text
+        self.alertRules = alertRules
+    }
+}
+
+/// The rules over time: flood, blast, repeated hits, recall after hit, customer links in groups,
+/// links by new group members, red packets from staff.
+///
+/// Windows are on event time (`msgtime`), never arrival time. Messages are taken in the order
+/// the archive holds them (as `scan` reads files); one that is older than the newest seen for its
+/// key by no more than the allowed lateness is slotted into place and counted; older ones are
+/// not counted by window rules (content rules still see them). A window of length T ending at a
+/// message's time t holds the messages with time in (t − T, t]: two messages exactly T apart are
+/// not in one window. After a window rule fires for a key it stays quiet for T (one alert per
+/// burst), and the alert id is built from the rule, the key and the time of the window's first
+/// message, so a rescan raises the same alert ids as the live daemon.
+///
+/// State is bounded: keys whose newest event is older than every window are dropped, and past
+/// ``WindowSettings/maxKeys`` the least recently active keys are evicted. Changed keys are handed
+/// to the store in the batch's transaction, so the state survives restarts.
+public final class WindowEngine {
+    public var settings: WindowSettings
+    /// key → state; keys are prefixed by rule family (`f|`, `b|`, `h|`, `r|`, `m|`).
+    private(set) var states: [String: KeyState] = [:]
+    private var dirty = Set<String>()
+    private var deleted = Set<String>()
+    /// The newest event time seen (the watermark of expiry).
+    private(set) var newest: Int64 = 0
+    private let normalizer: Normalizer
+
+    struct Event: Equatable {
+        var time: Int64
+        var msgid: String
+        var conversation: String
+    }
+
+    /// One key's state: recent events (sorted by time) and the end of its quiet period.
+    struct KeyState: Equatable {
+        var events: [Event] = []
+        var quietUntil: Int64 = Int64.min
+        /// For blast keys: the fingerprints of the events, parallel to `events`.
+        var fingerprints: [NearDuplicate] = []
+        var lastTouched: Int64 = 0
+    }
+
+    public init(settings: WindowSettings = WindowSettings(), normalizer: Normalizer = .standard) {
+        self.settings = settings
+        self.normalizer = normalizer
+    }
+
+    /// The number of keys held.
+    public var keyCount: Int { states.count }
+
+    private func enabled(_ rule: String) -> Bool { !settings.disabled.contains(rule) }
+
+    // MARK: - Processing
+
+    /// Feeds one message (after content detection) and returns what the rules over time raise.
+    /// `contentRules`: the rules of the content alerts this message raised. `recalled`: for a
+    /// recall, what is known of the recalled message.
+    public func process(
+        _ message: ArchiveMessage, contentRules: [String], recalled: RecalledMessage? = nil
+    ) -> [WindowFinding] {
+        var found: [WindowFinding] = []
+        let t = message.msgtime
+        if t > newest { newest = t }
+        let conversation = message.conversationKey
+        let kind = message.senderKind
+        let event = Event(time: t, msgid: message.msgid, conversation: conversation)
+
+        // Red packets from staff to customers: money outside the books.
+        if enabled("money.staff-redpacket"), kind == .staff, case .redPacket(_, let count, let cents) = message.content {
+            found.append(WindowFinding(
+                rule: "money.staff-redpacket", category: "offplatform-money", severity: .high,
+                id: messageID("money.staff-redpacket", message), summary: "red packet from staff: \(count) × total \(Self.yuan(cents)) yuan",
+                evidence: message.scannableText, related: []))
+        }
+
+        // Links, cards and mini-programs posted by customers in groups; and by new members.
+        let sharesLink = message.isGroup && kind == .customer && Self.isLinkLike(message)
+        if sharesLink && enabled("group.customer-link") {
+            found.append(WindowFinding(
+                rule: "group.customer-link", category: "spam", severity: .low, id: messageID("group.customer-link", message),
+                summary: "a customer posted a \(message.msgtype) in a group", evidence: message.scannableText, related: []))
+        }
+        if message.isGroup && kind == .customer && message.action == .send {
+            // A member's first message in a group starts their "new member" period.
+            let key = "m|" + message.roomid + "|" + message.from
+            if states[key] == nil { update(key) { $0.events = [event] } }
+            if sharesLink, enabled("window.new-member-link"), let first = states[key]?.events.first,
+                t >= first.time, t - first.time < settings.newMemberWindowMs
+            {
+                found.append(WindowFinding(
+                    rule: "window.new-member-link", category: "spam", severity: .medium, id: messageID("window.new-member-link", message),
+                    summary: first.msgid == message.msgid
+                        ? "a new group member's first message is a \(message.msgtype)"
+                        : "a new group member posted a \(message.msgtype) \(Self.duration(t - first.time)) after their first message",
+                    evidence: message.scannableText, related: first.msgid == message.msgid ? [] : [first.msgid]))
+            }
+        }
+
+        // Flood: one sender, many messages in one conversation.
+        if enabled("window.flood"), message.action == .send {
+            let key = "f|" + conversation + "|" + message.from
+            if let window = slide(key, event, windowMs: settings.floodWindowMs, threshold: settings.floodCount) {
+                found.append(WindowFinding(
+                    rule: "window.flood", category: "spam", severity: .medium,
+                    id: windowID("window.flood", key, window.first!.time),
+                    summary: "\(window.count) messages from \(message.from) in \(Self.duration(t - window.first!.time)) (threshold \(settings.floodCount) in \(Self.duration(settings.floodWindowMs)))",
+                    evidence: message.scannableText, related: window.map(\.msgid)))
+            }
+        }
+
+        // Blast: the same text to many conversations.
+        if enabled("window.blast"), message.action == .send, !message.scannableText.isEmpty,
+            let fingerprint = NearDuplicate(dense: normalizer.denseForm(message.scannableText))
+        {
+            if let blast = blast(event, fingerprint) {
+                found.append(WindowFinding(
+                    rule: "window.blast", category: "spam", severity: .high, id: blast.id,
+                    summary: "the same text sent to \(blast.conversations) conversations within \(Self.duration(settings.blastWindowMs))",
+                    evidence: message.scannableText, related: blast.related))
+            }
+        }
+
+        // Repeated hits: one sender raising content alerts again and again.
+        if enabled("window.repeated-hits"), !contentRules.isEmpty {
+            let key = "h|" + message.from
+            if let window = slide(key, event, windowMs: settings.hitsWindowMs, threshold: settings.hitsCount) {
+                found.append(WindowFinding(
+                    rule: "window.repeated-hits", category: "escalation", severity: .high,
+                    id: windowID("window.repeated-hits", key, window.first!.time),
+                    summary: "\(window.count) messages from \(message.from) raised content alerts within \(Self.duration(t - window.first!.time))",
+                    evidence: message.scannableText, related: window.map(\.msgid)))
+            }
+        }
+
+        // Recall after hit.
+        let recallKey = "r|" + conversation + "|" + message.from
+        if !contentRules.isEmpty {
+            update(recallKey) { $0.events = [event] }
+        }
+        if enabled("window.recall-after-hit"), let pre = Self.recalledID(message) {
+            let lastHit = states[recallKey]?.events.last
+            let recentHit = lastHit.map { t >= $0.time && t - $0.time <= settings.recallWindowMs } ?? false
+            if let recalled, !recalled.alertRules.isEmpty {
+                found.append(WindowFinding(
+                    rule: "window.recall-after-hit", category: "evidence-hiding", severity: .high,
+                    id: messageID("window.recall-after-hit", message),
+                    summary: "recalled a message that raised \(recalled.alertRules.joined(separator: ", "))",
+                    evidence: recalled.text, related: [pre]))
+            } else if recentHit, let lastHit {
+                found.append(WindowFinding(
+                    rule: "window.recall-after-hit", category: "evidence-hiding", severity: .high,
+                    id: messageID("window.recall-after-hit", message),
+                    summary: "recalled a message \(Self.duration(t - lastHit.time)) after an alert in the same conversation",
+                    evidence: recalled?.text ?? "(the recalled message is not in the archive)", related: [pre, lastHit.msgid]))
+            }
+        }
+
+        if states.count > settings.maxKeys { evict() }
+        return found
+    }
+
+    /// For a recall: the id of the message it withdrew.
+    public static func recalledID(_ message: ArchiveMessage) -> String? {
+        if case .revoke(let pre) = message.content, !pre.isEmpty { return pre }
+        return nil
+    }
+
+    static func isLinkLike(_ message: ArchiveMessage) -> Bool {
+        switch message.content {
+        case .link, .weapp, .card: return true
+        case .text(let text):
+            // A URL typed into the text counts too.
+            return text.contains("http://") || text.contains("https://") || text.contains("www.")
+        default: return false
+        }
+    }
+
+    // MARK: - Windows
+
+    /// Adds `event` to the key's sliding window of length `windowMs` and returns the window when it
+    /// holds `threshold` or more events and the key is not quiet; the key then stays quiet for one
+    /// window. Events later than the allowed lateness are not counted.
+    private func slide(_ key: String, _ event: Event, windowMs: Int64, threshold: Int) -> [Event]? {
+        var state = states[key] ?? KeyState()
+        if let latest = state.events.last, event.time < latest.time - settings.allowedLatenessMs { return nil }
+        // Slot into place (usually the end) and keep only what can still be in a window.
+        let index = state.events.lastIndex { $0.time <= event.time }.map { $0 + 1 } ?? 0
+        state.events.insert(event, at: index)
+        let newestTime = state.events.last!.time
+        state.events.removeAll { $0.time <= newestTime - windowMs - settings.allowedLatenessMs }
+        // The window ending at this event: (t − T, t].
+        let window = state.events.filter { $0.time > event.time - windowMs && $0.time <= event.time }
+        var fired: [Event]? = nil
+        if window.count >= threshold && event.time >= state.quietUntil {
+            fired = window
+            state.quietUntil = event.time + windowMs
+        }
+        if state.events.count > threshold * 4 { state.events.removeFirst(state.events.count - threshold * 4) }
+        state.lastTouched = newest
+        states[key] = state
+        markDirty(key)
+        return fired
+    }
+
+    private func blast(_ event: Event, _ fingerprint: NearDuplicate) -> (id: String, conversations: Int, related: [String])? {
+        let windowMs = settings.blastWindowMs
+        var neighbours: [Event] = []
+        var matchedKeys: [String] = []
+        let keys = fingerprint.bandKeys.map { "b|" + String($0, radix: 16) }
+        for key in keys {
+            guard var state = states[key] else { continue }
+            // Expire what no longer falls in a window.
+            let keep = state.events.indices.filter { state.events[$0].time > newest - windowMs - settings.allowedLatenessMs }
+            if keep.count != state.events.count {
+                state.events = keep.map { state.events[$0] }
+                state.fingerprints = keep.map { state.fingerprints[$0] }
+                states[key] = state
+                markDirty(key)
+            }
+            var matched = false
+            for (i, other) in state.events.enumerated()
+            where other.time > event.time - windowMs && other.time <= event.time && state.fingerprints[i].isSameText(as: fingerprint) {
+                if !neighbours.contains(where: { $0.msgid == other.msgid }) { neighbours.append(other) }
+                matched = true
+            }
+            if matched { matchedKeys.append(key) }
+        }
+        // Remember this message under each band key.
+        for key in keys {
+            var state = states[key] ?? KeyState()
+            state.events.append(event)
+            state.fingerprints.append(fingerprint)
+            if state.events.count > 64 {
+                state.events.removeFirst(state.events.count - 64)
+                state.fingerprints.removeFirst(state.fingerprints.count - 64)
+            }
+            state.lastTouched = newest
+            states[key] = state
+            markDirty(key)
+        }
+        let group = neighbours + [event]
+        let conversations = Set(group.map(\.conversation)).count
+        guard conversations >= settings.blastConversations else { return nil }
+        // Quiet for a window on every key of this text, so one blast is one alert.
+        let canonical = (matchedKeys.isEmpty ? keys : matchedKeys).min()!
+        if let quiet = states[canonical]?.quietUntil, event.time < quiet { return nil }
+        for key in keys { states[key]?.quietUntil = event.time + windowMs }
+        let start = group.map(\.time).min()!
+        return (windowID("window.blast", canonical, start), conversations, group.sorted { $0.time < $1.time }.map(\.msgid))
+    }
+
+    private func update(_ key: String, _ body: (inout KeyState) -> Void) {
+        var state = states[key] ?? KeyState()
+        body(&state)
+        state.lastTouched = newest
+        states[key] = state
+        markDirty(key)
+    }
+
+    private func markDirty(_ key: String) {
+        dirty.insert(key)
+        deleted.remove(key)
+    }
+
+    /// Drops keys no window can use any more, then, if still over the cap, the least recently
+    /// active ones (down to 90% of the cap, so eviction is not paid on every message).
+    private func evict() {
+        let longest = max(settings.floodWindowMs, settings.blastWindowMs, settings.hitsWindowMs, settings.recallWindowMs, settings.newMemberWindowMs)
+        let horizon = newest - longest - settings.allowedLatenessMs
+        for (key, state) in states where state.lastTouched < horizon && !key.hasPrefix("m|") {
+            states[key] = nil
+            deleted.insert(key)
+            dirty.remove(key)
+        }
+        guard states.count > settings.maxKeys else { return }
+        let target = settings.maxKeys * 9 / 10
+        let victims = states.sorted { $0.value.lastTouched < $1.value.lastTouched }.prefix(states.count - target)
+        for (key, _) in victims {
+            states[key] = nil
+            deleted.insert(key)
+            dirty.remove(key)
+        }
+    }
+
+    // MARK: - Ids
+
+    private func windowID(_ rule: String, _ key: String, _ start: Int64) -> String {
+        AlertIDs.window(rule: rule, key: key, start: start)
+    }
+
+    private func messageID(_ rule: String, _ message: ArchiveMessage) -> String {
+        AlertIDs.content(rule: rule, msgid: message.msgid)
+    }
+
+    static func duration(_ ms: Int64) -> String {
+        if ms < 1000 { return "\(ms) ms" }
+        if ms < 120_000 { return "\(ms / 1000) s" }
+        if ms < 7_200_000 { return "\(ms / 60_000) min" }
+        return "\(ms / 3_600_000) h"
+    }
+
+    static func yuan(_ cents: Int64) -> String {
+        "\(cents / 100).\(String(format2: cents % 100))"
+    }
+
+    // MARK: - Persistence
+
+    /// Keys changed since the last call (with their encoded state) and keys removed.
+    public func takeChanges() -> (upserts: [(String, String)], deletes: [String]) {
+        defer {
+            dirty.removeAll(keepingCapacity: true)
+            deleted.removeAll(keepingCapacity: true)
+        }
+        let upserts = dirty.compactMap { key in states[key].map { (key, Self.encode($0)) } }
+        return (upserts, Array(deleted))
+    }
+
+    /// Restores state saved by ``takeChanges()``.
+    public func restore(_ rows: [(String, String)]) {
+        for (key, data) in rows {
+            guard let state = Self.decode(data) else { continue }
+            states[key] = state
+            newest = max(newest, state.lastTouched)
+        }
+    }
+
+    static func encode(_ state: KeyState) -> String {
+        var members: [(String, JSONValue)] = [
+            ("e", .array(state.events.map { .array([.integer($0.time), .string($0.msgid), .string($0.conversation)]) })),
+            ("q", .integer(state.quietUntil)), ("l", .integer(state.lastTouched)),
+        ]
+        if !state.fingerprints.isEmpty { members.append(("p", .array(state.fingerprints.map { .string($0.encoded) }))) }
+        return JSONValue.object(members).jsonText
+    }
+
+    static func decode(_ text: String) -> KeyState? {
+        guard let value = try? JSONParser.parse(text), let events = value["e"]?.arrayValue else { return nil }
+        var state = KeyState()
+        for e in events {
+            guard let a = e.arrayValue, a.count == 3, let t = a[0].int64Value, let id = a[1].stringValue, let c = a[2].stringValue else {
+                return nil
+            }
+            state.events.append(Event(time: t, msgid: id, conversation: c))
+        }
+        state.quietUntil = value["q"]?.int64Value ?? Int64.min
+        state.lastTouched = value["l"]?.int64Value ?? 0
+        if let prints = value["p"]?.arrayValue {
+            state.fingerprints = prints.compactMap { $0.stringValue.flatMap { NearDuplicate(encoded: Substring($0)) } }
+            guard state.fingerprints.count == state.events.count else { return nil }
+        }
+        return state
+    }
+}
+
+/// Deterministic alert ids, shared by content and window rules (the Alerts module builds the
+/// same from these).
+public enum AlertIDs {
+    public static func content(rule: String, msgid: String) -> String { fnv128(["content", rule, msgid]) }
+    public static func window(rule: String, key: String, start: Int64) -> String { fnv128(["window", rule, key, String(start)]) }
+
+    /// 128-bit FNV-1a over the parts (NUL-separated), as 32 hex digits.
+    public static func fnv128(_ parts: [String]) -> String {
+        var hash: UInt128 = 0x6C62_272E_07BB_0142_62B8_2175_6295_C58D
+        let prime: UInt128 = 0x0000_0000_0100_0000_0000_0000_0000_013B
+        for (index, part) in parts.enumerated() {
+            if index > 0 {
+                hash ^= 0
+                hash = hash &* prime
+            }
+            for byte in part.utf8 {
+                hash ^= UInt128(byte)
+                hash = hash &* prime
+            }
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 32 - hex.count) + hex
+    }
+}
+
+extension String {
+    init(format2 value: Int64) {
+        self = value < 10 ? "0\(value)" : "\(value)"
+    }
+}
