@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Normalize"]),
-        .testTarget(name: "DetectTests", dependencies: ["Detect", "Rules", "Archive", "PCRE2"]),
+        .testTarget(name: "DetectTests", dependencies: ["Detect", "Rules", "Archive", "PCRE2", "Normalize"], exclude: ["Fixtures"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", "Ingest", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Archive"]),

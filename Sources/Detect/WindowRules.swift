@@ -252,12 +252,23 @@ public final class WindowEngine {
         state.events.insert(event, at: index)
         let newestTime = state.events.last!.time
         state.events.removeAll { $0.time <= newestTime - windowMs - settings.allowedLatenessMs }
-        // The window ending at this event: (t − T, t].
-        let window = state.events.filter { $0.time > event.time - windowMs && $0.time <= event.time }
+        guard let position = state.events.firstIndex(of: event) else {
+            states[key] = state
+            markDirty(key)
+            return nil
+        }
+        // Windows (e − T, e] that hold this event: the one ending at it, and for a late event
+        // also those ending at the later events it now belongs to. The first that is full fires.
         var fired: [Event]? = nil
-        if window.count >= threshold && event.time >= state.quietUntil {
-            fired = window
-            state.quietUntil = event.time + windowMs
+        if event.time >= state.quietUntil || state.events.contains(where: { $0.time > event.time && $0.time >= state.quietUntil }) {
+            for end in state.events[position...] where end.time - windowMs < event.time && end.time >= state.quietUntil {
+                let window = state.events.filter { $0.time > end.time - windowMs && $0.time <= end.time }
+                if window.count >= threshold {
+                    fired = window
+                    state.quietUntil = end.time + windowMs
+                    break
+                }
+            }
         }
         if state.events.count > threshold * 4 { state.events.removeFirst(state.events.count - threshold * 4) }
         state.lastTouched = newest
@@ -327,7 +338,7 @@ public final class WindowEngine {
     }
 
     /// Drops keys no window can use any more, then, if still over the cap, the least recently
-    /// active ones (down to 90% of the cap, so eviction is not paid on every message).
+    /// active ones (down to half the cap, so eviction is not paid on every message).
     private func evict() {
         let longest = max(settings.floodWindowMs, settings.blastWindowMs, settings.hitsWindowMs, settings.recallWindowMs, settings.newMemberWindowMs)
         let horizon = newest - longest - settings.allowedLatenessMs
@@ -337,7 +348,8 @@ public final class WindowEngine {
             dirty.remove(key)
         }
         guard states.count > settings.maxKeys else { return }
-        let target = settings.maxKeys * 9 / 10
+        // Down to half the cap, so the sort is paid once per maxKeys/2 new keys at most.
+        let target = settings.maxKeys / 2
         let victims = states.sorted { $0.value.lastTouched < $1.value.lastTouched }.prefix(states.count - target)
         for (key, _) in victims {
             states[key] = nil

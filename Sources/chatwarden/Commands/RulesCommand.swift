@@ -6,6 +6,7 @@ import Normalize
 import Pipeline
 import Rules
 import PCRE2
+import Alerts
 
 /// `chatwarden rules check | test | import`.
 struct RulesCommand: AsyncParsableCommand {
@@ -101,27 +102,33 @@ struct RulesCommand: AsyncParsableCommand {
             let isGroup: Bool? = chat == "any" ? nil : chat == "group"
             let scratch = DetectorScratch(keepNormalized: true)
             var triggered = false
-            var inputs: [(label: String, text: String, kind: ParticipantKind?, group: Bool?)] = []
-            if let text { inputs.append(("", text, senderKind, isGroup)) }
+            if let text {
+                let detection = detector.detect(text: text, senderKind: senderKind, isGroup: isGroup, scratch: scratch)
+                triggered = !detection.findings.isEmpty
+                Explain.print(detection, label: "", text: text, format: format)
+            }
             if let file {
                 guard let data = FileText.read(file) else {
                     Terminal.error("chatwarden: \(file): cannot read")
                     throw ExitCode(1)
                 }
+                // Archive JSON lines are replayed in order through the rules over time as well.
                 let decoder = config.decoder
+                let replay = SequenceReplay(detector: detector, settings: config.windows, keepNormalized: true)
                 for (index, line) in data.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
                     let position = SourcePosition(file: file, line: index + 1, offset: 0, length: line.utf8.count)
                     if line.hasPrefix("{"), case .success(let message) = decoder.decode(String(line), at: position) {
-                        inputs.append(("\(file):\(index + 1) \(message.msgid)", message.scannableText, message.senderKind, message.isGroup))
+                        let (detection, windows) = replay.replay(message)
+                        if !detection.findings.isEmpty || !windows.isEmpty { triggered = true }
+                        let label = "\(file):\(index + 1) \(message.msgid) \(TimeFormat.local(milliseconds: message.msgtime)) \(message.from)"
+                        Explain.print(detection, label: label, text: message.scannableText, format: format)
+                        Explain.printWindows(windows, label: label, message: message, format: format)
                     } else {
-                        inputs.append(("\(file):\(index + 1)", String(line), senderKind, isGroup))
+                        let detection = detector.detect(text: String(line), senderKind: senderKind, isGroup: isGroup, scratch: scratch)
+                        if !detection.findings.isEmpty { triggered = true }
+                        Explain.print(detection, label: "\(file):\(index + 1)", text: String(line), format: format)
                     }
                 }
-            }
-            for input in inputs {
-                let detection = detector.detect(text: input.text, senderKind: input.kind, isGroup: input.group, scratch: scratch)
-                if !detection.findings.isEmpty { triggered = true }
-                Explain.print(detection, label: input.label, text: input.text, format: format)
             }
             if triggered { throw ExitCode(1) }
         }

@@ -71,6 +71,26 @@ enum Explain {
         Swift.print(out, terminator: "")
     }
 
+    /// What the rules over time raised on one replayed message.
+    static func printWindows(_ findings: [WindowFinding], label: String, message: ArchiveMessage, format: OutputFormat) {
+        var out = ""
+        for f in findings {
+            if format == .json {
+                JSONValue.object([
+                    ("kind", .string("window")), ("input", .string(label)), ("rule", .string(f.rule)), ("category", .string(f.category)),
+                    ("severity", .string(f.severity.rawValue)), ("id", .string(f.id)), ("msgtime", .integer(message.msgtime)),
+                    ("summary", .string(f.summary)), ("evidence", .string(f.evidence)), ("related", .array(f.related.map(JSONValue.string))),
+                ]).write(to: &out)
+                out += "\n"
+            } else {
+                out += "  WINDOW \(f.rule)  [\(f.category), \(f.severity.rawValue)]  \(Terminal.escape(f.summary))"
+                if !f.related.isEmpty { out += "  messages: \(f.related.map(Terminal.escape).joined(separator: " "))" }
+                out += "  id \(f.id.prefix(12))\n"
+            }
+        }
+        Swift.print(out, terminator: "")
+    }
+
     static func finding(_ f: Finding, kind: String, label: String, span: String) -> JSONValue {
         .object([
             ("kind", .string(kind)), ("input", .string(label)), ("rule", .string(f.rule)), ("category", .string(f.category)),
