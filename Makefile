@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data pkg-
 RUN_STATE ?= var/run
 PREFIX ?= /usr/local
 
-.PHONY: all deps build release run test clean samples install install-files crash-test
+.PHONY: all deps build release run test clean samples install install-files crash-test bench
 
 all: build
 
@@ -36,6 +36,21 @@ test: deps
 
 samples:
 	python3 samples/generate.py
+
+# Benchmarks (Benchmarks/, a package of its own so the product never links Hyperscan):
+#   make bench               all of them
+#   make bench BENCH=match   normalise + detect vs Hyperscan, grep -F and PCRE2 tries
+#   make bench BENCH=index   archive index: build rate, search, context, alerts list (1M messages)
+#   make bench BENCH=daemon  append-to-alert latency at 2,000 msg/s; highest sustained rate
+#   make bench BENCH=windows window updates per second, memory at 1M keys
+# They read ../shared/data and say so and stop when it is missing.
+BENCH ?= all
+bench: deps
+	@./scripts/install-deps.sh libhyperscan-dev
+	$(SWIFT) build -c release
+	cd Benchmarks && $(SWIFT) build -c release
+	CHATWARDEN_BIN="$$($(SWIFT) build -c release --show-bin-path)/chatwarden" \
+	  Benchmarks/.build/release/chatwarden-bench $(BENCH) --data ../shared/data
 
 # The long crash test: 500 SIGKILLs while the archive grows and rotates.
 crash-test: deps

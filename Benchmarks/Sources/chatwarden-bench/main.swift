@@ -26,6 +26,7 @@ do {
         let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"
         try DaemonBenchmark.run(binary: binary)
     }
+    if which == "windows" || which == "all" { WindowBenchmark.run(data: data) }
     if which == "profile-detect" { try MatchBenchmark.profile(data: data) }
     if which == "profile-normalize" {
         let lines = Bench.lines(data + "/corpus/subtitles/dgk_subtitles_zh_lines.txt")
