@@ -13,16 +13,16 @@ struct Chatwarden: AsyncParsableCommand {
         commandName: "chatwarden",
         abstract: "Compliance and risk monitoring for archived WeCom conversations.",
         discussion: """
-            chatwarden reads WeCom conversation-archive JSON lines, matches every message against
-            wordlists, contact detectors and spam-frequency rules (through PCRE2), and records
-            alerts (an append-only JSON-lines log and an indexed store) together with a
+            chatwarden reads WeCom conversation-archive JSON lines, matches every message against \
+            wordlists, contact detectors and spam-frequency rules (through PCRE2), and records \
+            alerts (an append-only JSON-lines log and an indexed store) together with a \
             searchable index of the whole archive.
 
-            Every setting has a default; a TOML file given with --config changes them
-            (see config/chatwarden.toml). The store lives in the state directory:
+            Every setting has a default; a TOML file given with --config changes them \
+            (see config/chatwarden.toml). The store lives in the state directory: \
             --state-dir, $CHATWARDEN_STATE_DIR, $STATE_DIRECTORY, or ~/.local/state/chatwarden.
 
-            Exit codes: 0 ok; 1 findings (alerts raised, a rule test matched) or an error while
+            Exit codes: 0 ok; 1 findings (alerts raised, a rule test matched) or an error while \
             working; 2 bad usage or bad configuration.
             """,
         subcommands: [

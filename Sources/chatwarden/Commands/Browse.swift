@@ -9,9 +9,9 @@ struct Search: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Search everything that was said (full-text, Chinese substrings included).",
         discussion: """
-            TEXT is found as a substring, case-insensitively for Latin letters: `chatwarden search 加微信`.
-            With --fts, TEXT is an FTS5 query expression over trigrams: `"加微信" OR "私聊"`,
-            `返现 NOT 活动`. Newest messages first. In a table the match is highlighted; JSON rows
+            TEXT is found as a substring, case-insensitively for Latin letters: `chatwarden search 加微信`. \
+            With --fts, TEXT is an FTS5 query expression over trigrams: `"加微信" OR "私聊"`, \
+            `返现 NOT 活动`. Newest messages first. In a table the match is highlighted; JSON rows \
             carry the byte ranges of every match.
             """)
 

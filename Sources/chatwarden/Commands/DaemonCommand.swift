@@ -9,16 +9,16 @@ struct Daemon: AsyncParsableCommand {
         commandName: "daemon",
         abstract: "Follow the archive and raise alerts as it grows (the systemd service).",
         discussion: """
-            Follows every file matching [daemon] watch (or --watch) as it grows, across rotation
-            (rename or copytruncate), deletion and restarts, and runs every line through the same
-            pipeline as `scan`. Messages, alerts, index rows and the file checkpoint are committed
-            in one transaction, so a crash (even kill -9) and restart lose nothing and repeat
+            Follows every file matching [daemon] watch (or --watch) as it grows, across rotation \
+            (rename or copytruncate), deletion and restarts, and runs every line through the same \
+            pipeline as `scan`. Messages, alerts, index rows and the file checkpoint are committed \
+            in one transaction, so a crash (even kill -9) and restart lose nothing and repeat \
             nothing.
 
-            Signals: SIGHUP reloads the configuration and rules (a broken configuration keeps the
+            Signals: SIGHUP reloads the configuration and rules (a broken configuration keeps the \
             old one running and says why); SIGTERM or SIGINT finishes the current batch and stops.
-            Under systemd (Type=notify) it reports READY=1 once rules are compiled and checkpoints
-            loaded, STATUS= progress, WATCHDOG=1 from the processing loop, RELOADING=1 and
+            Under systemd (Type=notify) it reports READY=1 once rules are compiled and checkpoints \
+            loaded, STATUS= progress, WATCHDOG=1 from the processing loop, RELOADING=1 and \
             STOPPING=1. Logs go to standard error, one event per line (--log-format json for JSON).
             """)
 

@@ -58,9 +58,9 @@ struct RulesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show what a text (or each line of a file) would trigger, and why.",
             discussion: """
-                Prints every hit: rule, category, severity, the original span, the normalised form
-                the rule saw, where the rule is written, and for allowed phrases whether they
-                applied. With --file, each line is either archive JSON (decoded as the pipeline
+                Prints every hit: rule, category, severity, the original span, the normalised form \
+                the rule saw, where the rule is written, and for allowed phrases whether they \
+                applied. With --file, each line is either archive JSON (decoded as the pipeline \
                 does, sender and chat taken from the message) or plain text.
                 Exit status: 0 nothing triggered, 1 something triggered.
                 """)
@@ -139,10 +139,10 @@ struct RulesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a lexicon (one word per line, or `word tag[,tag]`) as a wordlist file.",
             discussion: """
-                Writes <dir>/<category>.txt with a header (@id, @title, @severity, @action) and
-                one entry per word. Lines holding control characters, invalid UTF-8 or nothing
-                but punctuation are skipped with a warning naming file:line. With --tags,
-                only lines whose tags include one of them are taken (for the houbb format
+                Writes <dir>/<category>.txt with a header (@id, @title, @severity, @action) and \
+                one entry per word. Lines holding control characters, invalid UTF-8 or nothing \
+                but punctuation are skipped with a warning naming file:line. With --tags, \
+                only lines whose tags include one of them are taken (for the houbb format \
                 `word 0,3`).
                 """)
 

@@ -8,15 +8,15 @@ struct Scan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rescan archive files or directories through the pipeline.",
         discussion: """
-            Reads each file from its start (directories: every *.jsonl, *.json, *.ndjson, *.log and
-            *.txt file, and rotated copies such as x.jsonl.1, recursively), runs decode →
-            normalise → detect → record, and prints every alert found. Alerts and the archive
-            index go to the store; alerts new to the store are appended to the alert log. Alert
-            ids are deterministic, so scanning the same files again adds nothing. Lines that do
-            not decode are quarantined (see `chatwarden quarantine`) and the scan goes on.
+            Reads each file from its start (directories: every *.jsonl, *.json, *.ndjson, *.log and \
+            *.txt file, and rotated copies such as x.jsonl.1, recursively), runs decode → \
+            normalise → detect → record, and prints every alert found. Alerts and the archive \
+            index go to the store; alerts new to the store are appended to the alert log. Alert \
+            ids are deterministic, so scanning the same files again adds nothing. Lines that do \
+            not decode are quarantined (see `chatwarden quarantine`) and the scan goes on. \
             The daemon's checkpoints are not touched.
 
-            Exit status: 0 no alerts, 1 alerts found or a file could not be read, 2 bad usage,
+            Exit status: 0 no alerts, 1 alerts found or a file could not be read, 2 bad usage, \
             configuration or rules.
             """
     )
