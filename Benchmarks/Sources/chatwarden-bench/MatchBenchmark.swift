@@ -87,7 +87,8 @@ enum MatchBenchmark {
             for _ in 0..<3 { grep = min(grep, Bench.shell("LC_ALL=C grep -F -c -f \(wordsPath) \(corpusPath)").0) }
             // As the issue measured it: the upstream file as it is (first N lines), the default locale.
             let rawPath = dir + "/raw-\(size).txt"
-            _ = Bench.shell("head -n \(size) \(lexiconFile) > \(rawPath)")
+            // 10k: the file's first 10,000 lines; 64k: the whole file, as published.
+            _ = Bench.shell(size < parsed.words.count ? "head -n \(size) \(lexiconFile) > \(rawPath)" : "cp \(lexiconFile) \(rawPath)")
             var grepRaw = Double.infinity
             for _ in 0..<3 { grepRaw = min(grepRaw, Bench.shell("LC_ALL=C.UTF-8 grep -F -c -f \(rawPath) \(corpusPath)").0) }
 
@@ -101,7 +102,7 @@ enum MatchBenchmark {
             rows.append([label, "Hyperscan literal, one scan per message", Bench.f(mbps(hyperscan, bytes)), "\(hsHits)",
                 Bench.f(hs.compileSeconds * 1000, 0) + " ms", ""])
             rows.append([label, "grep -F -f, same words (LC_ALL=C, filters lines)", Bench.f(mbps(grep, bytes)), "", "", ""])
-            rows.append([label, "grep -F -f, upstream file as is (C.UTF-8)", Bench.f(mbps(grepRaw, bytes)), "", "", ""])
+            rows.append([label, "grep -F -f, upstream file as published (C.UTF-8)", Bench.f(mbps(grepRaw, bytes)), "", "", ""])
             rows.append([label, "ratios: chatwarden ÷ Hyperscan \(Bench.f(hyperscan / ours, 2)), ÷ grep same words \(Bench.f(grep / ours, 2)), ÷ grep upstream file \(Bench.f(grepRaw / ours, 2))", "", "", "", ""])
         }
         Bench.table(["words", "engine", "MB/s", "hits", "compile", "memory"], rows)
