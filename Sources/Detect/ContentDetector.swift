@@ -89,8 +89,9 @@ public final class ContentDetector: Sendable {
     let scopeTable: [[Bool]]
     /// Per scope combination: whether each detector applies.
     let detectorInScope: [[Bool]]
-    /// Whether some regex entry runs on the light view (then it is built in the first pass).
-    let needsLight: Bool
+    /// The characters a dense-view pattern can start with: the dense view is built, and those
+    /// patterns run, only when one of them occurs in the message.
+    let denseTrigger: FirstCharacters
 
     /// Bytes held by the wordlist automaton (words and allowed phrases).
     public var lexiconMemoryBytes: Int { lexicon.memoryBytes }
@@ -113,7 +114,7 @@ public final class ContentDetector: Sendable {
         }
         self.scopeTable = scopeTable
         self.detectorInScope = detectorInScope
-        self.needsLight = rules.patterns.contains { $0.entry.view == .light }
+        self.denseTrigger = FirstCharacters(patterns: rules.patterns.filter { $0.entry.view == .dense }.map(\.entry.pattern))
     }
 
     /// Detects in a message's scannable text, honouring each rule's scope.
@@ -148,15 +149,11 @@ public final class ContentDetector: Sendable {
         utf8 original: UnsafeBufferPointer<UInt8>, senderKind: ParticipantKind?, isGroup: Bool?, sharedContent: Bool,
         scratch: DetectorScratch
     ) -> Detection {
-        // The dense view always (wordlists); the light view in the same pass only when patterns
-        // need it, else later and only if the clues say a contact detector could match.
-        let first = normalizer.normalize(
-            utf8: original, into: scratch.normalization, light: needsLight || scratch.keepNormalized, dense: true)
-        let dense = first.dense
-        var light = first.light
-        var lightReady = needsLight || scratch.keepNormalized
-        var result = Detection(
-            normalized: scratch.keepNormalized ? NormalizedText(light: light.copy(), dense: dense.copy()) : nil)
+        var result = Detection(normalized: nil)
+        if scratch.keepNormalized {
+            let both = normalizer.normalize(utf8: original, into: scratch.normalization, light: true, dense: true)
+            result.normalized = NormalizedText(light: both.light.copy(), dense: both.dense.copy())
+        }
         guard !original.isEmpty else { return result }
         func text(_ range: Range<Int>) -> String {
             String(decoding: UnsafeBufferPointer(rebasing: original[range]), as: UTF8.self)
@@ -164,56 +161,103 @@ public final class ContentDetector: Sendable {
         let categories = rules.categories
         let categoryInScope = scopeTable[ContentDetector.scopeIndex(senderKind, isGroup)]
 
-        // 1. Wordlists on the dense view.
-        if !rules.words.isEmpty, !dense.bytes.isEmpty {
-            // Local arrays: they allocate only when there is a hit, which is rare.
-            var wordHits: [(Int, Range<Int>)] = []
-            var allowHits: [(Int, Range<Int>)] = []
-            let wordCount = rules.words.count
-            let words = rules.words
-            lexicon.forEachMatch(in: dense.bytes) { id, range in
+        // 1. One pass over the dense stream: the wordlist automaton, the clues detectors need,
+        //    and whether a dense-view pattern could start anywhere. Only the original offsets of
+        //    each dense character are kept (to map hits back); no view is built.
+        var clues = Clues()
+        var patternMayMatch = denseTrigger.alwaysRun
+        var wordHits: [(id: Int, first: Int, last: Int)] = []
+        var allowHits: [(id: Int, first: Int, last: Int)] = []
+        let wordCount = rules.words.count
+        scratch.offsets.reserve(original.count + 8)
+        // Plain pointers in the loop: class properties would cost an exclusivity check each.
+        let starts = scratch.offsets.starts
+        let ends = scratch.offsets.ends
+        var count = 0
+        var stepper = LiteralMatcher.Stepper(matcher: lexicon)
+        let words = rules.words
+        let lexiconEmpty = lexicon.count == 0
+        let trigger = denseTrigger
+        normalizer.streamDense(utf8: original, clues: &clues) { value, start, end, isRepeat in
+            if isRepeat {
+                ends[count - 1] = end
+                return
+            }
+            starts[count] = start
+            ends[count] = end
+            count += 1
+            if !patternMayMatch && trigger.contains(value) { patternMayMatch = true }
+            if lexiconEmpty { return }
+            stepper.step(value) { id, length in
+                let first = count - length
                 if id < wordCount {
-                    if categoryInScope[words[id].category] { wordHits.append((id, range)) }
+                    if categoryInScope[words[id].category] { wordHits.append((id, first, count - 1)) }
                 } else {
-                    allowHits.append((id - wordCount, range))
+                    allowHits.append((id - wordCount, first, count - 1))
                 }
             }
+        }
+        func originalRange(_ first: Int, _ last: Int) -> Range<Int> { Int(starts[first])..<Int(ends[last]) }
+        if !wordHits.isEmpty {
             var usedAllows: [Int] = []
-            for (id, range) in wordHits {
-                let word = rules.words[id]
-                let originalRange = dense.originalRange(of: range)
-                if asciiWord[id] && !hasWordBoundaries(original, originalRange) { continue }
+            for hit in wordHits {
+                let word = rules.words[hit.id]
+                let range = originalRange(hit.first, hit.last)
+                if asciiWord[hit.id] && !hasWordBoundaries(original, range) { continue }
                 let category = categories[word.category]
                 let finding = Finding(
                     rule: category.id, category: category.id, severity: category.severity, term: word.text,
-                    range: originalRange, matched: text(originalRange), normalized: dense.text(range), view: .dense,
+                    range: range, matched: text(range), normalized: word.dense, view: .dense,
                     origin: word.location.description)
-                if let (allowIndex, allowRange) = allowHits.first(where: { allow, allowRange in
-                    rules.allows[allow].category == word.category && allowRange.lowerBound <= range.lowerBound
-                        && allowRange.upperBound >= range.upperBound
+                if let allowHit = allowHits.first(where: { allow in
+                    rules.allows[allow.id].category == word.category && allow.first <= hit.first && allow.last >= hit.last
                 }) {
-                    usedAllows.append(allowIndex)
-                    let allow = rules.allows[allowIndex]
+                    usedAllows.append(allowHit.id)
+                    let allow = rules.allows[allowHit.id]
                     result.suppressed.append(SuppressedFinding(
                         finding: finding, allow: allow.text, allowOrigin: allow.location.description,
-                        allowMatched: text(dense.originalRange(of: allowRange))))
+                        allowMatched: text(originalRange(allowHit.first, allowHit.last))))
                     continue
                 }
                 result.findings.append(finding)
             }
-            for (allowIndex, allowRange) in allowHits where !usedAllows.contains(allowIndex) {
-                let allow = rules.allows[allowIndex]
+            for allowHit in allowHits where !usedAllows.contains(allowHit.id) {
+                let allow = rules.allows[allowHit.id]
                 result.unusedAllows.append(UnusedAllow(
                     allow: allow.text, allowOrigin: allow.location.description,
-                    matched: text(dense.originalRange(of: allowRange)), category: categories[allow.category].id))
+                    matched: text(originalRange(allowHit.first, allowHit.last)), category: categories[allow.category].id))
             }
+        } else if !allowHits.isEmpty && scratch.keepNormalized {
+            for allowHit in allowHits {
+                let allow = rules.allows[allowHit.id]
+                result.unusedAllows.append(UnusedAllow(
+                    allow: allow.text, allowOrigin: allow.location.description,
+                    matched: text(originalRange(allowHit.first, allowHit.last)), category: categories[allow.category].id))
+            }
+        }
+
+        // The views patterns and detectors run on, built only when something needs them.
+        var dense: BorrowedView? = nil
+        var light: BorrowedView? = nil
+        func denseView() -> BorrowedView {
+            if let dense { return dense }
+            let view = normalizer.normalize(utf8: original, into: scratch.normalization, light: false, dense: true).dense
+            dense = view
+            return view
+        }
+        func lightView() -> BorrowedView {
+            if let light { return light }
+            let view = normalizer.normalize(utf8: original, into: scratch.lightOnly, light: true, dense: false).light
+            light = view
+            return view
         }
 
         // 2. Regex entries on their view.
         for pattern in rules.patterns {
             let category = categories[pattern.entry.category]
             guard categoryInScope[pattern.entry.category] else { continue }
-            let view = pattern.entry.view == .dense ? dense : light
+            if pattern.entry.view == .dense && !patternMayMatch { continue }
+            let view = pattern.entry.view == .dense ? denseView() : lightView()
             run(pattern.regex, on: view, scratch: scratch) { range, viewRange, _ in
                 result.findings.append(Finding(
                     rule: category.id, category: category.id, severity: category.severity, term: "re:" + pattern.entry.pattern,
@@ -228,16 +272,10 @@ public final class ContentDetector: Sendable {
 
         // 3. Contact detectors on the light view, each only when the text could hold its kind of value.
         if !detectors.isEmpty {
-            let clues = first.clues
             for detector in detectors where detectorInScope[ContentDetector.scopeIndex(senderKind, isGroup)][detector.index] {
                 if detector.typedTextOnly && sharedContent { continue }
                 if !detector.mayMatch(clues) { continue }
-                if !lightReady {
-                    // A second pass for the light view alone; the dense view stays valid (its
-                    // buffer is not touched when only the light view is asked for).
-                    light = normalizer.normalize(utf8: original, into: scratch.lightOnly, light: true, dense: false).light
-                    lightReady = true
-                }
+                let light = lightView()
                 run(detector.regex, on: light, scratch: scratch) { range, viewRange, match in
                     let valueRange = detector.group == 0 ? viewRange : (match.groups[detector.group - 1] ?? viewRange)
                     let value = light.text(valueRange)
@@ -331,11 +369,67 @@ public final class ContentDetector: Sendable {
     }
 }
 
+/// The original byte range of each dense character of the message being examined.
+final class OffsetMap {
+    private(set) var starts: UnsafeMutablePointer<Int32>
+    private(set) var ends: UnsafeMutablePointer<Int32>
+    private var capacity = 256
+
+    init() {
+        starts = .allocate(capacity: 256)
+        ends = .allocate(capacity: 256)
+    }
+
+    func reserve(_ minimum: Int) {
+        guard minimum > capacity else { return }
+        while capacity < minimum { capacity *= 2 }
+        starts.deallocate()
+        ends.deallocate()
+        starts = .allocate(capacity: capacity)
+        ends = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        starts.deallocate()
+        ends.deallocate()
+    }
+}
+
+/// The first characters a set of patterns can match at, as a bitmap over the BMP; patterns
+/// whose first character cannot be read off their text make the set "always".
+struct FirstCharacters: Sendable {
+    let bitmap: [UInt64]
+    let alwaysRun: Bool
+    let isEmpty: Bool
+
+    init(patterns: [String]) {
+        var bitmap = [UInt64](repeating: 0, count: 1024)
+        var always = false
+        for pattern in patterns {
+            guard let first = PatternRisk.firstCharacters(of: pattern) else {
+                always = true
+                continue
+            }
+            for c in first where c < 0x10000 { bitmap[Int(c >> 6)] |= 1 << UInt64(c & 63) }
+            if first.contains(where: { $0 >= 0x10000 }) { always = true }
+        }
+        self.bitmap = bitmap
+        self.alwaysRun = always
+        self.isEmpty = patterns.isEmpty
+    }
+
+    @inline(__always)
+    func contains(_ value: UInt32) -> Bool {
+        value < 0x10000 && bitmap[Int(value >> 6)] & (1 << UInt64(value & 63)) != 0
+    }
+}
+
 /// Per-task scratch space for detection (PCRE2 match data). Not `Sendable`: one per task.
 public final class DetectorScratch {
     let match = MatchScratch(captureCount: 4)
     let normalization = NormalizationBuffers()
     let lightOnly = NormalizationBuffers()
+    let offsets = OffsetMap()
     /// Keep a copy of both normalised views in each ``Detection`` (for explaining).
     public let keepNormalized: Bool
 

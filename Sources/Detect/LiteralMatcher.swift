@@ -16,7 +16,7 @@ struct Slot: Sendable {
 /// no word uses, which sends the automaton straight back to the root); the root's transitions are
 /// a direct array; other transitions live in one open-addressing hash table keyed by
 /// (state, symbol). Output links chain the words that end at each state.
-public struct LiteralMatcher: Sendable {
+public final class LiteralMatcher: Sendable {
     /// Symbol of each BMP scalar (0: not in any word).
     private let bmpSymbols: [UInt16]
     /// Symbols of supplementary scalars.
@@ -35,9 +35,34 @@ public struct LiteralMatcher: Sendable {
     private let sameText: [Int32]
     /// Length in UTF-8 bytes of each word.
     private let byteLengths: [Int32]
+    /// Length in characters of each word.
+    let scalarLengths: [Int32]
+    /// The longest word, in characters.
+    public let longestWord: Int
 
     /// The number of words.
     public let count: Int
+
+    /// The hot tables at fixed addresses (copied once at build; the automaton is immutable and
+    /// lives as long as its detector), read without bounds checks or reference counting.
+    nonisolated(unsafe) let symbolsPointer: UnsafeMutablePointer<UInt16>
+    nonisolated(unsafe) let rootPointer: UnsafeMutablePointer<Int32>
+    nonisolated(unsafe) let slotsPointer: UnsafeMutablePointer<Slot>
+    nonisolated(unsafe) let failPointer: UnsafeMutablePointer<Int32>
+    nonisolated(unsafe) let terminalPointer: UnsafeMutablePointer<Int32>
+    nonisolated(unsafe) let outputPointer: UnsafeMutablePointer<Int32>
+
+    static func copy<T>(_ array: [T]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(array.count, 1))
+        p.initialize(from: array, count: array.count)
+        return p
+    }
+
+    deinit {
+        for p in [rootPointer, failPointer, terminalPointer, outputPointer] { p.deallocate() }
+        symbolsPointer.deallocate()
+        slotsPointer.deallocate()
+    }
     /// The number of automaton states.
     public var stateCount: Int { fail.count }
 
@@ -74,9 +99,11 @@ public struct LiteralMatcher: Sendable {
         var terminal: [Int32] = [-1]
         var sameText = [Int32](repeating: -1, count: words.count)
         var byteLengths = [Int32](repeating: 0, count: words.count)
+        var scalarLengths = [Int32](repeating: 0, count: words.count)
         var trieIndex: [UInt64: Int32] = [:]
         for (id, word) in words.enumerated() {
             byteLengths[id] = Int32(word.utf8.count)
+            scalarLengths[id] = Int32(word.unicodeScalars.count)
             guard !word.isEmpty else { continue }
             var state: Int32 = 0
             for scalar in word.unicodeScalars {
@@ -163,7 +190,15 @@ public struct LiteralMatcher: Sendable {
         self.outputLink = outputLink
         self.sameText = sameText
         self.byteLengths = byteLengths
+        self.scalarLengths = scalarLengths
+        self.longestWord = Int(scalarLengths.max() ?? 0)
         self.count = words.count
+        self.symbolsPointer = Self.copy(bmpSymbols)
+        self.rootPointer = Self.copy(rootNext)
+        self.slotsPointer = Self.copy(slots)
+        self.failPointer = Self.copy(fail)
+        self.terminalPointer = Self.copy(terminal)
+        self.outputPointer = Self.copy(outputLink)
     }
 
     @inline(__always)
@@ -246,6 +281,61 @@ public struct LiteralMatcher: Sendable {
                     }
                 }
             }
+    }
+
+    /// A stepper over a stream of scalars (the fused normalise-and-match path): feed each
+    /// character, get the words that end there.
+    struct Stepper {
+        let matcher: LiteralMatcher
+        var state: Int32 = 0
+
+        /// Advances by one scalar; calls `found(wordID, lengthInScalars)` for each word ending here.
+        @inline(__always)
+        mutating func step(_ value: UInt32, _ found: (Int, Int) -> Void) {
+            let m = matcher
+            let sym: Int
+            if value < 0x10000 {
+                sym = Int(m.symbolsPointer[Int(value)])
+            } else {
+                sym = Int(m.otherSymbols[value] ?? 0)
+            }
+            if sym == 0 {
+                state = 0
+                return
+            }
+            let slots = m.slotsPointer
+            let mask = m.hashMask
+            while true {
+                if state == 0 {
+                    state = m.rootPointer[sym]
+                    break
+                }
+                let key = UInt64(state) << 16 | UInt64(sym)
+                var slot = LiteralMatcher.hash(key) & mask
+                var next: Int32 = -1
+                while true {
+                    let k = slots[slot].key
+                    if k == key { next = slots[slot].target; break }
+                    if k == UInt64.max { break }
+                    slot = (slot + 1) & mask
+                }
+                if next >= 0 {
+                    state = next
+                    break
+                }
+                state = m.failPointer[Int(state)]
+            }
+            if state == 0 { return }
+            var out = m.terminalPointer[Int(state)] != -1 ? state : m.outputPointer[Int(state)]
+            while out != -1 {
+                var word = m.terminalPointer[Int(out)]
+                while word != -1 {
+                    found(Int(word), Int(m.scalarLengths[Int(word)]))
+                    word = m.sameText[Int(word)]
+                }
+                out = m.outputPointer[Int(out)]
+            }
+        }
     }
 
     /// Every occurrence in `text` (for tests and tools).

@@ -319,6 +319,69 @@ public final class Normalizer: Sendable {
         return NormalizedPass(light: light.borrowed(), dense: dense.borrowed(), clues: clues)
     }
 
+    /// Streams the dense view without writing it anywhere: `body(scalar, start, end, repeat)` for
+    /// each dense character with its original byte range; `repeat` is true for a collapsed
+    /// repeat of the previous character (which then extends to `end`). Counts clues as
+    /// ``normalize(utf8:into:light:dense:)`` does. The hot path of wordlist matching: most
+    /// messages hold no word, and then nothing is materialised at all.
+    public func streamDense(
+        utf8 bytes: UnsafeBufferPointer<UInt8>, clues: inout Clues,
+        _ body: (_ scalar: UInt32, _ start: Int32, _ end: Int32, _ repeat: Bool) -> Void
+    ) {
+        var lastDense: UInt32 = 0xFFFF_FFFF
+        let collapse = collapseRepeats
+        let n = bytes.count
+        guard let base = bytes.baseAddress else { return }
+        let bmp = table.bmpPointer
+        var i = 0
+        @inline(__always)
+        func handle(_ entry: UInt32, _ s: Int32, _ e: Int32) {
+            if entry & CharacterTable.dropFlag != 0 { return }
+            let value = entry & CharacterTable.scalarMask
+            if entry & CharacterTable.digitFlag != 0 {
+                clues.digits += 1
+            } else if entry & CharacterTable.noiseFlag != 0 {
+                if value == 0x40 { clues.hasAt = true } else if value == 0x2E { clues.hasDot = true }
+                return
+            }
+            if collapse && value == lastDense && entry & CharacterTable.digitFlag == 0 {
+                body(value, s, e, true)
+                return
+            }
+            lastDense = value
+            body(value, s, e, false)
+        }
+        while i < n {
+            let start = i
+            let b0 = UInt32(base[i])
+            var value: UInt32
+            if b0 < 0x80 {
+                value = b0
+                i += 1
+            } else if b0 < 0xE0 {
+                value = (b0 & 0x1F) << 6 | UInt32(base[i + 1] & 0x3F)
+                i += 2
+            } else if b0 < 0xF0 {
+                value = (b0 & 0x0F) << 12 | UInt32(base[i + 1] & 0x3F) << 6 | UInt32(base[i + 2] & 0x3F)
+                i += 3
+            } else {
+                value = (b0 & 0x07) << 18 | UInt32(base[i + 1] & 0x3F) << 12 | UInt32(base[i + 2] & 0x3F) << 6
+                    | UInt32(base[i + 3] & 0x3F)
+                i += 4
+            }
+            let entry = value < 0x10000 ? bmp[Int(value)] : table.entry(value)
+            let s = Int32(start), e = Int32(i)
+            if entry & CharacterTable.expansionFlag != 0 && entry & CharacterTable.dropFlag == 0 {
+                let index = Int(entry & CharacterTable.scalarMask)
+                for k in Int(table.expansionStarts[index])..<Int(table.expansionStarts[index + 1]) {
+                    handle(table.expansions[k], s, e)
+                }
+            } else {
+                handle(entry, s, e)
+            }
+        }
+    }
+
     @inline(__always)
     static func emit(
         _ entry: UInt32, _ start: Int32, _ end: Int32, _ light: inout ViewWriter, _ dense: inout ViewWriter,

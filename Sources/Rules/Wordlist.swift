@@ -380,6 +380,68 @@ public enum PatternRisk {
         return nil
     }
 
+    /// The characters (scalar values, lower and upper case for ASCII letters) the pattern's
+    /// match must begin with, when they can be read off its text: a literal character, or a
+    /// group of alternatives that each begin with one. `nil` when the pattern could begin with
+    /// anything else (an escape, a class, an optional first item, ...).
+    public static func firstCharacters(of pattern: String) -> Set<UInt32>? {
+        let chars = Array(pattern.unicodeScalars)
+        var i = 0
+        if i < chars.count && chars[i] == "^" { i += 1 }
+        guard i < chars.count else { return nil }
+        let meta: Set<Unicode.Scalar> = ["\\", "[", "]", "(", ")", "{", "}", ".", "*", "+", "?", "|", "^", "$"]
+        func withCases(_ c: Unicode.Scalar) -> [UInt32] {
+            let v = c.value
+            if (0x41...0x5A).contains(v) { return [v, v + 32] }
+            if (0x61...0x7A).contains(v) { return [v, v - 32] }
+            return [v]
+        }
+        func quantifiedToZero(at j: Int) -> Bool {
+            guard j < chars.count else { return false }
+            if chars[j] == "?" || chars[j] == "*" { return true }
+            if chars[j] == "{" { return j + 1 < chars.count && chars[j + 1] == "0" }
+            return false
+        }
+        if !meta.contains(chars[i]) {
+            return quantifiedToZero(at: i + 1) ? nil : Set(withCases(chars[i]))
+        }
+        // A group of alternatives: (?:a...|b...) or (a...|b...).
+        guard chars[i] == "(" else { return nil }
+        var j = i + 1
+        if j + 1 < chars.count && chars[j] == "?" && chars[j + 1] == ":" { j += 2 } else if j < chars.count && chars[j] == "?" { return nil }
+        var result = Set<UInt32>()
+        var depth = 0
+        var atAlternativeStart = true
+        while j < chars.count {
+            let c = chars[j]
+            if atAlternativeStart {
+                if meta.contains(c) { return nil }
+                result.formUnion(withCases(c))
+                // The first literal of an alternative must not be optional.
+                if quantifiedToZero(at: j + 1) { return nil }
+                atAlternativeStart = false
+                j += 1
+                continue
+            }
+            if c == "\\" { j += 2; continue }
+            if c == "[" {
+                while j < chars.count && chars[j] != "]" { j += 1 }
+                j += 1
+                continue
+            }
+            if c == "(" { depth += 1 } else if c == ")" {
+                if depth == 0 {
+                    return quantifiedToZero(at: j + 1) || result.isEmpty ? nil : result
+                }
+                depth -= 1
+            } else if c == "|" && depth == 0 {
+                atAlternativeStart = true
+            }
+            j += 1
+        }
+        return nil
+    }
+
     /// `{n,}` or `{n,m}` with a large or open upper bound.
     static func isOpenRepeat(_ chars: [Character], from start: Int) -> Bool {
         guard start < chars.count, chars[start] == "{" else { return false }

@@ -136,3 +136,21 @@ struct LexiconImportTests {
         #expect(result.words == ["赌博网站", "色情"])
     }
 }
+
+@Suite("Pattern first characters")
+struct FirstCharacterTests {
+    @Test("read off literals and groups of alternatives; nil when the start is not fixed", arguments: [
+        ("(?:加|添加)(?:我)?v", Set("加添".unicodeScalars.map(\.value))),
+        ("转(?:到|给)?我", Set("转".unicodeScalars.map(\.value))),
+        ("(v|wx)信", Set("vVwW".unicodeScalars.map(\.value))),
+        ("^abc", Set("aA".unicodeScalars.map(\.value))),
+    ])
+    func fixed(pattern: String, expected: Set<UInt32>) {
+        #expect(PatternRisk.firstCharacters(of: pattern) == expected)
+    }
+
+    @Test("unknown starts", arguments: ["\\d+", "[abc]x", "(?:a|)b", "a?b", "(?:x|y)?z", ".x", "(?=a)b", "(?:a|\\d)"])
+    func unknown(pattern: String) {
+        #expect(PatternRisk.firstCharacters(of: pattern) == nil)
+    }
+}
