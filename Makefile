@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data pkg-
 RUN_STATE ?= var/run
 PREFIX ?= /usr/local
 
-.PHONY: all deps build release run test clean samples install install-files crash-test bench
+.PHONY: all deps build release run test clean samples install install-files crash-test bench fuzz
 
 all: build
 
@@ -51,6 +51,13 @@ bench: deps
 	cd Benchmarks && $(SWIFT) build -c release
 	CHATWARDEN_BIN="$$($(SWIFT) build -c release --show-bin-path)/chatwarden" \
 	  Benchmarks/.build/release/chatwarden-bench $(BENCH) --data ../shared/data
+
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of the decoder, the normaliser and
+# detection, the wordlist loader and the configuration loader, FUZZ_SECONDS each. Crashes land in
+# Fuzz/Crashes/ and become regression tests (the suite replays Fuzz/Corpus and Fuzz/Crashes).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # The long crash test: 500 SIGKILLs while the archive grows and rotates.
 crash-test: deps

@@ -10,7 +10,7 @@ let package = Package(
         .executable(name: "chatwarden", targets: ["chatwarden"]),
         .library(
             name: "ChatwardenKit",
-            targets: ["Pipeline", "Store", "Rules", "Detect", "Archive", "Normalize", "PCRE2", "Alerts", "Ingest", "Service"]),
+            targets: ["Pipeline", "Store", "Rules", "Detect", "Archive", "Normalize", "PCRE2", "Alerts", "Ingest", "Service", "FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,6 +54,8 @@ let package = Package(
             name: "Service",
             dependencies: ["Pipeline", "Ingest", "Store", "Alerts", "Detect", "Rules", .product(name: "Logging", package: "swift-log")]
         ),
+        // What the fuzzers (Fuzz/) run; the test suite replays their corpus and crashes through it.
+        .target(name: "FuzzTargets", dependencies: ["Archive", "Normalize", "Rules", "Detect", "Pipeline", "PCRE2"]),
         .executableTarget(
             name: "chatwarden",
             dependencies: [
@@ -75,6 +77,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Rules", "PCRE2", "Alerts", "Archive", "Detect", "Ingest", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServiceTests", dependencies: ["Service"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ]
 )
 

@@ -1,0 +1,88 @@
+import Archive
+import Detect
+import Normalize
+import Pipeline
+import Rules
+import PCRE2
+
+/// What the fuzzers run, one function per input kind; also replayed by the test suite over the
+/// kept corpus and every crash ever found (`Fuzz/Corpus`, `Fuzz/Crashes`), so a crash once found
+/// stays fixed.
+///
+/// Each function checks the invariants its code promises (not only "does not crash"): a
+/// violated invariant is a `precondition` failure, which the fuzzer reports as a crash.
+public enum FuzzTargets {
+    /// The archive decoder: any bytes decode or fail with a reason; a decoded message has an id.
+    public static func decoder(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let position = SourcePosition(file: "fuzz", line: 1, offset: 0, length: bytes.count)
+        switch WeComDecoder().decode(bytes, at: position) {
+        case .success(let message):
+            precondition(!message.msgid.isEmpty, "decoded a message without an id")
+            _ = message.scannableText
+            _ = message.conversationKey
+        case .failure(let error):
+            precondition(!error.reason.isEmpty, "a failure without a reason")
+            if let column = error.column { precondition(column >= 1 && column <= bytes.count + 1, "column out of the line") }
+        }
+        _ = MappedDecoder(mapping: FieldMapping()).decode(bytes, at: position)
+    }
+
+    /// Normalisation and detection on any text: maps stay inside the original, evidence is a
+    /// slice of the original, the streaming pass agrees with the materialised dense view.
+    public static func normalizer(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let normalized = Normalizer.standard.normalize(text)
+        let originalCount = text.utf8.count
+        for view in [normalized.light, normalized.dense] {
+            precondition(view.originalStart.count == view.utf8.count && view.originalEnd.count == view.utf8.count)
+            for i in 0..<view.utf8.count {
+                precondition(view.originalStart[i] >= 0 && view.originalEnd[i] <= originalCount, "map outside the original")
+                precondition(view.originalStart[i] <= view.originalEnd[i], "inverted map")
+                if i > 0 { precondition(view.originalStart[i - 1] <= view.originalStart[i], "map not monotone") }
+            }
+            precondition(String(validating: view.utf8, as: UTF8.self) != nil, "normalised text is not UTF-8")
+        }
+        var streamed: [UInt32] = []
+        var clues = Clues()
+        var copy = text
+        copy.withUTF8 { utf8 in
+            Normalizer.standard.streamDense(utf8: utf8, clues: &clues) { value, _, _, isRepeat in
+                if !isRepeat { streamed.append(value) }
+            }
+        }
+        precondition(streamed == normalized.dense.text.unicodeScalars.map(\.value), "streamed dense view differs")
+        let detection = detector.detect(text: text, senderKind: nil, isGroup: nil, scratch: DetectorScratch())
+        for finding in detection.findings where !finding.limitReached {
+            precondition(finding.range.lowerBound >= 0 && finding.range.upperBound <= originalCount, "evidence outside the text")
+            precondition(finding.matched == String(decoding: Array(text.utf8)[finding.range], as: UTF8.self), "evidence is not the original")
+        }
+    }
+
+    /// The wordlist loader: any file loads with diagnostics at real lines, never a crash.
+    public static func wordlist(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var set = RuleSet()
+        WordlistLoader(limits: .init(matchLimit: 10_000)).load(bytes: Array(bytes), file: "fuzz.txt", into: &set)
+        let lines = bytes.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        for d in set.diagnostics { precondition(d.location.line >= 1 && d.location.line <= lines, "diagnostic at line \(d.location.line) of \(lines)") }
+        for w in set.words { precondition(!w.dense.isEmpty) }
+        _ = LexiconImport.parse(bytes: Array(bytes), file: "fuzz.txt", tags: nil)
+    }
+
+    /// The configuration loader: any text parses or fails with a place, never a crash.
+    public static func config(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let text = String(validating: bytes, as: UTF8.self), !text.contains("\0") else { return }
+        do {
+            _ = try Config.parse(text, file: "fuzz.toml")
+        } catch {
+            precondition(error.line >= 0)
+        }
+    }
+
+    /// The shipped rules plus every detector (built once).
+    static let detector: ContentDetector = {
+        var set = RuleSet()
+        WordlistLoader().load(
+            bytes: Array("@id fuzz\n加微信\n傻逼\nsb\n第一\nallow:第一次\nre:转(?:到|给)?我\n@view dense\n".utf8), file: "fuzz.txt", into: &set)
+        return ContentDetector(rules: set, detectors: (try? ContactDetectors.make()) ?? [])
+    }()
+}
