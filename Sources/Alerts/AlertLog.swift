@@ -57,7 +57,7 @@ public final class AlertLog: Sendable {
         var info = stat()
         guard fstat(fd, &info) == 0 else { return [] }
         let size = Int(info.st_size)
-        let start = max(0, size - maxBytes)
+        let start = maxBytes >= size ? 0 : size - maxBytes
         var buffer = [UInt8](repeating: 0, count: size - start)
         let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(start)) }
         guard n > 0 else { return [] }

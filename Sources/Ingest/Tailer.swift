@@ -80,6 +80,9 @@ public final class Tailer {
     /// Dormant files whose fingerprint was checked, with the size and mtime it was checked at.
     private var verifiedDormant: [FileIdentity: (Int64, Int64)] = [:]
     public private(set) var events: [TailEvent] = []
+    /// Files that could not be opened, with the error and when it was last reported (reported
+    /// again only when it changes, or once a minute).
+    private var openFailures: [String: (message: String, at: Double)] = [:]
     /// Gives a line's event time (the daemon decodes it); files are read in order of their
     /// first line's time.
     public var eventTime: (@Sendable (RawLine) -> Int64?)?
@@ -171,9 +174,13 @@ public final class Tailer {
     private func open(path: String, identity: FileIdentity, now: Double) {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            note(.error, path, "cannot open: \(String(cString: strerror(errno)))")
+            let message = "cannot open: \(String(cString: strerror(errno)))"
+            if let last = openFailures[path], last.message == message, now - last.at < 60 { return }
+            openFailures[path] = (message, now)
+            note(.error, path, message + "; will retry")
             return
         }
+        openFailures[path] = nil
         // Opened the same file we stat()ed? (It may have been rotated in between.)
         guard let (actual, _) = FileIdentity.of(fd: fd), actual == identity else {
             close(fd)

@@ -13,10 +13,14 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// Rule problems, each with file:line:column, when rules are the cause.
     public let diagnostics: [RuleDiagnostic]
+    /// The store could not be opened (a fault that may pass: disk full, a corrupted file the
+    /// operator removes), as opposed to bad rules or configuration, which need a person.
+    public let isStoreFault: Bool
 
-    public init(message: String, diagnostics: [RuleDiagnostic] = []) {
+    public init(message: String, diagnostics: [RuleDiagnostic] = [], isStoreFault: Bool = false) {
         self.message = message
         self.diagnostics = diagnostics
+        self.isStoreFault = isStoreFault
     }
 
     public var description: String {
@@ -52,6 +56,17 @@ public final class Pipeline: Sendable {
     struct LogState {
         var writtenUnmarked: [String] = []
         var appendFailed = false
+        /// Ids already in the alert log, when the store was lost and the archive is read again:
+        /// their alerts come back as new to the store but must not be logged twice.
+        var alreadyLogged: Set<String>? = nil
+    }
+
+    /// After the store was lost (deleted, replaced): remember every alert id in the alert log, so
+    /// reading the archive again from the start does not log any of them twice.
+    public func rememberLoggedAlerts() {
+        guard let alertLog else { return }
+        let ids = alertLog.idsInTail(maxBytes: Int.max)
+        logState.withLock { $0.alreadyLogged = ids }
     }
 
     /// Compiles the rules and opens the store. Fails on rule errors (warnings are logged).
@@ -66,9 +81,9 @@ public final class Pipeline: Sendable {
             try StateDirectory.ensure(config.stateDirectory)
             self.store = try ChatStore(path: config.resolvedStorePath)
         } catch let error as StoreError {
-            throw PipelineError(message: "cannot open the store: \(error)")
+            throw PipelineError(message: "cannot open the store: \(error)", isStoreFault: true)
         } catch {
-            throw PipelineError(message: "cannot open the store: \(error)")
+            throw PipelineError(message: "cannot open the store: \(error)", isStoreFault: true)
         }
         self.alertLog = config.resolvedAlertLogPath.map(AlertLog.init(path:))
         do {
@@ -215,7 +230,9 @@ public final class Pipeline: Sendable {
                 try flushAlertLog()
                 logState.withLock { $0.appendFailed = false }
             } else if !new.isEmpty {
-                try alertLog.append(new.map(\.jsonLine))
+                let known = logState.withLock { $0.alreadyLogged }
+                let fresh = known.map { known in new.filter { !known.contains($0.id) } } ?? new
+                try alertLog.append(fresh.map(\.jsonLine))
                 logState.withLock { $0.writtenUnmarked.append(contentsOf: new.map(\.id)) }
             }
         } catch {

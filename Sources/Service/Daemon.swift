@@ -35,7 +35,9 @@ public final class Daemon {
     var pipeline: Pipeline
     let logger: Logger
     let notifier: SystemdNotifier
-    let tailer: Tailer
+    var tailer: Tailer
+    /// The store file as opened: if it is deleted or replaced under us, we notice and start over.
+    private var storeIdentity: FileIdentity?
     private var inotifyFD: Int32 = -1
     private var watched: [String: Int32] = [:]
     private var signalRead: Int32 = -1
@@ -60,7 +62,26 @@ public final class Daemon {
         guard !config.watch.isEmpty else {
             throw PipelineError(message: "nothing to watch: set [daemon] watch = [\"/path/*.jsonl\"] in the configuration")
         }
-        pipeline = try Pipeline(config: config, logger: logger)
+        try Self.setUpSignals(into: &signalRead)
+        // A store that cannot be opened (corrupted, disk full) is waited out, not a crash loop:
+        // say why every few seconds and try again until it works or we are told to stop.
+        var opened: Pipeline? = nil
+        while opened == nil {
+            do {
+                opened = try Pipeline(config: config, logger: logger)
+            } catch where error.isStoreFault {
+                logger.error("cannot open the store; retrying in 5 s", metadata: ["error": "\(error.message)"])
+                notifier.status("cannot open the store, retrying: \(error.message)")
+                var fds = [pollfd(fd: signalRead, events: Int16(POLLIN), revents: 0)]
+                if poll(&fds, 1, 5000) > 0 {
+                    var byte: UInt8 = 0
+                    if read(signalRead, &byte, 1) == 1, Int32(byte) == SIGTERM || Int32(byte) == SIGINT {
+                        throw PipelineError(message: "stopped while waiting for the store")
+                    }
+                }
+            }
+        }
+        pipeline = opened!
         let checkpoints: [Checkpoint]
         do {
             checkpoints = try pipeline.store.checkpoints()
@@ -69,12 +90,12 @@ public final class Daemon {
         }
         tailer = Tailer(patterns: config.watch, checkpoints: checkpoints, maxLineBytes: config.maxLineBytes)
         tailer.eventTime = pipeline.lineTime
+        storeIdentity = FileIdentity.of(path: pipeline.store.path)?.0
         do {
             windows = try pipeline.makeWindowEngine(restore: true)
         } catch {
             throw PipelineError(message: "cannot load the window-rule state: \(error)")
         }
-        try setUpSignals()
         if config.watchMode == "inotify" { setUpInotify() }
     }
 
@@ -83,7 +104,7 @@ public final class Daemon {
         if signalRead >= 0 { close(signalRead) }
     }
 
-    private func setUpSignals() throws(PipelineError) {
+    private static func setUpSignals(into signalRead: inout Int32) throws(PipelineError) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             throw PipelineError(message: "cannot create the signal pipe: \(String(cString: strerror(errno)))")
@@ -140,6 +161,7 @@ public final class Daemon {
             "store": "\(pipeline.store.path)", "mode": "\(inotifyFD >= 0 ? "inotify" : "poll")",
         ])
         while !stopping {
+            checkStore()
             processAvailable()
             if stopping { break }
             wait()
@@ -152,6 +174,36 @@ public final class Daemon {
             "messages": "\(messagesRead)", "alerts": "\(alertsRaised)", "quarantined": "\(quarantined)",
         ])
         return 0
+    }
+
+    /// Whether the store file is still the one we opened. A deleted or replaced store (an
+    /// operator removed a corrupted file, a restore from backup) means: open a new store and read
+    /// the archive again from the start; alert ids are deterministic, the alert log is checked so
+    /// no line is written twice, and nothing already read is lost.
+    @discardableResult
+    func checkStore() -> Bool {
+        let current = FileIdentity.of(path: pipeline.store.path)?.0
+        guard current != storeIdentity || current == nil else { return true }
+        logger.error("the store file was deleted or replaced; opening a new one and reading the archive again from the start", metadata: [
+            "store": "\(pipeline.store.path)",
+        ])
+        notifier.status("store file lost; rebuilding from the archive")
+        do {
+            let fresh = try Pipeline(config: config, logger: logger)
+            fresh.rememberLoggedAlerts()
+            let newTailer = Tailer(patterns: config.watch, checkpoints: try fresh.store.checkpoints(), maxLineBytes: config.maxLineBytes)
+            newTailer.eventTime = fresh.lineTime
+            windows = try fresh.makeWindowEngine(restore: true)
+            pipeline = fresh
+            tailer = newTailer
+            storeIdentity = FileIdentity.of(path: fresh.store.path)?.0
+            tailer.discover()
+            updateWatches()
+            return false
+        } catch {
+            logger.error("cannot open a new store; will retry", metadata: ["error": "\(error)"])
+            return false
+        }
     }
 
     /// Reads and commits batches until nothing complete is left to read.
@@ -175,7 +227,8 @@ public final class Daemon {
     }
 
     /// Commits, retrying the same batch until it succeeds (disk full, store locked away, ...):
-    /// the lines are held in memory and the checkpoint does not move, so nothing is lost.
+    /// the lines are held in memory and the checkpoint does not move, so nothing is lost. If the
+    /// store file is replaced meanwhile, the batch is dropped: everything is read again anyway.
     private func commit(_ record: RecordBatch) {
         var delay = 0.2
         while true {
@@ -183,6 +236,7 @@ public final class Daemon {
                 try pipeline.commit(record)
                 return
             } catch {
+                if !checkStore() { return }
                 logger.error("cannot commit to the store; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
                 notifier.status("store error, retrying: \(error)")
                 // Keep the watchdog fed: the loop is alive, the store is not.
