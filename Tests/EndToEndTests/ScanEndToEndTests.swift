@@ -199,3 +199,33 @@ struct ScanEndToEndTests {
         #expect(check.stdout.contains("0 error(s)"))
     }
 }
+
+@Suite("End to end: hostile rules")
+struct HostileRuleTests {
+    @Test("a pattern with catastrophic backtracking is bounded: processing goes on, the message is flagged 'limit reached' naming the rule, and rules check warns")
+    func catastrophicPattern() throws {
+        let state = StateDir()
+        let rules = state.path + "/rules"
+        try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
+        try "@id slow\n@severity low\nre:(a+)+$\n加微信\n".write(toFile: rules + "/slow.txt", atomically: true, encoding: .utf8)
+        let archive = state.path + "/a.jsonl"
+        let long = String(repeating: "a", count: 5_000) + "!"
+        let lines = [
+            #"{"msgid":"h1","action":"send","from":"zhangwei","tolist":["wmCustomer000000000001"],"roomid":"","msgtime":1795136400000,"msgtype":"text","text":{"content":"\#(long)"}}"#,
+            #"{"msgid":"h2","action":"send","from":"zhangwei","tolist":["wmCustomer000000000001"],"roomid":"","msgtime":1795136401000,"msgtype":"text","text":{"content":"加微信"}}"#,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: archive, atomically: true, encoding: .utf8)
+        let env = ["CHATWARDEN_WORDLISTS": rules]
+        let start = Date()
+        let scan = try Binary.run(["scan", "--state-dir", state.path, "--format", "json", archive], environment: env)
+        #expect(Date().timeIntervalSince(start) < 60)
+        let alerts = try Binary.jsonLines(scan.stdout)
+        let limit = try #require(alerts.first { $0["rule"] as? String == "engine.limit" })
+        #expect(limit["msgid"] as? String == "h1")
+        #expect((limit["details"] as? String)?.contains("limit reached") == true)
+        #expect((limit["details"] as? String)?.contains("slow.txt:3") == true, "names the rule")
+        #expect(alerts.contains { $0["msgid"] as? String == "h2" && $0["rule"] as? String == "slow" }, "the next message is still examined")
+        let check = try Binary.run(["rules", "check"], environment: env)
+        #expect(check.stdout.contains("slow.txt:3:4: warning: nested quantifier"))
+    }
+}
