@@ -148,6 +148,26 @@ extension Config {
 
     /// Parses configuration text; relative paths are kept as written.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
+        // TOML allows no control characters but tab (and line endings). Checked here, before
+        // TOMLKit: its parser (toml++) asserts on some of them and reads out of bounds when
+        // assertions are compiled out — found by the configuration fuzzer (Fuzz/Crashes).
+        var line = 1
+        var column = 1
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v == 0x0A {
+                line += 1
+                column = 1
+                continue
+            }
+            if (v < 0x20 && v != 0x09 && v != 0x0D) || v == 0x7F {
+                let hex = String(v, radix: 16, uppercase: true)
+                throw ConfigError(
+                    file: file, line: line, column: column, key: nil,
+                    message: "control character U+\(String(repeating: "0", count: 4 - hex.count) + hex) is not allowed in TOML")
+            }
+            column += 1
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

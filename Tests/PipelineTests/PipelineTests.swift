@@ -174,3 +174,18 @@ struct PipelineTests {
         #expect(a.quarantined == 1)
     }
 }
+
+@Suite("Configuration: hostile input")
+struct ConfigHostileTests {
+    @Test("control characters are refused with their line and column before the TOML parser sees them")
+    func controlCharacters() {
+        do {
+            _ = try Config.parse("state_dir = \"/x\"\n[\u{1B}daemon]\n", file: "evil.toml")
+            Issue.record("must not parse")
+        } catch {
+            #expect(error.line == 2)
+            #expect(error.column == 2)
+            #expect(error.message.contains("U+001B"))
+        }
+    }
+}
