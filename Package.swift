@@ -16,7 +16,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // libpcre2-8 from the system. The shim header defines PCRE2_CODE_UNIT_WIDTH before pcre2.h.
@@ -47,7 +46,6 @@ let package = Package(
             dependencies: [
                 "Archive", "Normalize", "Rules", "Detect", "Alerts", "Store", "Ingest", "PCRE2",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .target(
@@ -62,7 +60,6 @@ let package = Package(
                 "Pipeline", "Service", "Store", "Rules", "Detect", "Alerts", "Archive", "Ingest", "Normalize", "PCRE2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
 

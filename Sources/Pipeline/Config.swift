@@ -2,7 +2,6 @@ public import Archive
 public import PCRE2
 import Rules
 public import Detect
-import TOMLKit
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -148,9 +147,8 @@ extension Config {
 
     /// Parses configuration text; relative paths are kept as written.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
-        // TOML allows no control characters but tab (and line endings). Checked here, before
-        // TOMLKit: its parser (toml++) asserts on some of them and reads out of bounds when
-        // assertions are compiled out — found by the configuration fuzzer (Fuzz/Crashes).
+        // TOML allows no control characters but tab (and line endings): refused first, with
+        // their place, so the rest of the parser never meets them.
         var line = 1
         var column = 1
         for scalar in text.unicodeScalars {
@@ -168,19 +166,15 @@ extension Config {
             }
             column += 1
         }
-        let table: TOMLTable
+        let table: TOML.Table
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(
-                file: file, line: error.source.begin.line, column: error.source.begin.column, key: nil,
-                message: error.description)
+            table = try TOML.parse(text)
         } catch {
-            throw ConfigError(file: file, line: 0, column: 0, key: nil, message: "\(error)")
+            throw ConfigError(file: file, line: error.line, column: error.column, key: nil, message: error.message)
         }
         var config = Config()
         config.sourceFile = file
-        let reader = TableReader(table: table, section: nil, file: file, text: text)
+        let reader = TableReader(table: table, section: nil, file: file)
         try reader.check(known: ["state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows"])
         if let v = try reader.string("state_dir") { config.stateDirectory = v }
         if let v = try reader.string("store") { config.storePath = v }
@@ -265,75 +259,56 @@ extension Config {
 
 /// Reads typed values from one TOML table, turning problems into errors that name the line.
 struct TableReader {
-    let table: TOMLTable
+    let table: TOML.Table
     let section: String?
     let file: String
-    let text: String
 
     func qualified(_ key: String) -> String { section.map { "\($0).\(key)" } ?? key }
 
-    /// The line where `key` is assigned (inside its section), for error messages.
-    func line(of key: String) -> Int {
-        var inSection = section == nil
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
-            if line.hasPrefix("[") {
-                let name = line.dropFirst().prefix { $0 != "]" }.filter { $0 != " " }
-                inSection = section == nil ? false : String(name) == section
-                if section != nil, String(name) == section!, key.isEmpty { return index + 1 }
-                continue
-            }
-            if inSection, line.hasPrefix(key), line.dropFirst(key.count).first(where: { $0 != " " && $0 != "\t" }) == "=" {
-                return index + 1
-            }
-        }
-        return 0
-    }
-
     func error(_ key: String, _ message: String) -> ConfigError {
-        ConfigError(file: file, line: line(of: key), column: 1, key: qualified(key), message: message)
+        ConfigError(file: file, line: table.lines[key] ?? 0, column: 1, key: qualified(key), message: message)
     }
 
     func check(known: Set<String>) throws(ConfigError) {
-        for key in table.keys where !known.contains(key) {
+        for key in table.order where !known.contains(key) {
             throw error(key, "unknown setting (known here: \(known.sorted().joined(separator: ", ")))")
         }
     }
 
     func string(_ key: String) throws(ConfigError) -> String? {
-        guard let value = table[key] else { return nil }
-        guard let s = value.string else { throw error(key, "must be a string") }
+        guard let value = table.entries[key] else { return nil }
+        guard case .string(let s) = value else { throw error(key, "must be a string") }
         return s
     }
 
     func strings(_ key: String) throws(ConfigError) -> [String]? {
-        guard let value = table[key] else { return nil }
-        if let s = value.string { return [s] }
-        guard let array = value.array else { throw error(key, "must be a list of strings") }
+        guard let value = table.entries[key] else { return nil }
+        if case .string(let s) = value { return [s] }
+        guard case .array(let array) = value else { throw error(key, "must be a list of strings") }
         var result: [String] = []
         for element in array {
-            guard let s = element.string else { throw error(key, "must be a list of strings") }
+            guard case .string(let s) = element else { throw error(key, "must be a list of strings") }
             result.append(s)
         }
         return result
     }
 
     func int(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
-        guard let value = table[key] else { return nil }
-        guard let i = value.int else { throw error(key, "must be an integer") }
+        guard let value = table.entries[key] else { return nil }
+        guard case .integer(let i) = value else { throw error(key, "must be an integer") }
         guard range.contains(i) else { throw error(key, "must be between \(range.lowerBound) and \(range.upperBound)") }
         return i
     }
 
     func bool(_ key: String) throws(ConfigError) -> Bool? {
-        guard let value = table[key] else { return nil }
-        guard let b = value.bool else { throw error(key, "must be true or false") }
+        guard let value = table.entries[key] else { return nil }
+        guard case .bool(let b) = value else { throw error(key, "must be true or false") }
         return b
     }
 
     func table(_ key: String) throws(ConfigError) -> TableReader? {
-        guard let value = table[key] else { return nil }
-        guard let t = value.table else { throw error(key, "must be a table ([\(qualified(key))])") }
-        return TableReader(table: t, section: qualified(key), file: file, text: text)
+        guard let value = table.entries[key] else { return nil }
+        guard case .table(let t) = value else { throw error(key, "must be a table ([\(qualified(key))])") }
+        return TableReader(table: t, section: qualified(key), file: file)
     }
 }

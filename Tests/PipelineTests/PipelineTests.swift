@@ -189,3 +189,52 @@ struct ConfigHostileTests {
         }
     }
 }
+
+@Suite("TOML subset")
+struct TOMLTests {
+    @Test("tables, quoted keys, strings with escapes, integers, booleans, lists across lines")
+    func values() throws {
+        let table = try TOML.parse("""
+            # comment
+            a = "x\\ty\\u52a0"   # trailing comment
+            'b' = 'C:\\path'
+            [s.t]
+            n = -1_000
+            ok = true
+            list = [
+              "one",  # comment inside
+              "two",
+            ]
+            """)
+        #expect(table.entries["a"] == .string("x\ty加"))
+        #expect(table.entries["b"] == .string("C:\\path"))
+        guard case .table(let s)? = table.entries["s"], case .table(let t)? = s.entries["t"] else {
+            Issue.record("missing tables")
+            return
+        }
+        #expect(t.entries["n"] == .integer(-1000))
+        #expect(t.entries["ok"] == .bool(true))
+        #expect(t.entries["list"] == .array([.string("one"), .string("two")]))
+        #expect(t.lines["list"] == 7)
+    }
+
+    @Test("errors give line and column", arguments: [
+        ("a = 1\na = 2\n", 2, "set twice"),
+        ("[x]\n[x]\n", 2, "defined twice"),
+        ("a = {b = 1}\n", 1, "inline tables"),
+        ("a = 1.5\n", 1, "whole decimal"),
+        ("a = \"open\n", 1, "not closed"),
+        ("a = [1, 2\n", 2, "not closed"),
+        ("a = 1 b\n", 1, "end of the line"),
+        ("= 1\n", 1, "cannot start a key"),
+    ])
+    func errors(text: String, line: Int, message: String) {
+        do {
+            _ = try TOML.parse(text)
+            Issue.record("\(text) must not parse")
+        } catch {
+            #expect(error.line == line, "\(error)")
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+}

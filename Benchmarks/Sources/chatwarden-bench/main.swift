@@ -27,6 +27,11 @@ do {
         try DaemonBenchmark.run(binary: binary)
     }
     if which == "windows" || which == "all" { WindowBenchmark.run(data: data) }
+    if which == "soak" {
+        let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"
+        let total = Int(ProcessInfo.processInfo.environment["CHATWARDEN_SOAK_MESSAGES"] ?? "") ?? 10_000_000
+        try SoakBenchmark.run(binary: binary, data: data, total: total)
+    }
     if which == "profile-detect" { try MatchBenchmark.profile(data: data) }
     if which == "profile-normalize" {
         let lines = Bench.lines(data + "/corpus/subtitles/dgk_subtitles_zh_lines.txt")
