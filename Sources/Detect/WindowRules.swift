@@ -24,7 +24,9 @@ public struct WindowSettings: Sendable, Equatable {
     /// Messages older than the newest seen for their key by more than this are not counted.
     public var allowedLatenessMs: Int64 = 60_000
     /// The most keys kept across all rules; beyond it the least recently active are evicted.
-    public var maxKeys = 1_000_000
+    public var maxKeys = 500_000
+    /// How long (event time) a group member is remembered as seen, for "new member" links.
+    public var memberMemoryMs: Int64 = 30 * 86_400_000
     /// Rules switched off (ids such as `window.flood`).
     public var disabled: Set<String> = []
 
@@ -87,6 +89,8 @@ public final class WindowEngine {
     private var deleted = Set<String>()
     /// The newest event time seen (the watermark of expiry).
     private(set) var newest: Int64 = 0
+    /// Messages processed (expiry runs every 50,000).
+    private var processed = 0
     private let normalizer: Normalizer
 
     struct Event: Equatable {
@@ -127,7 +131,10 @@ public final class WindowEngine {
         if t > newest { newest = t }
         let conversation = message.conversationKey
         let kind = message.senderKind
-        let event = Event(time: t, msgid: message.msgid, conversation: conversation)
+        // The conversation is kept only where a rule needs it (blast counts conversations); for
+        // the other rules it is part of the key already.
+        let event = Event(time: t, msgid: message.msgid, conversation: "")
+        let blastEvent = Event(time: t, msgid: message.msgid, conversation: conversation)
 
         // Red packets from staff to customers: money outside the books.
         if enabled("money.staff-redpacket"), kind == .staff, case .redPacket(_, let count, let cents) = message.content {
@@ -176,7 +183,7 @@ public final class WindowEngine {
         if enabled("window.blast"), message.action == .send, !message.scannableText.isEmpty,
             let fingerprint = NearDuplicate(dense: normalizer.denseForm(message.scannableText))
         {
-            if let blast = blast(event, fingerprint) {
+            if let blast = blast(blastEvent, fingerprint) {
                 found.append(WindowFinding(
                     rule: "window.blast", category: "spam", severity: .high, id: blast.id,
                     summary: "the same text sent to \(blast.conversations) conversations within \(Self.duration(settings.blastWindowMs))",
@@ -219,7 +226,8 @@ public final class WindowEngine {
             }
         }
 
-        if states.count > settings.maxKeys { evict() }
+        processed += 1
+        if states.count > settings.maxKeys || processed % 50_000 == 0 { evict() }
         return found
     }
 
@@ -337,12 +345,14 @@ public final class WindowEngine {
         deleted.remove(key)
     }
 
-    /// Drops keys no window can use any more, then, if still over the cap, the least recently
-    /// active ones (down to half the cap, so eviction is not paid on every message).
+    /// Drops keys no window can use any more (group members after ``WindowSettings/memberMemoryMs``),
+    /// then, if still over the cap, the least recently active ones (down to half the cap, so
+    /// eviction is not paid on every message).
     private func evict() {
         let longest = max(settings.floodWindowMs, settings.blastWindowMs, settings.hitsWindowMs, settings.recallWindowMs, settings.newMemberWindowMs)
         let horizon = newest - longest - settings.allowedLatenessMs
-        for (key, state) in states where state.lastTouched < horizon && !key.hasPrefix("m|") {
+        let memberHorizon = newest - settings.memberMemoryMs
+        for (key, state) in states where state.lastTouched < (key.hasPrefix("m|") ? memberHorizon : horizon) {
             states[key] = nil
             deleted.insert(key)
             dirty.remove(key)

@@ -232,7 +232,7 @@ extension Config {
         if let windows = try reader.table("windows") {
             try windows.check(known: [
                 "flood_count", "flood_window_s", "blast_conversations", "blast_window_s", "hits_count", "hits_window_s",
-                "recall_window_s", "new_member_window_s", "allowed_lateness_s", "max_keys", "disabled",
+                "recall_window_s", "new_member_window_s", "allowed_lateness_s", "max_keys", "member_memory_days", "disabled",
             ])
             var w = config.windows
             if let v = try windows.int("flood_count", in: 2...100_000) { w.floodCount = v }
@@ -245,6 +245,7 @@ extension Config {
             if let v = try windows.int("new_member_window_s", in: 1...604_800) { w.newMemberWindowMs = Int64(v) * 1000 }
             if let v = try windows.int("allowed_lateness_s", in: 0...86_400) { w.allowedLatenessMs = Int64(v) * 1000 }
             if let v = try windows.int("max_keys", in: 1_000...100_000_000) { w.maxKeys = v }
+            if let v = try windows.int("member_memory_days", in: 1...3650) { w.memberMemoryMs = Int64(v) * 86_400_000 }
             if let v = try windows.strings("disabled") {
                 for id in v where !WindowSettings.ruleIDs.contains(id) {
                     throw windows.error("disabled", "unknown rule '\(id)' (known: \(WindowSettings.ruleIDs.joined(separator: ", ")))")
