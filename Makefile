@@ -43,6 +43,7 @@ samples:
 #   make bench BENCH=index   archive index: build rate, search, context, alerts list (1M messages)
 #   make bench BENCH=daemon  append-to-alert latency at 2,000 msg/s; highest sustained rate
 #   make bench BENCH=windows window updates per second, memory at 1M keys
+#   make bench BENCH=false-positives  contact detectors over real conversation text
 # They read ../shared/data and say so and stop when it is missing.
 BENCH ?= all
 bench: deps

@@ -27,6 +27,7 @@ do {
         try DaemonBenchmark.run(binary: binary)
     }
     if which == "windows" || which == "all" { WindowBenchmark.run(data: data) }
+    if which == "false-positives" || which == "all" { try FalsePositives.run(data: data) }
     if which == "soak" {
         let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"
         let total = Int(ProcessInfo.processInfo.environment["CHATWARDEN_SOAK_MESSAGES"] ?? "") ?? 10_000_000
