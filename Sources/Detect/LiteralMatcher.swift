@@ -1,3 +1,5 @@
+import Normalize
+
 /// One slot of the transition hash table.
 struct Slot: Sendable {
     var key: UInt64
@@ -217,23 +219,7 @@ public final class LiteralMatcher: Sendable {
                 slots.withUnsafeBufferPointer { slots in
                         fail.withUnsafeBufferPointer { fail in
                             while i < n {
-                                // Decode one scalar.
-                                let b0 = UInt32(utf8[i])
-                                var value: UInt32
-                                if b0 < 0x80 {
-                                    value = b0
-                                    i += 1
-                                } else if b0 < 0xE0 {
-                                    value = (b0 & 0x1F) << 6 | UInt32(utf8[i + 1] & 0x3F)
-                                    i += 2
-                                } else if b0 < 0xF0 {
-                                    value = (b0 & 0x0F) << 12 | UInt32(utf8[i + 1] & 0x3F) << 6 | UInt32(utf8[i + 2] & 0x3F)
-                                    i += 3
-                                } else {
-                                    value = (b0 & 0x07) << 18 | UInt32(utf8[i + 1] & 0x3F) << 12
-                                        | UInt32(utf8[i + 2] & 0x3F) << 6 | UInt32(utf8[i + 3] & 0x3F)
-                                    i += 4
-                                }
+                                let value = UTF8Scalar.decode(utf8.baseAddress!, &i)
                                 let sym: Int
                                 if value < 0x10000 {
                                     sym = Int(symbols[Int(value)])

@@ -281,40 +281,8 @@ public final class Normalizer: Sendable {
         var lastDense: UInt32 = 0xFFFF_FFFF
         var clues = Clues()
         let collapse = collapseRepeats
-        let n = bytes.count
-        let base = bytes.baseAddress
-        let bmp = table.bmpPointer
-        do {
-            var i = 0
-            while i < n {
-                let start = i
-                let b0 = UInt32(base![i])
-                var value: UInt32
-                if b0 < 0x80 {
-                    value = b0
-                    i += 1
-                } else if b0 < 0xE0 {
-                    value = (b0 & 0x1F) << 6 | UInt32(base![i + 1] & 0x3F)
-                    i += 2
-                } else if b0 < 0xF0 {
-                    value = (b0 & 0x0F) << 12 | UInt32(base![i + 1] & 0x3F) << 6 | UInt32(base![i + 2] & 0x3F)
-                    i += 3
-                } else {
-                    value = (b0 & 0x07) << 18 | UInt32(base![i + 1] & 0x3F) << 12 | UInt32(base![i + 2] & 0x3F) << 6
-                        | UInt32(base![i + 3] & 0x3F)
-                    i += 4
-                }
-                let entry = value < 0x10000 ? bmp[Int(value)] : table.entry(value)
-                let s = Int32(start), e = Int32(i)
-                if entry & CharacterTable.expansionFlag != 0 && entry & CharacterTable.dropFlag == 0 {
-                    let index = Int(entry & CharacterTable.scalarMask)
-                    for k in Int(table.expansionStarts[index])..<Int(table.expansionStarts[index + 1]) {
-                        Self.emit(table.expansions[k], s, e, &light, &dense, &lastDense, collapse, wantLight, wantDense, &clues)
-                    }
-                } else {
-                    Self.emit(entry, s, e, &light, &dense, &lastDense, collapse, wantLight, wantDense, &clues)
-                }
-            }
+        forEachEntry(bytes) { entry, s, e in
+            Self.emit(entry, s, e, &light, &dense, &lastDense, collapse, wantLight, wantDense, &clues)
         }
         return NormalizedPass(light: light.borrowed(), dense: dense.borrowed(), clues: clues)
     }
@@ -330,10 +298,6 @@ public final class Normalizer: Sendable {
     ) {
         var lastDense: UInt32 = 0xFFFF_FFFF
         let collapse = collapseRepeats
-        let n = bytes.count
-        guard let base = bytes.baseAddress else { return }
-        let bmp = table.bmpPointer
-        var i = 0
         @inline(__always)
         func handle(_ entry: UInt32, _ s: Int32, _ e: Int32) {
             if entry & CharacterTable.dropFlag != 0 { return }
@@ -351,33 +315,30 @@ public final class Normalizer: Sendable {
             lastDense = value
             body(value, s, e, false)
         }
+        forEachEntry(bytes, handle)
+    }
+
+    /// Calls `body(entry, start, end)` for every table entry the text maps to, with the original
+    /// byte range of the character it came from (an expansion gives several entries, one range).
+    /// The one decoding loop both normalisation passes share.
+    @inline(__always)
+    func forEachEntry(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UInt32, Int32, Int32) -> Void) {
+        guard let base = bytes.baseAddress else { return }
+        let n = bytes.count
+        let bmp = table.bmpPointer
+        var i = 0
         while i < n {
             let start = i
-            let b0 = UInt32(base[i])
-            var value: UInt32
-            if b0 < 0x80 {
-                value = b0
-                i += 1
-            } else if b0 < 0xE0 {
-                value = (b0 & 0x1F) << 6 | UInt32(base[i + 1] & 0x3F)
-                i += 2
-            } else if b0 < 0xF0 {
-                value = (b0 & 0x0F) << 12 | UInt32(base[i + 1] & 0x3F) << 6 | UInt32(base[i + 2] & 0x3F)
-                i += 3
-            } else {
-                value = (b0 & 0x07) << 18 | UInt32(base[i + 1] & 0x3F) << 12 | UInt32(base[i + 2] & 0x3F) << 6
-                    | UInt32(base[i + 3] & 0x3F)
-                i += 4
-            }
+            let value = UTF8Scalar.decode(base, &i)
             let entry = value < 0x10000 ? bmp[Int(value)] : table.entry(value)
             let s = Int32(start), e = Int32(i)
             if entry & CharacterTable.expansionFlag != 0 && entry & CharacterTable.dropFlag == 0 {
                 let index = Int(entry & CharacterTable.scalarMask)
                 for k in Int(table.expansionStarts[index])..<Int(table.expansionStarts[index + 1]) {
-                    handle(table.expansions[k], s, e)
+                    body(table.expansions[k], s, e)
                 }
             } else {
-                handle(entry, s, e)
+                body(entry, s, e)
             }
         }
     }
@@ -422,20 +383,11 @@ extension Normalizer {
     /// ASCII letter or digit (so `ｃ` and `Ⓒ` count as letters when checking word boundaries).
     public func isASCIIAlphanumeric(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
         guard index >= 0, index < bytes.count else { return false }
-        let b0 = UInt32(bytes[index])
-        var value: UInt32
-        if b0 < 0x80 {
-            value = b0
-        } else if b0 < 0xE0, index + 1 < bytes.count {
-            value = (b0 & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
-        } else if b0 < 0xF0, index + 2 < bytes.count {
-            value = (b0 & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F)
-        } else if index + 3 < bytes.count {
-            value = (b0 & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12 | UInt32(bytes[index + 2] & 0x3F) << 6
-                | UInt32(bytes[index + 3] & 0x3F)
-        } else {
-            return false
-        }
+        let lead = bytes[index]
+        let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        guard index + width <= bytes.count, let base = bytes.baseAddress else { return false }
+        var at = index
+        let value = UTF8Scalar.decode(base, &at)
         var entry = table.entry(value)
         if entry & CharacterTable.dropFlag != 0 { return false }
         if entry & CharacterTable.expansionFlag != 0 {
@@ -443,5 +395,29 @@ extension Normalizer {
         }
         let mapped = entry & CharacterTable.scalarMask
         return (0x30...0x39).contains(mapped) || (0x61...0x7A).contains(mapped)
+    }
+}
+
+/// Decoding UTF-8 that is known to be valid (it came from a Swift `String` or from our own
+/// normalisation), one scalar at a time, for the hot loops.
+public enum UTF8Scalar {
+    /// The scalar starting at `i`; advances `i` past it.
+    @inlinable @inline(__always)
+    public static func decode(_ base: UnsafePointer<UInt8>, _ i: inout Int) -> UInt32 {
+        let b0 = UInt32(base[i])
+        if b0 < 0x80 {
+            i += 1
+            return b0
+        }
+        if b0 < 0xE0 {
+            defer { i += 2 }
+            return (b0 & 0x1F) << 6 | UInt32(base[i + 1] & 0x3F)
+        }
+        if b0 < 0xF0 {
+            defer { i += 3 }
+            return (b0 & 0x0F) << 12 | UInt32(base[i + 1] & 0x3F) << 6 | UInt32(base[i + 2] & 0x3F)
+        }
+        defer { i += 4 }
+        return (b0 & 0x07) << 18 | UInt32(base[i + 1] & 0x3F) << 12 | UInt32(base[i + 2] & 0x3F) << 6 | UInt32(base[i + 3] & 0x3F)
     }
 }
