@@ -50,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "Service",
-            dependencies: ["Pipeline", "Ingest", "Store", "Alerts", "Detect", "Rules", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Pipeline", "Archive", "Ingest", "Store", "Alerts", "Detect", "Rules", .product(name: "Logging", package: "swift-log")]
         ),
         // What the fuzzers (Fuzz/) run; the test suite replays their corpus and crashes through it.
         .target(name: "FuzzTargets", dependencies: ["Archive", "Normalize", "Rules", "Detect", "Pipeline", "PCRE2"]),

@@ -385,8 +385,8 @@ extension JSONValue {
         }
     }
 
-    /// Writes `string` as a JSON string literal. Control characters, U+2028/2029 and DEL are
-    /// escaped so the output is one line and safe to show in a terminal.
+    /// Writes `string` as a JSON string literal. Control characters (C0, DEL, C1) and U+2028/2029
+    /// are escaped so the output is one line and safe to show in a terminal.
     public static func writeString(_ string: String, to out: inout String) {
         out += "\""
         for scalar in string.unicodeScalars {
@@ -396,7 +396,7 @@ extension JSONValue {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case "\u{00}"..."\u{1F}", "\u{7F}", "\u{2028}", "\u{2029}":
+            case "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}", "\u{2028}", "\u{2029}":
                 let hex = String(scalar.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)

@@ -1,4 +1,5 @@
 public import Logging
+import Archive
 import Synchronization
 
 #if canImport(Glibc)
@@ -60,24 +61,11 @@ public struct LineLogHandler: LogHandler {
         return safe ? value : json(value)
     }
 
+    /// A JSON string literal (the alert log's escaping: control characters, U+2028/2029 and
+    /// DEL escaped, so one event stays one line).
     static func json(_ value: String) -> String {
-        var out = "\""
-        for s in value.unicodeScalars {
-            switch s {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if s.value < 0x20 || s.value == 0x7F || (0x80..<0xA0).contains(s.value) || s.value == 0x2028 || s.value == 0x2029 {
-                    let hex = String(s.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(s)
-                }
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONValue.writeString(value, to: &out)
+        return out
     }
 }

@@ -26,42 +26,10 @@ enum Binary {
         var stderr: String
     }
 
-    /// Runs the binary with `arguments` in the package root.
+    /// Runs the binary with `arguments` in the package root, without the caller's state directory.
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        var env = ProcessInfo.processInfo.environment
-        env["CHATWARDEN_STATE_DIR"] = nil
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        // Output goes to files, so a large output can never block the child on a full pipe.
-        let base = NSTemporaryDirectory() + "cw-out-" + UUID().uuidString
-        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: base + ".out")
-            try? FileManager.default.removeItem(atPath: base + ".err")
-        }
-        process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
-        process.standardError = FileHandle(forWritingAtPath: base + ".err")
-        if let input {
-            let inPipe = Pipe()
-            process.standardInput = inPipe
-            try process.run()
-            inPipe.fileHandleForWriting.write(Data(input.utf8))
-            inPipe.fileHandleForWriting.closeFile()
-        } else {
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-        }
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+        try runTool(path, arguments, environment: environment, removing: ["CHATWARDEN_STATE_DIR"], input: input)
     }
 
     static func jsonLines(_ text: String) throws -> [[String: Any]] {

@@ -1,13 +1,17 @@
 import Foundation
 import Testing
 
-/// Runs a program (not the chatwarden binary) and captures its output.
-func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Binary.Output {
+/// Runs a program in the package root and captures its output (in files, so a large output can
+/// never block the child on a full pipe).
+func runTool(
+    _ path: String, _ arguments: [String], environment: [String: String] = [:], removing: [String] = [], input: String? = nil
+) throws -> Binary.Output {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: Binary.root)
     var env = ProcessInfo.processInfo.environment
+    for name in removing { env[name] = nil }
     for (k, v) in environment { env[k] = v }
     process.environment = env
     let base = NSTemporaryDirectory() + "cw-tool-" + UUID().uuidString
@@ -19,8 +23,16 @@ func runTool(_ path: String, _ arguments: [String], environment: [String: String
     }
     process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
     process.standardError = FileHandle(forWritingAtPath: base + ".err")
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
+    if let input {
+        let inPipe = Pipe()
+        process.standardInput = inPipe
+        try process.run()
+        inPipe.fileHandleForWriting.write(Data(input.utf8))
+        inPipe.fileHandleForWriting.closeFile()
+    } else {
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
     process.waitUntilExit()
     return Binary.Output(
         status: process.terminationStatus,

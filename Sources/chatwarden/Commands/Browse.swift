@@ -16,11 +16,8 @@ struct Search: AsyncParsableCommand {
             """)
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var time: TimeRangeOptions
 
-    @Option(help: ArgumentHelp("Only from this time on.", valueName: "time"))
-    var since: String?
-    @Option(help: ArgumentHelp("Only before this time.", valueName: "time"))
-    var until: String?
     @Option(help: ArgumentHelp("Only this group chat or conversation.", valueName: "id"))
     var room: String?
     @Option(help: ArgumentHelp("Only messages from this sender.", valueName: "id"))
@@ -37,14 +34,11 @@ struct Search: AsyncParsableCommand {
 
     func validate() throws {
         if text.isEmpty { throw ValidationError("give something to search for") }
-        if let since, TimeFormat.parse(since) == nil { throw ValidationError("--since: cannot read '\(since)' as a time") }
-        if let until, TimeFormat.parse(until) == nil { throw ValidationError("--until: cannot read '\(until)' as a time") }
     }
 
     func run() async throws {
         let store = try Setup.store(common)
-        let filter = AlertFilter(
-            since: since.flatMap(TimeFormat.parse), until: until.flatMap(TimeFormat.parse), room: room, sender: sender, limit: limit)
+        let filter = AlertFilter(since: time.sinceMilliseconds, until: time.untilMilliseconds, room: room, sender: sender, limit: limit)
         let hits: [SearchHit]
         do {
             hits = try store.search(text, ftsExpression: fts, filter: filter)
@@ -108,24 +102,15 @@ struct Stats: AsyncParsableCommand {
         abstract: "Counts of alerts by category, severity, status, staff member, conversation and day.")
 
     @OptionGroup var common: CommonOptions
-    @Option(help: ArgumentHelp("Only from this time on.", valueName: "time"))
-    var since: String?
-    @Option(help: ArgumentHelp("Only before this time.", valueName: "time"))
-    var until: String?
+    @OptionGroup var time: TimeRangeOptions
     @Option(help: "How many staff members and conversations to list.")
     var top: Int = 10
     @Option(help: "Output format: table, json (one object per line: dimension, key, count) or csv.")
     var format: OutputFormat = .table
 
-    func validate() throws {
-        if let since, TimeFormat.parse(since) == nil { throw ValidationError("--since: cannot read '\(since)' as a time") }
-        if let until, TimeFormat.parse(until) == nil { throw ValidationError("--until: cannot read '\(until)' as a time") }
-    }
-
     func run() async throws {
         let store = try Setup.store(common)
-        let report = try store.stats(
-            AlertFilter(since: since.flatMap(TimeFormat.parse), until: until.flatMap(TimeFormat.parse)), top: top)
+        let report = try store.stats(AlertFilter(since: time.sinceMilliseconds, until: time.untilMilliseconds), top: top)
         var listing = Listing(columns: [Column(title: "DIMENSION"), Column(title: "KEY", maxWidth: 40), Column(title: "COUNT")])
         func add(_ dimension: String, _ rows: [(String, Int)]) {
             for (key, count) in rows {

@@ -3,13 +3,26 @@ import ArgumentParser
 import Rules
 import Store
 
-/// Filters shared by the listing commands.
-struct FilterOptions: ParsableArguments {
+/// `--since` and `--until`, shared by every command that looks at a period.
+struct TimeRangeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only from this time on: 2026-11-20, '2026-11-20 09:30', …T09:30:00Z, or epoch ms.", valueName: "time"))
     var since: String?
 
     @Option(help: ArgumentHelp("Only before this time (same forms as --since).", valueName: "time"))
     var until: String?
+
+    func validate() throws {
+        if let since, TimeFormat.parse(since) == nil { throw ValidationError("--since: cannot read '\(since)' as a time") }
+        if let until, TimeFormat.parse(until) == nil { throw ValidationError("--until: cannot read '\(until)' as a time") }
+    }
+
+    var sinceMilliseconds: Int64? { since.flatMap(TimeFormat.parse) }
+    var untilMilliseconds: Int64? { until.flatMap(TimeFormat.parse) }
+}
+
+/// Filters shared by the listing commands.
+struct FilterOptions: ParsableArguments {
+    @OptionGroup var time: TimeRangeOptions
 
     @Option(help: ArgumentHelp("Only this group chat (room id) or conversation key.", valueName: "id"))
     var room: String?
@@ -30,8 +43,6 @@ struct FilterOptions: ParsableArguments {
     var limit: Int = 100
 
     func validate() throws {
-        if let since, TimeFormat.parse(since) == nil { throw ValidationError("--since: cannot read '\(since)' as a time") }
-        if let until, TimeFormat.parse(until) == nil { throw ValidationError("--until: cannot read '\(until)' as a time") }
         if let severity, Severity(rawValue: severity) == nil { throw ValidationError("--severity must be low, medium, high or critical") }
         if let status, AlertStatus(rawValue: status) == nil {
             throw ValidationError("--status must be new, acknowledged, dismissed or escalated")
@@ -41,7 +52,7 @@ struct FilterOptions: ParsableArguments {
 
     var filter: AlertFilter {
         AlertFilter(
-            since: since.flatMap(TimeFormat.parse), until: until.flatMap(TimeFormat.parse), room: room, sender: sender,
+            since: time.sinceMilliseconds, until: time.untilMilliseconds, room: room, sender: sender,
             category: category, minimumSeverity: severity.flatMap(Severity.init(rawValue:)),
             status: status.flatMap(AlertStatus.init(rawValue:)), limit: limit)
     }
