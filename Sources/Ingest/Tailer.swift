@@ -344,6 +344,15 @@ public final class Tailer {
             fingerprint: f.fingerprint, offset: offset, line: line)
     }
 
+    /// The newest modification time (seconds since the epoch) among followed files.
+    public var newestModification: Double {
+        followed.values.reduce(0) { newest, f in
+            var info = stat()
+            guard fstat(f.reader.descriptor, &info) == 0 else { return newest }
+            return max(newest, Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        }
+    }
+
     /// Bytes not yet read in followed files (the backlog), for status lines.
     public var backlogBytes: Int64 {
         followed.values.reduce(0) { total, f in

@@ -36,6 +36,8 @@ public struct Config: Sendable, Equatable {
     public var pollIntervalMilliseconds: Int
     /// The rules over time.
     public var windows: WindowSettings
+    /// Daemon: where to serve Prometheus metrics (`127.0.0.1:9464`, `unix:/path`); nil: off.
+    public var metricsListen: String?
     /// The file the settings were read from (nil: defaults).
     public var sourceFile: String?
 
@@ -56,6 +58,7 @@ public struct Config: Sendable, Equatable {
         watchMode = "inotify"
         pollIntervalMilliseconds = 1000
         windows = WindowSettings()
+        metricsListen = nil
         sourceFile = nil
     }
 
@@ -175,7 +178,7 @@ extension Config {
         var config = Config()
         config.sourceFile = file
         let reader = TableReader(table: table, section: nil, file: file)
-        try reader.check(known: ["state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows"])
+        try reader.check(known: ["state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics"])
         if let v = try reader.string("state_dir") { config.stateDirectory = v }
         if let v = try reader.string("store") { config.storePath = v }
         if let v = try reader.string("alert_log") { config.alertLogPath = v }
@@ -228,6 +231,16 @@ extension Config {
                 config.watchMode = v
             }
             if let v = try daemon.int("poll_interval_ms", in: 10...3_600_000) { config.pollIntervalMilliseconds = v }
+        }
+        if let metrics = try reader.table("metrics") {
+            try metrics.check(known: ["listen"])
+            if let v = try metrics.string("listen") {
+                // Loopback only: the metrics name staff ids and categories.
+                guard v.hasPrefix("unix:/") || v.hasPrefix("127.0.0.1:") || v.hasPrefix("localhost:") || v.hasPrefix("[::1]:") else {
+                    throw metrics.error("listen", "must be a loopback address (127.0.0.1:PORT, [::1]:PORT) or unix:/path, got '\(v)'")
+                }
+                config.metricsListen = v
+            }
         }
         if let windows = try reader.table("windows") {
             try windows.check(known: [

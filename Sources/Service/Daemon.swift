@@ -5,6 +5,7 @@ import Detect
 import Ingest
 import Store
 import Rules
+import Archive
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -45,6 +46,8 @@ public final class Daemon {
     private var lastWatchdog = 0.0
     private var lastStatus = 0.0
     private let scratch = DetectorScratch()
+    private var metrics = DaemonMetrics()
+    private var metricsServer: MetricsServer?
     private var windows: WindowEngine
 
     // Counters for STATUS lines and the stop summary.
@@ -97,6 +100,13 @@ public final class Daemon {
             throw PipelineError(message: "cannot load the window-rule state: \(error)")
         }
         if config.watchMode == "inotify" { setUpInotify() }
+        if let listen = config.metricsListen {
+            do {
+                metricsServer = try MetricsServer(address: listen)
+            } catch {
+                throw PipelineError(message: "cannot serve metrics: \(error)")
+            }
+        }
     }
 
     deinit {
@@ -212,14 +222,23 @@ public final class Daemon {
             let batch = tailer.read(maxLines: config.batchSize)
             logEvents()
             if batch.isEmpty { break }
+            let detectStart = Tailer.now()
             let prepared = pipeline.prepare(batch.lines, scratch: scratch, windows: windows, persistWindows: true)
+            let commitStart = Tailer.now()
             var record = prepared.record
             record.checkpoints = batch.checkpoints
             record.removedCheckpoints = batch.finished
             commit(record)
+            metrics.detectSeconds += commitStart - detectStart
+            metrics.commitSeconds += Tailer.now() - commitStart
+            metrics.batches += 1
             messagesRead += prepared.record.messages.count
             alertsRaised += prepared.alerts.count
             quarantined += prepared.record.quarantine.count
+            metrics.messages = messagesRead
+            metrics.quarantined = quarantined
+            for alert in prepared.alerts { metrics.alerts[alert.category + "\u{1F}" + alert.severity.rawValue, default: 0] += 1 }
+            if let newest = prepared.record.messages.map(\.msgtime).max() { metrics.newestProcessedMs = max(metrics.newestProcessedMs, newest) }
             heartbeat()
             handleSignals()
         }
@@ -237,6 +256,7 @@ public final class Daemon {
                 return
             } catch {
                 if !checkStore() { return }
+                metrics.commitFailures += 1
                 logger.error("cannot commit to the store; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
                 notifier.status("store error, retrying: \(error)")
                 // Keep the watchdog fed: the loop is alive, the store is not.
@@ -257,10 +277,25 @@ public final class Daemon {
         var timeout = Double(config.pollIntervalMilliseconds) / 1000
         if let interval = notifier.watchdogInterval { timeout = min(timeout, interval) }
         var fds = [pollfd(fd: signalRead, events: Int16(POLLIN), revents: 0)]
+        let inotifyIndex = inotifyFD >= 0 ? fds.count : -1
         if inotifyFD >= 0 { fds.append(pollfd(fd: inotifyFD, events: Int16(POLLIN), revents: 0)) }
+        let metricsIndex = metricsServer != nil ? fds.count : -1
+        if let metricsServer { fds.append(pollfd(fd: metricsServer.descriptor, events: Int16(POLLIN), revents: 0)) }
         let rc = poll(&fds, nfds_t(fds.count), Int32(timeout * 1000))
-        if rc > 0 && fds.count > 1 && fds[1].revents != 0 { drainInotify() }
+        if rc > 0 && inotifyIndex >= 0 && fds[inotifyIndex].revents != 0 { drainInotify() }
+        if rc > 0 && metricsIndex >= 0 && fds[metricsIndex].revents != 0 { serveMetrics() }
         handleSignals()
+    }
+
+    /// Answers Prometheus scrapes with the current figures.
+    private func serveMetrics() {
+        metricsServer?.serve {
+            var current = metrics
+            current.filesFollowed = tailer.fileCount
+            current.backlogBytes = tailer.backlogBytes
+            current.newestArchiveChange = tailer.newestModification
+            return current.render()
+        }
     }
 
     private func drainInotify() {

@@ -178,3 +178,72 @@ final class NotifySocketForTests {
         return all
     }
 }
+
+@Suite("End to end: metrics", .serialized)
+struct MetricsEndToEndTests {
+    /// One HTTP GET over a plain socket (no HTTP library needed for a loopback scrape).
+    func scrape(port: UInt16, path: String = "/metrics") -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard rc == 0 else { return nil }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var response = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            response += buffer[0..<n]
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+
+    @Test("Prometheus text on a loopback port: messages, alerts by category and severity, backlog, lag")
+    func metrics() throws {
+        let state = StateDir()
+        let archive = state.path + "/archive"
+        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
+        let port = UInt16.random(in: 20_000...40_000)
+        let config = state.path + "/chatwarden.toml"
+        try """
+            state_dir = "\(state.path)/state"
+            [rules]
+            wordlists = ["\(Binary.root)/wordlists"]
+            [daemon]
+            watch = ["\(archive)/*.jsonl"]
+            [metrics]
+            listen = "127.0.0.1:\(port)"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(arguments: ["--config", config], logPath: state.path + "/daemon.log")
+        defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
+        ArchiveLines.append(archive + "/chat.jsonl", (0..<20).map { ArchiveLines.line($0) }.joined(separator: "\n") + "\n")
+        var body = ""
+        #expect(eventually(timeout: 30) {
+            body = scrape(port: port) ?? ""
+            return body.contains("chatwarden_messages_total 20")
+        }, "scrape: \(body.prefix(500)) log: \(daemon.log.suffix(500))")
+        #expect(body.hasPrefix("HTTP/1.1 200 OK"))
+        #expect(body.contains("Content-Type: text/plain; version=0.0.4"))
+        #expect(body.contains("# TYPE chatwarden_alerts_total counter"))
+        #expect(body.contains("chatwarden_alerts_total{category=\"luring\",severity=\"high\"} 2"))
+        #expect(body.contains("chatwarden_files_followed 1"))
+        #expect(body.contains("chatwarden_lag_seconds"))
+        #expect(scrape(port: port, path: "/other")?.hasPrefix("HTTP/1.1 404") == true)
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait() == 0)
+    }
+
+    @Test("a metrics address that is not loopback is refused at start")
+    func loopbackOnly() throws {
+        let state = StateDir()
+        try "[daemon]\nwatch = [\"/tmp/x/*.jsonl\"]\n[metrics]\nlisten = \"0.0.0.0:9464\"\n".write(toFile: state.path + "/c.toml", atomically: true, encoding: .utf8)
+        let out = try Binary.run(["daemon", "--config", state.path + "/c.toml", "--state-dir", state.path])
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("metrics.listen"))
+    }
+}
