@@ -5,6 +5,8 @@ SWIFT ?= swift
 # System libraries (Debian package names): PCRE2, SQLite, OpenCC (+ its dictionaries), pkg-config.
 # systemd provides systemd-analyze for the unit tests (it need not be running).
 SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data pkg-config python3 systemd
+# Only the tests need these: headless Chromium renders the HTML report, with a CJK font.
+TEST_PACKAGES := chromium fonts-wqy-microhei
 RUN_STATE ?= var/run
 PREFIX ?= /usr/local
 
@@ -31,6 +33,7 @@ run: build
 	  echo; echo "Review them: export CHATWARDEN_STATE_DIR=$(CURDIR)/$(RUN_STATE); $$($(SWIFT) build --show-bin-path)/chatwarden alerts list"
 
 test: deps
+	@./scripts/install-deps.sh $(TEST_PACKAGES)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -71,6 +74,7 @@ fuzz: deps
 
 # The long crash test: 500 SIGKILLs while the archive grows and rotates.
 crash-test: deps
+	@./scripts/install-deps.sh $(TEST_PACKAGES)
 	$(SWIFT) build --build-tests
 	CHATWARDEN_CRASH_KILLS=500 $(SWIFT) test --skip-build --filter CrashTests
 

@@ -91,17 +91,19 @@ public struct AlertFilter: Sendable {
     }
 
     /// The WHERE clause and its bound arguments (chat text never enters SQL otherwise).
-    func sql(timeColumn: String = "msgtime", senderColumn: String = "sender") -> (String, StatementArguments) {
+    /// `prefix` qualifies the columns (`"a."` when the alerts table is joined).
+    func sql(timeColumn: String = "msgtime", senderColumn: String = "sender", prefix: String = "") -> (String, StatementArguments) {
         var clauses: [String] = []
         var arguments = StatementArguments()
-        if let since { clauses.append("\(timeColumn) >= ?"); arguments += [since] }
-        if let until { clauses.append("\(timeColumn) < ?"); arguments += [until] }
-        if let room { clauses.append("(roomid = ? OR conversation = ?)"); arguments += [room, room] }
-        if let sender { clauses.append("\(senderColumn) = ?"); arguments += [sender] }
-        if let category { clauses.append("category = ?"); arguments += [category] }
-        if let minimumSeverity { clauses.append("severity_rank >= ?"); arguments += [minimumSeverity.rank] }
-        if let status { clauses.append("status = ?"); arguments += [status.rawValue] }
-        if let rule { clauses.append("rule = ?"); arguments += [rule] }
+        let p = prefix
+        if let since { clauses.append("\(p)\(timeColumn) >= ?"); arguments += [since] }
+        if let until { clauses.append("\(p)\(timeColumn) < ?"); arguments += [until] }
+        if let room { clauses.append("(\(p)roomid = ? OR \(p)conversation = ?)"); arguments += [room, room] }
+        if let sender { clauses.append("\(p)\(senderColumn) = ?"); arguments += [sender] }
+        if let category { clauses.append("\(p)category = ?"); arguments += [category] }
+        if let minimumSeverity { clauses.append("\(p)severity_rank >= ?"); arguments += [minimumSeverity.rank] }
+        if let status { clauses.append("\(p)status = ?"); arguments += [status.rawValue] }
+        if let rule { clauses.append("\(p)rule = ?"); arguments += [rule] }
         return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
     }
 }
@@ -392,6 +394,33 @@ extension ChatStore {
                 byStaff: try groups("sender", extraWhere: "sender_kind = 'staff'", limit: top),
                 byConversation: try groups("conversation", limit: top),
                 byDay: try groups("date(msgtime / 1000, 'unixepoch', 'localtime')", order: "k"))
+        }
+    }
+}
+
+/// One alert's review timing, for the report.
+public struct ReviewTiming: Sendable, Equatable {
+    public var alertID: String
+    public var createdAt: Int64
+    /// When the first review action was recorded (nil: not reviewed yet).
+    public var firstReviewAt: Int64?
+}
+
+extension ChatStore {
+    /// When each alert in `filter`'s range was created and first reviewed.
+    public func reviewTimings(_ filter: AlertFilter) throws(StoreError) -> [ReviewTiming] {
+        try read { db in
+            let (whereClause, arguments) = filter.sql(prefix: "a.")
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.id AS id, a.created_at AS created, min(r.at) AS reviewed
+                    FROM alerts a LEFT JOIN review_actions r ON r.alert_id = a.id
+                    \(whereClause)
+                    GROUP BY a.id ORDER BY a.rowid
+                    """,
+                arguments: arguments
+            ).map { ReviewTiming(alertID: $0["id"], createdAt: $0["created"], firstReviewAt: $0["reviewed"]) }
         }
     }
 }
