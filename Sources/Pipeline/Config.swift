@@ -1,6 +1,7 @@
 public import Archive
 public import PCRE2
-import Rules
+public import Rules
+public import Store
 public import Detect
 
 #if canImport(Glibc)
@@ -36,6 +37,8 @@ public struct Config: Sendable, Equatable {
     public var pollIntervalMilliseconds: Int
     /// The rules over time.
     public var windows: WindowSettings
+    /// Notification channels (`[notify.NAME]` tables).
+    public var notifications: [NotificationChannel]
     /// Daemon: where to serve Prometheus metrics (`127.0.0.1:9464`, `unix:/path`); nil: off.
     public var metricsListen: String?
     /// The file the settings were read from (nil: defaults).
@@ -59,6 +62,7 @@ public struct Config: Sendable, Equatable {
         pollIntervalMilliseconds = 1000
         windows = WindowSettings()
         metricsListen = nil
+        notifications = []
         sourceFile = nil
     }
 
@@ -178,7 +182,7 @@ extension Config {
         var config = Config()
         config.sourceFile = file
         let reader = TableReader(table: table, section: nil, file: file)
-        try reader.check(known: ["state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics"])
+        try reader.check(known: ["state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics", "notify"])
         if let v = try reader.string("state_dir") { config.stateDirectory = v }
         if let v = try reader.string("store") { config.storePath = v }
         if let v = try reader.string("alert_log") { config.alertLogPath = v }
@@ -231,6 +235,44 @@ extension Config {
                 config.watchMode = v
             }
             if let v = try daemon.int("poll_interval_ms", in: 10...3_600_000) { config.pollIntervalMilliseconds = v }
+        }
+        if let notify = try reader.table("notify") {
+            for name in notify.table.order {
+                guard let channel = try notify.table(name) else { continue }
+                try channel.check(known: [
+                    "kind", "url", "url_file", "url_env", "min_severity", "categories", "immediate_severity", "digest_seconds",
+                    "per_minute",
+                ])
+                var n = NotificationChannel(name: name)
+                if let v = try channel.string("kind") {
+                    guard let kind = NotificationChannel.Kind(rawValue: v) else {
+                        throw channel.error("kind", "must be \"wecom-markdown\", \"wecom-text\" or \"json\"")
+                    }
+                    n.kind = kind
+                }
+                let url = try channel.string("url"), urlFile = try channel.string("url_file"), env = try channel.string("url_env")
+                switch (url, urlFile, env) {
+                case let (u?, nil, nil): n.url = .literal(u)
+                case let (nil, f?, nil): n.url = .file(f)
+                case let (nil, nil, e?): n.url = .environment(e)
+                default:
+                    throw ConfigError(
+                        file: file, line: notify.table.lines[name] ?? 0, column: 1, key: "notify.\(name)",
+                        message: "give exactly one of url, url_file (a file holding the URL) or url_env (an environment variable)")
+                }
+                if let v = try channel.string("min_severity") {
+                    guard let s = Severity(rawValue: v) else { throw channel.error("min_severity", "must be low, medium, high or critical") }
+                    n.minimumSeverity = s
+                }
+                if let v = try channel.string("immediate_severity") {
+                    guard let s = Severity(rawValue: v) else { throw channel.error("immediate_severity", "must be low, medium, high or critical") }
+                    n.immediateSeverity = s
+                }
+                if let v = try channel.strings("categories") { n.categories = Set(v) }
+                if let v = try channel.int("digest_seconds", in: 1...86_400) { n.digestSeconds = v }
+                if let v = try channel.int("per_minute", in: 1...600) { n.perMinute = v }
+                config.notifications.append(n)
+            }
         }
         if let metrics = try reader.table("metrics") {
             try metrics.check(known: ["listen"])
@@ -324,5 +366,67 @@ struct TableReader {
         guard let value = table.entries[key] else { return nil }
         guard case .table(let t) = value else { throw error(key, "must be a table ([\(qualified(key))])") }
         return TableReader(table: t, section: qualified(key), file: file)
+    }
+}
+
+/// A place alerts are sent: a WeCom group robot or a generic JSON webhook.
+public struct NotificationChannel: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable {
+        /// A WeCom group robot, `markdown` messages (at most 4,096 bytes each).
+        case wecomMarkdown = "wecom-markdown"
+        /// A WeCom group robot, `text` messages (at most 2,048 bytes each).
+        case wecomText = "wecom-text"
+        /// Any endpoint taking `{"alerts": [...]}` as JSON.
+        case json
+    }
+
+    /// Where the URL (which holds the robot's secret key) comes from: never logged.
+    public enum URLSource: Sendable, Equatable {
+        case literal(String)
+        case file(String)
+        case environment(String)
+    }
+
+    public var name: String
+    public var kind = Kind.wecomMarkdown
+    public var url = URLSource.literal("")
+    public var minimumSeverity = Severity.medium
+    public var categories: Set<String> = []
+    /// At or above: sent on its own at once. Below: in a digest every `digestSeconds`.
+    public var immediateSeverity = Severity.critical
+    public var digestSeconds = 600
+    /// WeCom group robots take at most 20 messages a minute.
+    public var perMinute = 20
+
+    public init(name: String) { self.name = name }
+
+    public var route: NotificationRoute {
+        NotificationRoute(channel: name, minimumSeverity: minimumSeverity, categories: categories, immediateSeverity: immediateSeverity)
+    }
+
+    /// Reads the URL from where the configuration says (nil with a reason when it cannot).
+    public func resolveURL() -> Result<String, ConfigError> {
+        switch url {
+        case .literal(let u): return .success(u)
+        case .environment(let name):
+            guard let v = Config.environment(name) else {
+                return .failure(ConfigError(file: "", line: 0, column: 0, key: "notify.\(self.name).url_env", message: "$\(name) is not set"))
+            }
+            return .success(v)
+        case .file(let path):
+            guard let bytes = FileIO.readAll(path), let text = String(validating: bytes, as: UTF8.self) else {
+                return .failure(ConfigError(file: path, line: 0, column: 0, key: "notify.\(self.name).url_file", message: "cannot read: \(FileIO.lastError)"))
+            }
+            return .success(text.trimmingCharacters())
+        }
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
     }
 }

@@ -216,6 +216,7 @@ public final class Pipeline: Sendable {
             return (state.writtenUnmarked, state.appendFailed)
         }
         batch.loggedAlerts = marks
+        batch.notificationRoutes = config.notifications.map(\.route)
         let new: [Alert]
         do {
             new = try store.record(batch)

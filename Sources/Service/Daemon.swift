@@ -47,6 +47,7 @@ public final class Daemon {
     private var lastStatus = 0.0
     private let scratch = DetectorScratch()
     private var metrics = DaemonMetrics()
+    private var notifier_: Notifier?
     private var metricsServer: MetricsServer?
     private var windows: WindowEngine
 
@@ -100,6 +101,9 @@ public final class Daemon {
             throw PipelineError(message: "cannot load the window-rule state: \(error)")
         }
         if config.watchMode == "inotify" { setUpInotify() }
+        if !config.notifications.isEmpty {
+            notifier_ = Notifier(channels: config.notifications, storePath: pipeline.store.path, logger: logger)
+        }
         if let listen = config.metricsListen {
             do {
                 metricsServer = try MetricsServer(address: listen)
@@ -166,6 +170,7 @@ public final class Daemon {
         logEvents()
         updateWatches()
         notifier.ready(status: statusLine())
+        notifier_?.start()
         logger.notice("chatwarden is running", metadata: [
             "watch": "\(config.watch.joined(separator: " "))", "files": "\(tailer.fileCount)",
             "store": "\(pipeline.store.path)", "mode": "\(inotifyFD >= 0 ? "inotify" : "poll")",
@@ -180,6 +185,7 @@ public final class Daemon {
             updateWatches()
         }
         notifier.stopping()
+        notifier_?.stop()
         logger.notice("chatwarden stopped", metadata: [
             "messages": "\(messagesRead)", "alerts": "\(alertsRaised)", "quarantined": "\(quarantined)",
         ])
@@ -291,6 +297,10 @@ public final class Daemon {
     private func serveMetrics() {
         metricsServer?.serve {
             var current = metrics
+            if let counters = notifier_?.counters {
+                current.notificationsDelivered = counters.delivered
+                current.notificationFailures = counters.failures
+            }
             current.filesFollowed = tailer.fileCount
             current.backlogBytes = tailer.backlogBytes
             current.newestArchiveChange = tailer.newestModification

@@ -18,6 +18,8 @@ public struct DaemonMetrics: Sendable {
     /// Event time of the newest message processed (ms) and the newest archive file change (s).
     public var newestProcessedMs: Int64 = 0
     public var newestArchiveChange: Double = 0
+    public var notificationsDelivered = 0
+    public var notificationFailures = 0
 
     public init() {}
 
@@ -40,6 +42,8 @@ public struct DaemonMetrics: Sendable {
         metric("chatwarden_rule_match_seconds_total", "counter", "Time spent decoding, normalising and matching rules.", [("", Self.number(detectSeconds))])
         metric("chatwarden_commit_seconds_total", "counter", "Time spent committing batches to the store.", [("", Self.number(commitSeconds))])
         metric("chatwarden_commit_failures_total", "counter", "Store commits that failed and were retried.", [("", "\(commitFailures)")])
+        metric("chatwarden_notifications_delivered_total", "counter", "Webhook messages delivered since start.", [("", "\(notificationsDelivered)")])
+        metric("chatwarden_notification_failures_total", "counter", "Webhook deliveries that failed and will be retried.", [("", "\(notificationFailures)")])
         metric("chatwarden_files_followed", "gauge", "Archive files being followed.", [("", "\(filesFollowed)")])
         metric("chatwarden_backlog_bytes", "gauge", "Bytes written to followed files and not yet processed.", [("", "\(backlogBytes)")])
         let lag = newestProcessedMs > 0 && newestArchiveChange > 0 ? max(0, newestArchiveChange - Double(newestProcessedMs) / 1000) : 0

@@ -424,3 +424,62 @@ extension ChatStore {
         }
     }
 }
+
+/// A notification waiting to be sent.
+public struct PendingNotification: Sendable {
+    public var channel: String
+    public var alert: Alert
+    public var immediate: Bool
+    public var attempts: Int
+    public var enqueuedAt: Int64
+}
+
+extension ChatStore {
+    /// Pending notifications due by `now`, oldest first, at most `limit` per call.
+    public func dueNotifications(now: Int64, limit: Int = 1000) throws(StoreError) -> [PendingNotification] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT n.channel AS n_channel, n.immediate AS n_immediate, n.attempts AS n_attempts, n.enqueued_at AS n_enqueued, a.*
+                    FROM notifications n JOIN alerts a ON a.id = n.alert_id
+                    WHERE n.state = 'pending' AND n.next_at <= ? ORDER BY n.enqueued_at, a.rowid LIMIT ?
+                    """,
+                arguments: [now, limit]
+            ).map { row in
+                PendingNotification(
+                    channel: row["n_channel"], alert: Self.alert(from: row), immediate: (row["n_immediate"] as Int) != 0,
+                    attempts: row["n_attempts"], enqueuedAt: row["n_enqueued"])
+            }
+        }
+    }
+
+    /// Marks notifications sent.
+    public func markNotified(channel: String, alertIDs: [String], now: Int64 = ChatStore.nowMilliseconds()) throws(StoreError) {
+        try write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE notifications SET state = 'sent', sent_at = ? WHERE channel = ? AND alert_id = ?")
+            for id in alertIDs { try statement.execute(arguments: [now, channel, id]) }
+        }
+    }
+
+    /// Records a failed attempt: tried again at `retryAt`.
+    public func notificationFailed(channel: String, alertIDs: [String], error: String, retryAt: Int64) throws(StoreError) {
+        try write { db in
+            let statement = try db.cachedStatement(sql: """
+                UPDATE notifications SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE channel = ? AND alert_id = ?
+                """)
+            for id in alertIDs { try statement.execute(arguments: [retryAt, error, channel, id]) }
+        }
+    }
+
+    /// Notification counts by channel and state (for metrics and tests).
+    public func notificationCounts() throws(StoreError) -> [String: [String: Int]] {
+        try read { db in
+            var result: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT channel, state, count(*) AS n FROM notifications GROUP BY channel, state") {
+                result[row["channel"], default: [:]][row["state"]] = row["n"]
+            }
+            return result
+        }
+    }
+}

@@ -1,7 +1,7 @@
 public import Archive
 public import Alerts
 public import Ingest
-import Rules
+public import Rules
 import GRDB
 
 #if canImport(Glibc)
@@ -75,6 +75,8 @@ public struct RecordBatch: Sendable {
     /// Alerts of earlier batches now written to the alert log: marked in this transaction, so
     /// confirming the log costs no transaction of its own.
     public var loggedAlerts: [String] = []
+    /// Where new alerts are to be notified (enqueued for the alerts this batch inserts).
+    public var notificationRoutes: [NotificationRoute] = []
     /// Window-rule state that changed (key, encoded state) and keys dropped.
     public var windowUpserts: [(String, String)] = []
     public var windowDeletes: [String] = []
@@ -85,6 +87,29 @@ public struct RecordBatch: Sendable {
         messages.isEmpty && alerts.isEmpty && quarantine.isEmpty && checkpoints.isEmpty && removedCheckpoints.isEmpty
             && loggedAlerts.isEmpty && windowUpserts.isEmpty && windowDeletes.isEmpty
     }
+}
+
+/// Which alerts go to a notification channel, and which of them cannot wait for a digest.
+public struct NotificationRoute: Sendable, Equatable {
+    public var channel: String
+    public var minimumSeverity: Severity
+    /// Categories to send (empty: all).
+    public var categories: Set<String>
+    /// At or above this severity an alert is sent on its own at once; below, in a digest.
+    public var immediateSeverity: Severity
+
+    public init(channel: String, minimumSeverity: Severity, categories: Set<String>, immediateSeverity: Severity) {
+        self.channel = channel
+        self.minimumSeverity = minimumSeverity
+        self.categories = categories
+        self.immediateSeverity = immediateSeverity
+    }
+
+    public func accepts(_ alert: Alert) -> Bool {
+        alert.severity >= minimumSeverity && (categories.isEmpty || categories.contains(alert.category))
+    }
+
+    public func isImmediate(_ alert: Alert) -> Bool { alert.severity >= immediateSeverity }
 }
 
 /// A store failure, naming the database file.
@@ -211,6 +236,16 @@ public final class ChatStore: Sendable {
                         ParticipantKind(id: a.from).rawValue,
                     ])
                     if db.changesCount > 0 { inserted.append(a) }
+                }
+            }
+            if !inserted.isEmpty && !batch.notificationRoutes.isEmpty {
+                let statement = try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO notifications (channel, alert_id, immediate, enqueued_at, next_at) VALUES (?, ?, ?, ?, ?)
+                    """)
+                for alert in inserted {
+                    for route in batch.notificationRoutes where route.accepts(alert) {
+                        try statement.execute(arguments: [route.channel, alert.id, route.isImmediate(alert) ? 1 : 0, now, now])
+                    }
                 }
             }
             if !batch.quarantine.isEmpty {

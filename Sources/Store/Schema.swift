@@ -142,6 +142,25 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4-notifications") { db in
+            // Notifications to send, one row per channel and alert, enqueued in the transaction
+            // that inserts the alert (so a crash neither loses nor duplicates the enqueueing).
+            try db.execute(sql: """
+                CREATE TABLE notifications (
+                    channel TEXT NOT NULL,
+                    alert_id TEXT NOT NULL,
+                    immediate INTEGER NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    enqueued_at INTEGER NOT NULL,
+                    next_at INTEGER NOT NULL,
+                    sent_at INTEGER,
+                    last_error TEXT,
+                    PRIMARY KEY (channel, alert_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX notifications_due ON notifications(state, next_at);
+                """)
+        }
         return migrator
     }
 }

@@ -83,3 +83,21 @@ struct SystemdNotifierTests {
         #expect(SystemdNotifier(environment: ["WATCHDOG_USEC": "10000000", "WATCHDOG_PID": "1"]).watchdogInterval == nil)
     }
 }
+
+@Suite("Log lines")
+struct LineLogHandlerTests {
+    @Test("text events are key=value on one line, values quoted and escaped when needed")
+    func text() {
+        #expect(LineLogHandler.quote("plain") == "plain")
+        #expect(LineLogHandler.quote("two words") == "\"two words\"")
+        #expect(LineLogHandler.quote("line\nbreak\u{1B}[31m") == "\"line\\nbreak\\u001b[31m\"")
+    }
+
+    @Test("JSON events are valid JSON on one line")
+    func json() throws {
+        let value = LineLogHandler.json("加微信\n\"x\"\u{85}")
+        #expect(!value.contains("\n"))
+        let parsed = try JSONSerialization.jsonObject(with: Data("[\(value)]".utf8)) as? [String]
+        #expect(parsed == ["加微信\n\"x\"\u{85}"])
+    }
+}
