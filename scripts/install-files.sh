@@ -17,9 +17,11 @@ install -m 0644 "$here/systemd/chatwarden.sysusers" "$destdir$prefix/lib/sysuser
 install -m 0644 "$here/systemd/chatwarden.tmpfiles" "$destdir$prefix/lib/tmpfiles.d/chatwarden.conf"
 install -m 0644 "$here/README.md" "$destdir$prefix/share/doc/chatwarden/README.md"
 install -m 0644 "$here/wordlists/README.md" "$destdir$prefix/share/doc/chatwarden/wordlists.md"
+# Drop-ins that open the network for metrics or webhooks; copied into chatwarden.service.d by hand.
+install -m 0644 "$here/systemd/metrics-loopback.conf" "$here/systemd/notify-webhooks.conf" "$destdir$prefix/share/doc/chatwarden/"
 # The full --help of every command, for reading without the binary.
 "$bin" --help > "$destdir$prefix/share/doc/chatwarden/chatwarden-help.txt" 2>&1 || true
-for cmd in scan daemon alerts search context rules stats export quarantine; do
+for cmd in scan daemon alerts search context rules stats export quarantine report; do
     { echo; echo "=== chatwarden $cmd ==="; "$bin" "$cmd" --help 2>&1 || true; } >> "$destdir$prefix/share/doc/chatwarden/chatwarden-help.txt"
 done
 if [ -n "$man" ] && [ -f "$man" ]; then

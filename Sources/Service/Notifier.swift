@@ -243,9 +243,18 @@ public final class Notifier: Sendable {
                 let head = "[\(a.severity.rawValue)] \(a.rule) · \(TimeFormat.local(milliseconds: a.msgtime)) · \(neutralize(a.from))"
                 out += "> <font color=\"\(colour)\">\(head)</font>\n> \(neutralize(evidence)): \(neutralize(String(a.text.prefix(120))))\n> id \(a.id.prefix(12))\n"
             } else {
-                let head = "[\(a.severity.rawValue)] \(a.rule) · \(TimeFormat.local(milliseconds: a.msgtime)) · \(a.from)"
-                out += "\(head)\n\(evidence): \(String(a.text.prefix(120)))\nid \(a.id.prefix(12))\n"
+                let head = "[\(a.severity.rawValue)] \(a.rule) · \(TimeFormat.local(milliseconds: a.msgtime)) · \(oneLine(a.from))"
+                out += "\(head)\n\(oneLine(evidence)): \(oneLine(String(a.text.prefix(120))))\nid \(a.id.prefix(12))\n"
             }
+        }
+        return out
+    }
+
+    /// Chat text in a plain-text message stays on its line, so it cannot pose as another alert.
+    static func oneLine(_ text: String) -> String {
+        var out = ""
+        for c in text.unicodeScalars {
+            if c == "\n" || c == "\r" { out += " " } else if c.value < 0x20 || c.value == 0x7F { continue } else { out.unicodeScalars.append(c) }
         }
         return out
     }

@@ -432,6 +432,14 @@ public struct PendingNotification: Sendable {
     public var immediate: Bool
     public var attempts: Int
     public var enqueuedAt: Int64
+
+    public init(channel: String, alert: Alert, immediate: Bool, attempts: Int, enqueuedAt: Int64) {
+        self.channel = channel
+        self.alert = alert
+        self.immediate = immediate
+        self.attempts = attempts
+        self.enqueuedAt = enqueuedAt
+    }
 }
 
 extension ChatStore {

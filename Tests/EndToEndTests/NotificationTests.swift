@@ -205,4 +205,29 @@ struct NotificationTests {
         daemon.signal(SIGTERM)
         _ = daemon.wait()
     }
+
+    @Test("a rescan queues notifications only with --notify; the daemon then delivers them")
+    func rescanNotifiesOnlyWhenAsked() throws {
+        let state = StateDir()
+        let server = try RecordingServer()
+        let path = try config(state, port: server.port, extra: "min_severity = \"critical\"")
+        let env = ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(server.port)/hook?key=k"]
+        // Old archives, outside what the daemon watches.
+        try FileManager.default.createDirectory(atPath: state.path + "/old", withIntermediateDirectories: true)
+        ArchiveLines.append(state.path + "/old/quiet.jsonl", line("s1", "私下转账 一", 0) + "\n")
+        ArchiveLines.append(state.path + "/old/loud.jsonl", line("s2", "私下转账 二", 1) + "\n")
+        let quiet = try Binary.run(["scan", "--config", path, "--quiet", state.path + "/old/quiet.jsonl"], environment: env)
+        #expect(quiet.status == 1, "\(quiet.stderr)")
+        let daemon = try DaemonProcess(arguments: ["--config", path], environment: env, logPath: state.path + "/daemon.log")
+        defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
+        Thread.sleep(forTimeInterval: 3)
+        #expect(server.requests.isEmpty, "a plain rescan does not notify")
+        let loud = try Binary.run(["scan", "--config", path, "--quiet", "--notify", state.path + "/old/loud.jsonl"], environment: env)
+        #expect(loud.status == 1, "\(loud.stderr)")
+        #expect(eventually(timeout: 20) { server.requests.count == 1 })
+        #expect(server.requests.first?.body.contains("二") == true)
+        #expect(server.requests.first?.body.contains("一") == false)
+        daemon.signal(SIGTERM)
+        _ = daemon.wait()
+    }
 }

@@ -62,6 +62,24 @@ struct SystemdUnitTests {
         #expect(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(result.stderr)")
     }
 
+    /// A drop-in's [Service] lines act as if appended to the unit's, so the unit followed by the
+    /// drop-in's settings is what systemd runs once the drop-in is installed.
+    @Test("the unit with each network drop-in (metrics, webhooks) verifies clean", arguments: ["metrics-loopback.conf", "notify-webhooks.conf"])
+    func verifyWithDropIn(_ dropIn: String) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is missing")
+        let state = StateDir()
+        let unitPath = try unitForVerify(in: state)
+        let settings = try String(contentsOfFile: Binary.root + "/systemd/" + dropIn, encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+        let unit = try String(contentsOfFile: unitPath, encoding: .utf8)
+        #expect(unit.contains("PrivateNetwork=yes"), "the base unit has no network; the drop-in opens it")
+        // A second [Service] section after [Install] is merged like a drop-in's.
+        try (unit + "\n" + settings + "\n").write(toFile: unitPath, atomically: true, encoding: .utf8)
+        let result = try runTool(analyze, ["verify", unitPath])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(result.stderr)")
+    }
+
     @Test("systemd-analyze security rates the unit's exposure 1.0 or less")
     func security() throws {
         try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is missing")

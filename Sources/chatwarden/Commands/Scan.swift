@@ -14,7 +14,9 @@ struct Scan: AsyncParsableCommand {
             index go to the store; alerts new to the store are appended to the alert log. Alert \
             ids are deterministic, so scanning the same files again adds nothing. Lines that do \
             not decode are quarantined (see `chatwarden quarantine`) and the scan goes on. \
-            The daemon's checkpoints are not touched.
+            The daemon's checkpoints are not touched. New alerts are not sent to the \
+            notification channels unless --notify is given (the daemon then delivers them, as \
+            digests where there are many).
 
             Exit status: 0 no alerts, 1 alerts found or a file could not be read, 2 bad usage, \
             configuration or rules.
@@ -29,12 +31,18 @@ struct Scan: AsyncParsableCommand {
     @Flag(help: "Print only the summary, not the alerts.")
     var quiet = false
 
+    @Flag(help: "Queue the new alerts for the [notify.*] channels; the running daemon delivers them.")
+    var notify = false
+
     @Argument(help: ArgumentHelp("Archive files or directories.", valueName: "path"))
     var paths: [String]
 
     func run() async throws {
         let logger = Setup.logger(common)
-        let config = try Setup.config(common)
+        var config = try Setup.config(common)
+        // A rescan after a rule change can find thousands of old alerts; the person running it
+        // sees them here, so the robots hear of them only when asked.
+        if !notify { config.notifications = [] }
         let pipeline = try Setup.pipeline(config, logger: logger)
         let summary = try pipeline.scan(paths: paths) { p in
             let mb = Double(p.bytes) / 1_048_576
