@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // The shared store for several daemons (issue 10).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
         // libpcre2-8 from the system. The shim header defines PCRE2_CODE_UNIT_WIDTH before pcre2.h.
@@ -38,7 +42,12 @@ let package = Package(
         .target(name: "Alerts", dependencies: ["Archive", "Detect"]),
         .target(
             name: "Store",
-            dependencies: ["Archive", "Alerts", "Rules", "Ingest", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Archive", "Alerts", "Rules", "Ingest", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .target(name: "Ingest", dependencies: ["Archive"]),
         .target(
@@ -69,11 +78,13 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Normalize"]),
         .testTarget(name: "DetectTests", dependencies: ["Detect", "Rules", "Archive", "PCRE2", "Normalize"], exclude: ["Fixtures"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", "Ingest", .product(name: "GRDB", package: "GRDB.swift")]),
+        // A real PostgreSQL server for the tests that need one.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", "Ingest", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Archive"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Rules", "PCRE2", "Alerts", "Archive", "Detect", "Ingest", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Store", "Alerts", "Rules"]),
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ]
 )

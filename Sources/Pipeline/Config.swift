@@ -34,6 +34,10 @@ public struct Config: Sendable, Equatable {
     public var watch: [String]
     /// Daemon: `inotify` or `poll`.
     public var watchMode: String
+    /// The store given on the command line (`--store`), before `$CHATWARDEN_STORE` and the file.
+    public var storeOverride: String?
+    /// Daemon: its name in a shared (PostgreSQL) store; nil: the host name.
+    public var daemonName: String?
     public var pollIntervalMilliseconds: Int
     /// The rules over time.
     public var windows: WindowSettings
@@ -59,6 +63,8 @@ public struct Config: Sendable, Equatable {
         batchSize = 2000
         watch = []
         watchMode = "inotify"
+        daemonName = nil
+        storeOverride = nil
         pollIntervalMilliseconds = 1000
         windows = WindowSettings()
         metricsListen = nil
@@ -66,8 +72,29 @@ public struct Config: Sendable, Equatable {
         sourceFile = nil
     }
 
-    /// The database file.
-    public var resolvedStorePath: String { storePath ?? Config.join(stateDirectory, "chatwarden.db") }
+    /// The database file, or a `postgres://` URL for a store shared by several daemons
+    /// (`store` in the file, overridden by `$CHATWARDEN_STORE`).
+    public var resolvedStorePath: String {
+        if let storeOverride { return storeOverride }
+        if let v = Config.environment("CHATWARDEN_STORE") { return v }
+        return storePath ?? Config.join(stateDirectory, "chatwarden.db")
+    }
+
+    /// Whether the store is PostgreSQL (shared) rather than a SQLite file.
+    public var usesSharedStore: Bool {
+        resolvedStorePath.hasPrefix("postgres://") || resolvedStorePath.hasPrefix("postgresql://")
+    }
+
+    /// This daemon's name in the store: what its checkpoints, window state and alert-log
+    /// confirmations are kept under. A SQLite store has one daemon, named "". In a shared store
+    /// it is `[daemon] name`, or the host name: two daemons on one host need names of their own.
+    public var resolvedDaemonName: String {
+        guard usesSharedStore else { return "" }
+        if let daemonName { return daemonName }
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "chatwarden" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 
     /// The alert log, or nil when disabled.
     public var resolvedAlertLogPath: String? {
@@ -228,7 +255,13 @@ extension Config {
             }
         }
         if let daemon = try reader.table("daemon") {
-            try daemon.check(known: ["watch", "mode", "poll_interval_ms"])
+            try daemon.check(known: ["watch", "mode", "poll_interval_ms", "name"])
+            if let v = try daemon.string("name") {
+                guard !v.isEmpty, v.count <= 64, v.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+                    throw daemon.error("name", "must be 1–64 letters, digits, '-', '_' or '.'")
+                }
+                config.daemonName = v
+            }
             if let v = try daemon.strings("watch") { config.watch = v }
             if let v = try daemon.string("mode") {
                 guard v == "inotify" || v == "poll" else { throw daemon.error("mode", "must be \"inotify\" or \"poll\"") }

@@ -79,7 +79,7 @@ public final class Pipeline: Sendable {
         self.decoder = config.decoder
         do {
             try StateDirectory.ensure(config.stateDirectory)
-            self.store = try ChatStore(path: config.resolvedStorePath)
+            self.store = try ChatStore(path: config.resolvedStorePath, daemon: config.resolvedDaemonName)
         } catch let error as StoreError {
             throw PipelineError(message: "cannot open the store: \(error)", isStoreFault: true)
         } catch {
@@ -97,7 +97,9 @@ public final class Pipeline: Sendable {
     /// (used on reload: a broken configuration throws, and the caller keeps the old pipeline).
     public func reloaded(config newConfig: Config) throws(PipelineError) -> Pipeline {
         let (rules, detector) = try Pipeline.compileRules(config: newConfig, logger: logger)
-        if newConfig.resolvedStorePath != config.resolvedStorePath || newConfig.resolvedAlertLogPath != config.resolvedAlertLogPath {
+        if newConfig.resolvedStorePath != config.resolvedStorePath || newConfig.resolvedAlertLogPath != config.resolvedAlertLogPath
+            || newConfig.resolvedDaemonName != config.resolvedDaemonName
+        {
             logger.warning("the store and alert log paths change only on restart; keeping \(store.path)")
         }
         return Pipeline(

@@ -86,6 +86,24 @@ public final class Daemon {
             }
         }
         pipeline = opened!
+        // In a shared store, a daemon's name owns its checkpoints and window state: a second
+        // daemon with the same name would read the same checkpoints and race the first.
+        if pipeline.store.isShared {
+            let name = config.resolvedDaemonName
+            do {
+                guard try pipeline.store.tryLock("chatwarden-daemon:" + name) else {
+                    throw PipelineError(message: """
+                        another daemon named '\(name)' is running against \(pipeline.store.path): give each daemon its own \
+                        [daemon] name in its configuration
+                        """)
+                }
+            } catch let error as PipelineError {
+                throw error
+            } catch {
+                throw PipelineError(message: "cannot lock the daemon name in the store: \(error)", isStoreFault: true)
+            }
+            logger.notice("shared store", metadata: ["store": "\(pipeline.store.path)", "daemon": "\(name)"])
+        }
         let checkpoints: [Checkpoint]
         do {
             checkpoints = try pipeline.store.checkpoints()
@@ -102,7 +120,7 @@ public final class Daemon {
         }
         if config.watchMode == "inotify" { setUpInotify() }
         if !config.notifications.isEmpty {
-            notifier_ = Notifier(channels: config.notifications, storePath: pipeline.store.path, logger: logger)
+            notifier_ = Notifier(channels: config.notifications, storePath: config.resolvedStorePath, logger: logger)
         }
         if let listen = config.metricsListen {
             do {
@@ -198,6 +216,8 @@ public final class Daemon {
     /// no line is written twice, and nothing already read is lost.
     @discardableResult
     func checkStore() -> Bool {
+        // A PostgreSQL store has no file to lose; its connection reopens by itself.
+        if pipeline.store.isShared { return true }
         let current = FileIdentity.of(path: pipeline.store.path)?.0
         guard current != storeIdentity || current == nil else { return true }
         logger.error("the store file was deleted or replaced; opening a new one and reading the archive again from the start", metadata: [
@@ -341,6 +361,7 @@ public final class Daemon {
                 newConfig = try Config.load(file: configPath)
                 newConfig.stateDirectory = config.stateDirectory
                 newConfig.storePath = config.storePath
+                newConfig.storeOverride = config.storeOverride
             } catch {
                 logger.error("reload failed: keeping the running configuration", metadata: ["error": "\(error)"])
                 notifier.ready(status: "reload failed, running the previous configuration: \(error)")

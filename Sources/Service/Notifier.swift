@@ -91,6 +91,10 @@ public final class Notifier: Sendable {
         for channel in channels {
             let mine = due.filter { $0.channel == channel.settings.name }
             guard !mine.isEmpty else { continue }
+            // Several daemons on one shared store: one of them delivers each channel (the holder
+            // of its lock; another takes over when it stops), so the robot's rate is kept and
+            // nothing goes out twice.
+            guard try store.tryLock("chatwarden-notify:" + channel.settings.name) else { continue }
             let immediate = mine.filter(\.immediate)
             let waiting = mine.filter { !$0.immediate }
             var budget = allowance(channel)

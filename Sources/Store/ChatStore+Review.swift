@@ -1,7 +1,7 @@
 public import Alerts
 public import Rules
 import Archive
-import GRDB
+import Foundation
 
 /// An alert as stored, with its review state.
 public struct StoredAlert: Sendable, Equatable {
@@ -92,18 +92,18 @@ public struct AlertFilter: Sendable {
 
     /// The WHERE clause and its bound arguments (chat text never enters SQL otherwise).
     /// `prefix` qualifies the columns (`"a."` when the alerts table is joined).
-    func sql(timeColumn: String = "msgtime", senderColumn: String = "sender", prefix: String = "") -> (String, StatementArguments) {
+    func sql(timeColumn: String = "msgtime", senderColumn: String = "sender", prefix: String = "") -> (String, [SQLValue]) {
         var clauses: [String] = []
-        var arguments = StatementArguments()
+        var arguments: [SQLValue] = []
         let p = prefix
-        if let since { clauses.append("\(p)\(timeColumn) >= ?"); arguments += [since] }
-        if let until { clauses.append("\(p)\(timeColumn) < ?"); arguments += [until] }
-        if let room { clauses.append("(\(p)roomid = ? OR \(p)conversation = ?)"); arguments += [room, room] }
-        if let sender { clauses.append("\(p)\(senderColumn) = ?"); arguments += [sender] }
-        if let category { clauses.append("\(p)category = ?"); arguments += [category] }
-        if let minimumSeverity { clauses.append("\(p)severity_rank >= ?"); arguments += [minimumSeverity.rank] }
-        if let status { clauses.append("\(p)status = ?"); arguments += [status.rawValue] }
-        if let rule { clauses.append("\(p)rule = ?"); arguments += [rule] }
+        if let since { clauses.append("\(p)\(timeColumn) >= ?"); arguments.append(.integer(since)) }
+        if let until { clauses.append("\(p)\(timeColumn) < ?"); arguments.append(.integer(until)) }
+        if let room { clauses.append("(\(p)roomid = ? OR \(p)conversation = ?)"); arguments += [.text(room), .text(room)] }
+        if let sender { clauses.append("\(p)\(senderColumn) = ?"); arguments.append(.text(sender)) }
+        if let category { clauses.append("\(p)category = ?"); arguments.append(.text(category)) }
+        if let minimumSeverity { clauses.append("\(p)severity_rank >= ?"); arguments.append(SQLValue(minimumSeverity.rank)) }
+        if let status { clauses.append("\(p)status = ?"); arguments.append(.text(status.rawValue)) }
+        if let rule { clauses.append("\(p)rule = ?"); arguments.append(.text(rule)) }
         return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
     }
 }
@@ -139,21 +139,19 @@ public struct StatsReport: Sendable, Equatable {
 extension ChatStore {
     // MARK: - Alerts
 
-    static func storedAlert(from row: Row) -> StoredAlert {
+    static func storedAlert(from row: SQLRow) -> StoredAlert {
         StoredAlert(
-            alert: alert(from: row), status: AlertStatus(rawValue: row["status"]) ?? .new,
-            createdAt: row["created_at"], updatedAt: row["updated_at"])
+            alert: alert(from: row), status: AlertStatus(rawValue: row.string("status")) ?? .new,
+            createdAt: row.int64("created_at"), updatedAt: row.int64("updated_at"))
     }
 
     /// Alerts matching `filter`, newest event first (ties broken by insertion order: stable).
     public func alerts(_ filter: AlertFilter) throws(StoreError) -> [StoredAlert] {
         try read { db in
             let (whereClause, arguments) = filter.sql()
-            var args = arguments
-            args += [filter.limit, filter.offset]
-            return try Row.fetchAll(
-                db, sql: "SELECT * FROM alerts \(whereClause) ORDER BY msgtime DESC, rowid DESC LIMIT ? OFFSET ?",
-                arguments: args
+            return try db.query(
+                "SELECT * FROM alerts \(whereClause) ORDER BY msgtime DESC, rowid DESC LIMIT ? OFFSET ?",
+                arguments + [SQLValue(filter.limit), SQLValue(filter.offset)]
             ).map(Self.storedAlert(from:))
         }
     }
@@ -162,7 +160,7 @@ extension ChatStore {
     public func alertCount(_ filter: AlertFilter) throws(StoreError) -> Int {
         try read { db in
             let (whereClause, arguments) = filter.sql()
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM alerts \(whereClause)", arguments: arguments) ?? 0
+            return try db.count("SELECT count(*) FROM alerts \(whereClause)", arguments)
         }
     }
 
@@ -175,10 +173,8 @@ extension ChatStore {
         }
         let rows: [StoredAlert] = try read { db in
             // Range scan on the unique index: ids are lower-case hex.
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM alerts WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
-                arguments: [prefix, prefix + "g"]
-            ).map(Self.storedAlert(from:))
+            try db.query("SELECT * FROM alerts WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", [.text(prefix), .text(prefix + "g")])
+                .map(Self.storedAlert(from:))
         }
         if rows.count > 1 {
             throw StoreError(path: path, message: "'\(idPrefix)' matches more than one alert; give more digits")
@@ -192,15 +188,13 @@ extension ChatStore {
         alertID: String, action: ReviewAction, reviewer: String, note: String, now: Int64 = ChatStore.nowMilliseconds()
     ) throws(StoreError) -> StoredAlert {
         try write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [alertID]) else {
+            guard let row = try db.one("SELECT * FROM alerts WHERE id = ?", [.text(alertID)]) else {
                 throw StoreError(path: self.path, message: "no alert \(alertID)")
             }
+            try db.execute("UPDATE alerts SET status = ?, updated_at = ? WHERE id = ?", [.text(action.status.rawValue), .integer(now), .text(alertID)])
             try db.execute(
-                sql: "UPDATE alerts SET status = ?, updated_at = ? WHERE id = ?",
-                arguments: [action.status.rawValue, now, alertID])
-            try db.execute(
-                sql: "INSERT INTO review_actions (alert_id, action, status, reviewer, note, at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [alertID, action.rawValue, action.status.rawValue, reviewer, note, now])
+                "INSERT INTO review_actions (alert_id, action, status, reviewer, note, at) VALUES (?, ?, ?, ?, ?, ?)",
+                [.text(alertID), .text(action.rawValue), .text(action.status.rawValue), .text(reviewer), .text(note), .integer(now)])
             var stored = Self.storedAlert(from: row)
             stored.status = action.status
             stored.updatedAt = now
@@ -208,14 +202,16 @@ extension ChatStore {
         }
     }
 
+    static func reviewRecord(from row: SQLRow) -> ReviewRecord {
+        ReviewRecord(
+            alertID: row.string("alert_id"), action: row.string("action"), status: AlertStatus(rawValue: row.string("status")) ?? .new,
+            reviewer: row.string("reviewer"), note: row.string("note"), at: row.int64("at"))
+    }
+
     /// The review trail of one alert, oldest first.
     public func reviewTrail(alertID: String) throws(StoreError) -> [ReviewRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM review_actions WHERE alert_id = ? ORDER BY rowid", arguments: [alertID]).map {
-                ReviewRecord(
-                    alertID: $0["alert_id"], action: $0["action"], status: AlertStatus(rawValue: $0["status"]) ?? .new,
-                    reviewer: $0["reviewer"], note: $0["note"], at: $0["at"])
-            }
+            try db.query("SELECT * FROM review_actions WHERE alert_id = ? ORDER BY rowid", [.text(alertID)]).map(Self.reviewRecord(from:))
         }
     }
 
@@ -224,15 +220,9 @@ extension ChatStore {
         var result: [String: [ReviewRecord]] = [:]
         for chunk in stride(from: 0, to: alertIDs.count, by: 500).map({ Array(alertIDs[$0..<min($0 + 500, alertIDs.count)]) }) {
             let rows: [ReviewRecord] = try read { db in
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                return try Row.fetchAll(
-                    db, sql: "SELECT * FROM review_actions WHERE alert_id IN (\(marks)) ORDER BY rowid",
-                    arguments: StatementArguments(chunk)
-                ).map {
-                    ReviewRecord(
-                        alertID: $0["alert_id"], action: $0["action"], status: AlertStatus(rawValue: $0["status"]) ?? .new,
-                        reviewer: $0["reviewer"], note: $0["note"], at: $0["at"])
-                }
+                try db.query(
+                    "SELECT * FROM review_actions WHERE alert_id IN (\(Self.marks(chunk.count))) ORDER BY rowid", chunk.map(SQLValue.text)
+                ).map(Self.reviewRecord(from:))
             }
             for record in rows { result[record.alertID, default: []].append(record) }
         }
@@ -241,45 +231,39 @@ extension ChatStore {
 
     // MARK: - Archive index
 
-    static func storedMessage(from row: Row) -> StoredMessage {
+    static func storedMessage(from row: SQLRow) -> StoredMessage {
         StoredMessage(
-            msgid: row["msgid"], msgtime: row["msgtime"], action: row["action"], msgtype: row["msgtype"],
-            sender: row["sender"], senderKind: row["sender_kind"], tolist: stringArray(row["tolist"]),
-            roomid: row["roomid"], conversation: row["conversation"], text: row["text"], file: row["file"],
-            line: row["line"], offset: row["offset"], recalls: row["recalls"])
+            msgid: row.string("msgid"), msgtime: row.int64("msgtime"), action: row.string("action"), msgtype: row.string("msgtype"),
+            sender: row.string("sender"), senderKind: row.string("sender_kind"), tolist: stringArray(row.optionalString("tolist")),
+            roomid: row.string("roomid"), conversation: row.string("conversation"), text: row.string("text"), file: row.string("file"),
+            line: row.int("line"), offset: row.int64("offset"), recalls: row.optionalString("recalls"))
     }
 
     /// One message by id.
     public func message(msgid: String) throws(StoreError) -> StoredMessage? {
-        try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE msgid = ?", arguments: [msgid]).map(Self.storedMessage(from:))
-        }
+        try read { db in try db.one("SELECT * FROM messages WHERE msgid = ?", [.text(msgid)]).map(Self.storedMessage(from:)) }
     }
 
     /// The conversation around a message: up to `before` earlier and `after` later messages of the
     /// same conversation, in time order, the message itself included.
     public func context(msgid: String, before: Int, after: Int) throws(StoreError) -> [StoredMessage]? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE msgid = ?", arguments: [msgid]) else {
-                return nil
-            }
+            guard let row = try db.one("SELECT * FROM messages WHERE msgid = ?", [.text(msgid)]) else { return nil }
             let center = Self.storedMessage(from: row)
-            let rowid: Int64 = row["rowid"]
-            let earlier = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM messages WHERE conversation = ? AND (msgtime, rowid) < (?, ?)
-                    ORDER BY msgtime DESC, rowid DESC LIMIT ?
-                    """,
-                arguments: [center.conversation, center.msgtime, rowid, before]
+            let position: [SQLValue] = [.text(center.conversation), .integer(center.msgtime), row["rowid"]]
+            let earlier = try db.query(
+                """
+                SELECT * FROM messages WHERE conversation = ? AND (msgtime, rowid) < (?, ?)
+                ORDER BY msgtime DESC, rowid DESC LIMIT ?
+                """,
+                position + [SQLValue(before)]
             ).map(Self.storedMessage(from:)).reversed()
-            let later = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM messages WHERE conversation = ? AND (msgtime, rowid) > (?, ?)
-                    ORDER BY msgtime, rowid LIMIT ?
-                    """,
-                arguments: [center.conversation, center.msgtime, rowid, after]
+            let later = try db.query(
+                """
+                SELECT * FROM messages WHERE conversation = ? AND (msgtime, rowid) > (?, ?)
+                ORDER BY msgtime, rowid LIMIT ?
+                """,
+                position + [SQLValue(after)]
             ).map(Self.storedMessage(from:))
             return Array(earlier) + [center] + later
         }
@@ -289,12 +273,9 @@ extension ChatStore {
     public func recalls(of msgids: [String]) throws(StoreError) -> [String: String] {
         guard !msgids.isEmpty else { return [:] }
         return try read { db in
-            let marks = Array(repeating: "?", count: msgids.count).joined(separator: ",")
             var result: [String: String] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT msgid, recalls FROM messages WHERE recalls IN (\(marks))", arguments: StatementArguments(msgids))
-            {
-                result[row["recalls"]] = row["msgid"]
+            for row in try db.query("SELECT msgid, recalls FROM messages WHERE recalls IN (\(Self.marks(msgids.count)))", msgids.map(SQLValue.text)) {
+                result[row.string("recalls")] = row.string("msgid")
             }
             return result
         }
@@ -302,37 +283,50 @@ extension ChatStore {
 
     /// Full-text search of the archive.
     ///
-    /// `text` is found as a substring (any language: the index is trigram-tokenised). Queries of
-    /// three or more characters use the FTS5 index; shorter ones (two Chinese characters are a
-    /// common query) fall back to a scan. With `ftsExpression`, `text` is passed to FTS5 as a
-    /// query expression (`"加微信" OR "私聊"`, `返现 NOT 活动`).
+    /// `text` is found as a substring (any language: both stores index trigrams — SQLite's FTS5
+    /// trigram tokenizer, PostgreSQL's pg_trgm). Queries of three or more characters use the
+    /// index; shorter ones (two Chinese characters are a common query) fall back to a scan.
+    /// With `ftsExpression` (SQLite only), `text` is passed to FTS5 as a query expression
+    /// (`"加微信" OR "私聊"`, `返现 NOT 活动`).
     public func search(
         _ text: String, ftsExpression: Bool = false, filter: AlertFilter
     ) throws(StoreError) -> [SearchHit] {
         let needle = text
+        let dialect = backend.dialect
+        if ftsExpression && dialect == .postgres {
+            throw StoreError(path: path, message: "search expressions (--fts) need the SQLite store; PostgreSQL searches plain text")
+        }
         let useIndex = ftsExpression || needle.unicodeScalars.count >= 3
         let rows: [StoredMessage] = try read { db in
             let (whereClause, arguments) = filter.sql(senderColumn: "sender")
             let filterSQL = whereClause.isEmpty ? "" : " AND " + whereClause.dropFirst("WHERE ".count)
-            var args = StatementArguments()
+            var args: [SQLValue] = []
             let sql: String
-            if useIndex {
+            switch dialect {
+            case .sqlite where useIndex:
                 sql = """
                     SELECT messages.* FROM messages_fts JOIN messages ON messages.rowid = messages_fts.rowid
                     WHERE messages_fts MATCH ?\(filterSQL)
                     ORDER BY messages.msgtime DESC, messages.rowid DESC LIMIT ? OFFSET ?
                     """
-                args += [ftsExpression ? needle : Self.ftsPhrase(needle)]
-            } else {
+                args.append(.text(ftsExpression ? needle : Self.ftsPhrase(needle)))
+            case .sqlite:
                 sql = """
                     SELECT * FROM messages WHERE instr(text, ?) > 0\(filterSQL)
                     ORDER BY msgtime DESC, rowid DESC LIMIT ? OFFSET ?
                     """
-                args += [needle]
+                args.append(.text(needle))
+            case .postgres:
+                // ILIKE '%…%' is served by the pg_trgm GIN index from three characters on.
+                sql = """
+                    SELECT * FROM messages WHERE text ILIKE ? ESCAPE '\\'\(filterSQL)
+                    ORDER BY msgtime DESC, rowid DESC LIMIT ? OFFSET ?
+                    """
+                args.append(.text("%" + Self.likeEscaped(needle) + "%"))
             }
             args += arguments
-            args += [filter.limit, filter.offset]
-            return try Row.fetchAll(db, sql: sql, arguments: args).map(Self.storedMessage(from:))
+            args += [SQLValue(filter.limit), SQLValue(filter.offset)]
+            return try db.query(sql, args).map(Self.storedMessage(from:))
         }
         return rows.map { SearchHit(message: $0, ranges: ftsExpression ? [] : Self.occurrences(of: needle, in: $0.text)) }
     }
@@ -342,6 +336,16 @@ extension ChatStore {
         var out = "\""
         for c in text { out += c == "\"" ? "\"\"" : String(c) }
         return out + "\""
+    }
+
+    /// A substring for LIKE: the wildcards and the escape character escaped.
+    static func likeEscaped(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            if c == "%" || c == "_" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out
     }
 
     /// Byte ranges of `needle` in `text`, case-insensitively for ASCII (as the trigram index is).
@@ -364,36 +368,49 @@ extension ChatStore {
 
     // MARK: - Stats
 
+    /// The local calendar day of an event time, as `YYYY-MM-DD`, in SQL.
+    func dayExpression(_ column: String) -> String {
+        switch backend.dialect {
+        case .sqlite:
+            return "date(\(column) / 1000, 'unixepoch', 'localtime')"
+        case .postgres:
+            // The reader's time zone, as SQLite's 'localtime' is (a zone name only holds
+            // letters, digits and / _ + -, so it can sit in the SQL as a literal).
+            let zone = TimeZone.current.identifier.filter { $0.isLetter || $0.isNumber || "/_+-".contains($0) }
+            return "to_char(to_timestamp(\(column) / 1000.0) AT TIME ZONE '\(zone.isEmpty ? "UTC" : zone)', 'YYYY-MM-DD')"
+        }
+    }
+
     /// Counts by category, severity, status, staff member, conversation and day (local time),
     /// for alerts in `filter`'s range.
     public func stats(_ filter: AlertFilter, top: Int = 10) throws(StoreError) -> StatsReport {
-        try read { db in
+        let day = dayExpression("msgtime")
+        return try read { db in
             let (whereClause, arguments) = filter.sql()
             func groups(_ expression: String, extraWhere: String = "", limit: Int? = nil, order: String = "n DESC, k") throws -> [(String, Int)] {
                 var clause = whereClause
                 if !extraWhere.isEmpty { clause += (clause.isEmpty ? "WHERE " : " AND ") + extraWhere }
                 var sql = "SELECT \(expression) AS k, count(*) AS n FROM alerts \(clause) GROUP BY k ORDER BY \(order)"
                 var args = arguments
-                if let limit { sql += " LIMIT ?"; args += [limit] }
-                return try Row.fetchAll(db, sql: sql, arguments: args).map { ($0["k"] ?? "", $0["n"]) }
+                if let limit { sql += " LIMIT ?"; args.append(SQLValue(limit)) }
+                return try db.query(sql, args).map { ($0.string("k"), $0.int("n")) }
             }
             var messageWhere: [String] = []
-            var messageArgs = StatementArguments()
-            if let since = filter.since { messageWhere.append("msgtime >= ?"); messageArgs += [since] }
-            if let until = filter.until { messageWhere.append("msgtime < ?"); messageArgs += [until] }
-            let messages = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM messages" + (messageWhere.isEmpty ? "" : " WHERE " + messageWhere.joined(separator: " AND ")),
-                arguments: messageArgs) ?? 0
+            var messageArgs: [SQLValue] = []
+            if let since = filter.since { messageWhere.append("msgtime >= ?"); messageArgs.append(.integer(since)) }
+            if let until = filter.until { messageWhere.append("msgtime < ?"); messageArgs.append(.integer(until)) }
+            let messages = try db.count(
+                "SELECT count(*) FROM messages" + (messageWhere.isEmpty ? "" : " WHERE " + messageWhere.joined(separator: " AND ")), messageArgs)
             return StatsReport(
                 messages: messages,
-                alerts: try Int.fetchOne(db, sql: "SELECT count(*) FROM alerts \(whereClause)", arguments: arguments) ?? 0,
-                quarantined: try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine") ?? 0,
+                alerts: try db.count("SELECT count(*) FROM alerts \(whereClause)", arguments),
+                quarantined: try db.count("SELECT count(*) FROM quarantine"),
                 byCategory: try groups("category"),
                 bySeverity: try groups("severity", order: "max(severity_rank) DESC"),
                 byStatus: try groups("status"),
                 byStaff: try groups("sender", extraWhere: "sender_kind = 'staff'", limit: top),
                 byConversation: try groups("conversation", limit: top),
-                byDay: try groups("date(msgtime / 1000, 'unixepoch', 'localtime')", order: "k"))
+                byDay: try groups(day, order: "k"))
         }
     }
 }
@@ -411,16 +428,15 @@ extension ChatStore {
     public func reviewTimings(_ filter: AlertFilter) throws(StoreError) -> [ReviewTiming] {
         try read { db in
             let (whereClause, arguments) = filter.sql(prefix: "a.")
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT a.id AS id, a.created_at AS created, min(r.at) AS reviewed
-                    FROM alerts a LEFT JOIN review_actions r ON r.alert_id = a.id
-                    \(whereClause)
-                    GROUP BY a.id ORDER BY a.rowid
-                    """,
-                arguments: arguments
-            ).map { ReviewTiming(alertID: $0["id"], createdAt: $0["created"], firstReviewAt: $0["reviewed"]) }
+            return try db.query(
+                """
+                SELECT a.id AS id, a.created_at AS created, min(r.at) AS reviewed
+                FROM alerts a LEFT JOIN review_actions r ON r.alert_id = a.id
+                \(whereClause)
+                GROUP BY a.rowid, a.id, a.created_at ORDER BY a.rowid
+                """,
+                arguments
+            ).map { ReviewTiming(alertID: $0.string("id"), createdAt: $0.int64("created"), firstReviewAt: $0.optionalInt64("reviewed")) }
         }
     }
 }
@@ -446,18 +462,17 @@ extension ChatStore {
     /// Pending notifications due by `now`, oldest first, at most `limit` per call.
     public func dueNotifications(now: Int64, limit: Int = 1000) throws(StoreError) -> [PendingNotification] {
         try read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT n.channel AS n_channel, n.immediate AS n_immediate, n.attempts AS n_attempts, n.enqueued_at AS n_enqueued, a.*
-                    FROM notifications n JOIN alerts a ON a.id = n.alert_id
-                    WHERE n.state = 'pending' AND n.next_at <= ? ORDER BY n.enqueued_at, a.rowid LIMIT ?
-                    """,
-                arguments: [now, limit]
+            try db.query(
+                """
+                SELECT n.channel AS n_channel, n.immediate AS n_immediate, n.attempts AS n_attempts, n.enqueued_at AS n_enqueued, a.*
+                FROM notifications n JOIN alerts a ON a.id = n.alert_id
+                WHERE n.state = 'pending' AND n.next_at <= ? ORDER BY n.enqueued_at, a.rowid LIMIT ?
+                """,
+                [.integer(now), SQLValue(limit)]
             ).map { row in
                 PendingNotification(
-                    channel: row["n_channel"], alert: Self.alert(from: row), immediate: (row["n_immediate"] as Int) != 0,
-                    attempts: row["n_attempts"], enqueuedAt: row["n_enqueued"])
+                    channel: row.string("n_channel"), alert: Self.alert(from: row), immediate: row.int("n_immediate") != 0,
+                    attempts: row.int("n_attempts"), enqueuedAt: row.int64("n_enqueued"))
             }
         }
     }
@@ -465,18 +480,18 @@ extension ChatStore {
     /// Marks notifications sent.
     public func markNotified(channel: String, alertIDs: [String], now: Int64 = ChatStore.nowMilliseconds()) throws(StoreError) {
         try write { db in
-            let statement = try db.cachedStatement(sql: "UPDATE notifications SET state = 'sent', sent_at = ? WHERE channel = ? AND alert_id = ?")
-            for id in alertIDs { try statement.execute(arguments: [now, channel, id]) }
+            try Self.inChunks(
+                db, "UPDATE notifications SET state = 'sent', sent_at = ? WHERE channel = ? AND alert_id IN (%@)",
+                prefix: [.integer(now), .text(channel)], alertIDs.map(SQLValue.text))
         }
     }
 
     /// Records a failed attempt: tried again at `retryAt`.
     public func notificationFailed(channel: String, alertIDs: [String], error: String, retryAt: Int64) throws(StoreError) {
         try write { db in
-            let statement = try db.cachedStatement(sql: """
-                UPDATE notifications SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE channel = ? AND alert_id = ?
-                """)
-            for id in alertIDs { try statement.execute(arguments: [retryAt, error, channel, id]) }
+            try Self.inChunks(
+                db, "UPDATE notifications SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE channel = ? AND alert_id IN (%@)",
+                prefix: [.integer(retryAt), .text(error), .text(channel)], alertIDs.map(SQLValue.text))
         }
     }
 
@@ -484,8 +499,8 @@ extension ChatStore {
     public func notificationCounts() throws(StoreError) -> [String: [String: Int]] {
         try read { db in
             var result: [String: [String: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT channel, state, count(*) AS n FROM notifications GROUP BY channel, state") {
-                result[row["channel"], default: [:]][row["state"]] = row["n"]
+            for row in try db.query("SELECT channel, state, count(*) AS n FROM notifications GROUP BY channel, state") {
+                result[row.string("channel"), default: [:]][row.string("state")] = row.int("n")
             }
             return result
         }

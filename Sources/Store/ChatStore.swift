@@ -2,7 +2,7 @@ public import Archive
 public import Alerts
 public import Ingest
 public import Rules
-import GRDB
+import Foundation
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -112,7 +112,7 @@ public struct NotificationRoute: Sendable, Equatable {
     public func isImmediate(_ alert: Alert) -> Bool { alert.severity >= immediateSeverity }
 }
 
-/// A store failure, naming the database file.
+/// A store failure, naming the database file (or the PostgreSQL URL without its password).
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let path: String
     public let message: String
@@ -123,165 +123,153 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(path): \(message)" }
 }
 
-/// The embedded store: one SQLite database in WAL mode, through GRDB.
+/// The store: the archive index (with full-text search), alerts and their review trail,
+/// checkpoints, the quarantine, the state of the rules over time and the notification queue.
 ///
-/// Holds the archive index (with full-text search), alerts and their review trail, checkpoints
-/// and the quarantine. Writers (the daemon, `scan`) and readers (the review CLI) share it safely:
-/// WAL lets readers run while a writer commits, and writers wait for each other (busy timeout)
-/// instead of failing with "database is locked". Chat text only ever reaches SQL as bound
-/// parameters.
+/// Embedded, it is one SQLite file (``SQLiteBackend``); shared by several daemons, it is a
+/// PostgreSQL database (``PostgresBackend``), named by a `postgres://` URL where a path would be.
+/// The queries are the same for both (see `SQL.swift`). Everything a daemon owns alone —
+/// checkpoints, the state of its conversation-scoped windows, which alerts it still has to
+/// write to its alert log — is keyed by the daemon's name (`""` for the only daemon of a SQLite
+/// store). Chat text only ever reaches SQL as bound parameters.
 public final class ChatStore: Sendable {
+    /// The SQLite file, or the PostgreSQL URL without its password.
     public let path: String
-    let pool: DatabasePool
+    let backend: any SQLBackend
+    /// The daemon whose checkpoints, window state and alert-log confirmations this store object
+    /// reads and writes.
+    public let daemon: String
 
-    /// Opens (creating when missing, mode 0640) and migrates the database at `path`.
-    public init(path: String) throws(StoreError) {
-        self.path = path
-        do {
-            try Self.createPrivately(path)
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(30)
-            configuration.label = "chatwarden"
-            configuration.prepareDatabase { db in
-                // WAL with synchronous=NORMAL: a commit is durable once the WAL is synced at
-                // checkpoint; a crash loses at most the last transactions, which the checkpoint
-                // in the same transaction makes the tailer read again.
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                try db.execute(sql: "PRAGMA foreign_keys = ON")
-                // A large page cache and memory-mapped reads: the archive index is read-heavy
-                // (FTS5 merges, index inserts) and re-reading pages through pread dominated.
-                try db.execute(sql: "PRAGMA cache_size = -65536")
-                try db.execute(sql: "PRAGMA mmap_size = 268435456")
-                try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            }
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Schema.migrator.migrate(pool)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(path: path, message: Self.describe(error))
+    /// Opens (creating and migrating when needed) the store at `location`: a SQLite file path
+    /// (created with mode 0640), or a `postgres://` URL.
+    public init(path location: String, daemon: String = "") throws(StoreError) {
+        if PostgresLocation.matches(location) {
+            backend = try PostgresBackend(url: location)
+        } else {
+            backend = try SQLiteBackend(path: location)
+        }
+        path = backend.location
+        self.daemon = daemon
+    }
+
+    /// Whether several daemons may share this store (PostgreSQL).
+    public var isShared: Bool { backend.dialect == .postgres }
+
+    /// Closes the connection now (PostgreSQL; SQLite closes with the object).
+    public func close() { backend.close() }
+
+    /// Takes a named lock held while this store object lives (PostgreSQL advisory locks); false
+    /// when another process holds it. Always true on SQLite.
+    public func tryLock(_ name: String) throws(StoreError) -> Bool { try backend.tryLock(name) }
+
+    func write<T>(_ body: (any SQLExecutor) throws -> T) throws(StoreError) -> T { try backend.write(body) }
+    func read<T>(_ body: (any SQLExecutor) throws -> T) throws(StoreError) -> T { try backend.read(body) }
+
+    /// `?, ?, …` for an IN list of `n` values.
+    static func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
+
+    /// Runs `sql` (with one `IN (%@)` list) for `values` in chunks of 500.
+    static func inChunks(_ db: any SQLExecutor, _ sql: String, prefix: [SQLValue] = [], _ values: [SQLValue]) throws {
+        var start = 0
+        while start < values.count {
+            let chunk = Array(values[start..<min(start + 500, values.count)])
+            try db.execute(sql.replacingOccurrences(of: "%@", with: marks(chunk.count)), prefix + chunk)
+            start += chunk.count
         }
     }
 
-    /// Creates the database file with mode 0640 before SQLite does (SQLite gives the WAL and
-    /// shared-memory files the same mode as the database).
-    static func createPrivately(_ path: String) throws(StoreError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else {
-            throw StoreError(path: path, message: "cannot create the database: \(String(cString: strerror(errno)))")
-        }
-        close(fd)
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let db = error as? DatabaseError {
-            return "SQLite error \(db.resultCode.rawValue): \(db.message ?? "\(db)")"
-        }
-        return "\(error)"
-    }
-
-    func write<T>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
-        do { return try pool.write(body) } catch { throw StoreError(path: path, message: Self.describe(error)) }
-    }
-
-    func read<T>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
-        do { return try pool.read(body) } catch { throw StoreError(path: path, message: Self.describe(error)) }
-    }
+    static func json(_ strings: [String]) -> SQLValue { .text(JSONValue.array(strings.map(JSONValue.string)).jsonText) }
 
     // MARK: - Recording
 
+    static let messageInsert = SQLInsert(
+        table: "messages",
+        columns: ["msgid", "msgtime", "action", "msgtype", "sender", "sender_kind", "tolist", "roomid", "conversation", "text",
+                  "payload", "file", "line", "offset", "recalls"],
+        conflict: "DO NOTHING")
+    static let alertInsert = SQLInsert(
+        table: "alerts",
+        columns: ["id", "rule", "category", "severity", "severity_rank", "msgid", "msgtime", "roomid", "conversation", "sender",
+                  "tolist", "matched", "term", "span_start", "span_end", "text", "file", "line", "offset", "details", "related",
+                  "created_at", "updated_at", "sender_kind", "origin"],
+        conflict: "DO NOTHING", returning: "id")
+    static let notificationInsert = SQLInsert(
+        table: "notifications", columns: ["channel", "alert_id", "immediate", "enqueued_at", "next_at"], conflict: "DO NOTHING")
+    static let quarantineInsert = SQLInsert(
+        table: "quarantine", columns: ["daemon", "file", "line", "offset", "reason", "excerpt", "at"], conflict: "DO NOTHING")
+    static let checkpointUpsert = SQLInsert(
+        table: "checkpoints", columns: ["daemon", "source", "path", "device", "inode", "fingerprint", "offset", "line", "updated_at"],
+        conflict: """
+            (daemon, source) DO UPDATE SET path = excluded.path, device = excluded.device, inode = excluded.inode,
+                fingerprint = excluded.fingerprint, "offset" = excluded."offset", line = excluded.line, updated_at = excluded.updated_at
+            """)
+    static let windowUpsert = SQLInsert(
+        table: "window_state", columns: ["daemon", "key", "data"], conflict: "(daemon, key) DO UPDATE SET data = excluded.data")
+
     /// Commits one batch in a single transaction: messages (idempotent by msgid), alerts
-    /// (idempotent by id), quarantined lines, checkpoints. Returns the alerts that were new.
+    /// (idempotent by id), quarantined lines, checkpoints, window state, the notification queue.
+    /// Returns the alerts that were new (inserted by this call, not already there).
     @discardableResult
     public func record(_ batch: RecordBatch, now: Int64 = ChatStore.nowMilliseconds()) throws(StoreError) -> [Alert] {
         guard !batch.isEmpty else { return [] }
+        let daemon: SQLValue = .text(self.daemon)
         return try write { db in
+            try db.insert(Self.messageInsert, rows: batch.messages.map { m in
+                var payload: String? = nil
+                var recalls: String? = nil
+                if case .other(let raw) = m.content { payload = raw }
+                if case .revoke(let pre) = m.content {
+                    payload = "{\"pre_msgid\":" + JSONValue.string(pre).jsonText + "}"
+                    recalls = pre
+                }
+                return [
+                    .text(m.msgid), .integer(m.msgtime), .text(m.action.text), .text(m.msgtype), .text(m.from),
+                    .text(m.senderKind.rawValue), Self.json(m.tolist), .text(m.roomid), .text(m.conversationKey),
+                    .text(m.scannableText), SQLValue(payload), .text(m.source.file), SQLValue(m.source.line),
+                    .integer(m.source.offset), SQLValue(recalls),
+                ]
+            })
             var inserted: [Alert] = []
-            if !batch.messages.isEmpty {
-                let statement = try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO messages
-                        (msgid, msgtime, action, msgtype, sender, sender_kind, tolist, roomid, conversation, text, payload,
-                         file, line, offset, recalls)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for m in batch.messages {
-                    var payload: String? = nil
-                    var recalls: String? = nil
-                    if case .other(let raw) = m.content { payload = raw }
-                    if case .revoke(let pre) = m.content {
-                        payload = "{\"pre_msgid\":" + JSONValue.string(pre).jsonText + "}"
-                        recalls = pre
-                    }
-                    try statement.execute(arguments: [
-                        m.msgid, m.msgtime, m.action.text, m.msgtype, m.from, m.senderKind.rawValue,
-                        JSONValue.array(m.tolist.map(JSONValue.string)).jsonText, m.roomid, m.conversationKey,
-                        m.scannableText, payload, m.source.file, m.source.line, m.source.offset, recalls,
-                    ])
-                }
-            }
             if !batch.alerts.isEmpty {
-                let statement = try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO alerts
-                        (id, rule, category, severity, severity_rank, msgid, msgtime, roomid, conversation, sender, tolist,
-                         matched, term, span_start, span_end, text, file, line, offset, details, related, created_at, updated_at,
-                         sender_kind)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for a in batch.alerts {
-                    try statement.execute(arguments: [
-                        a.id, a.rule, a.category, a.severity.rawValue, a.severity.rank, a.msgid, a.msgtime, a.roomid,
-                        a.conversation, a.from, JSONValue.array(a.tolist.map(JSONValue.string)).jsonText,
-                        a.matched, a.term, a.spanStart, a.spanEnd, a.text, a.file, a.line, a.offset, a.details,
-                        JSONValue.array(a.relatedMsgids.map(JSONValue.string)).jsonText, now, now,
-                        ParticipantKind(id: a.from).rawValue,
-                    ])
-                    if db.changesCount > 0 { inserted.append(a) }
-                }
+                let ids = try db.insert(Self.alertInsert, rows: batch.alerts.map { a in
+                    [
+                        .text(a.id), .text(a.rule), .text(a.category), .text(a.severity.rawValue), SQLValue(a.severity.rank),
+                        .text(a.msgid), .integer(a.msgtime), .text(a.roomid), .text(a.conversation), .text(a.from),
+                        Self.json(a.tolist), .text(a.matched), .text(a.term), SQLValue(a.spanStart), SQLValue(a.spanEnd),
+                        .text(a.text), .text(a.file), SQLValue(a.line), .integer(a.offset), .text(a.details),
+                        Self.json(a.relatedMsgids), .integer(now), .integer(now), .text(ParticipantKind(id: a.from).rawValue), daemon,
+                    ]
+                })
+                var fresh = Set(ids.compactMap(\.string))
+                for alert in batch.alerts where fresh.remove(alert.id) != nil { inserted.append(alert) }
             }
             if !inserted.isEmpty && !batch.notificationRoutes.isEmpty {
-                let statement = try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO notifications (channel, alert_id, immediate, enqueued_at, next_at) VALUES (?, ?, ?, ?, ?)
-                    """)
+                var rows: [[SQLValue]] = []
                 for alert in inserted {
                     for route in batch.notificationRoutes where route.accepts(alert) {
-                        try statement.execute(arguments: [route.channel, alert.id, route.isImmediate(alert) ? 1 : 0, now, now])
+                        rows.append([.text(route.channel), .text(alert.id), SQLValue(route.isImmediate(alert)), .integer(now), .integer(now)])
                     }
                 }
+                try db.insert(Self.notificationInsert, rows: rows)
             }
-            if !batch.quarantine.isEmpty {
-                let statement = try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO quarantine (file, line, offset, reason, excerpt, at) VALUES (?, ?, ?, ?, ?, ?)
-                    """)
-                for q in batch.quarantine {
-                    try statement.execute(arguments: [q.file, q.line, q.offset, q.reason, q.excerpt, now])
-                }
-            }
-            for c in batch.checkpoints {
-                try db.execute(
-                    sql: """
-                        INSERT INTO checkpoints (source, path, device, inode, fingerprint, offset, line, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(source) DO UPDATE SET path = excluded.path, device = excluded.device,
-                            inode = excluded.inode, fingerprint = excluded.fingerprint, offset = excluded.offset,
-                            line = excluded.line, updated_at = excluded.updated_at
-                        """,
-                    arguments: [c.source, c.path, Int64(bitPattern: c.device), Int64(bitPattern: c.inode), c.fingerprint, c.offset, c.line, now])
-            }
-            for source in batch.removedCheckpoints {
-                try db.execute(sql: "DELETE FROM checkpoints WHERE source = ?", arguments: [source])
-            }
-            if !batch.windowUpserts.isEmpty {
-                let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO window_state (key, data) VALUES (?, ?)")
-                for (key, data) in batch.windowUpserts { try statement.execute(arguments: [key, data]) }
-            }
-            if !batch.windowDeletes.isEmpty {
-                let statement = try db.cachedStatement(sql: "DELETE FROM window_state WHERE key = ?")
-                for key in batch.windowDeletes { try statement.execute(arguments: [key]) }
-            }
-            if !batch.loggedAlerts.isEmpty {
-                let statement = try db.cachedStatement(sql: "UPDATE alerts SET logged = 1 WHERE id = ?")
-                for id in batch.loggedAlerts { try statement.execute(arguments: [id]) }
-            }
+            try db.insert(Self.quarantineInsert, rows: batch.quarantine.map { q in
+                [daemon, .text(q.file), SQLValue(q.line), .integer(q.offset), .text(q.reason), .text(q.excerpt), .integer(now)]
+            })
+            // One row per source (the last wins): PostgreSQL refuses to upsert a row twice in one statement.
+            var latest: [String: Checkpoint] = [:]
+            for c in batch.checkpoints { latest[c.source] = c }
+            try db.insert(Self.checkpointUpsert, rows: latest.values.sorted { $0.source < $1.source }.map { c in
+                [
+                    daemon, .text(c.source), .text(c.path), .integer(Int64(bitPattern: c.device)), .integer(Int64(bitPattern: c.inode)),
+                    .text(c.fingerprint), .integer(c.offset), SQLValue(c.line), .integer(now),
+                ]
+            })
+            try Self.inChunks(db, "DELETE FROM checkpoints WHERE daemon = ? AND source IN (%@)", prefix: [daemon], batch.removedCheckpoints.map(SQLValue.text))
+            var window: [String: String] = [:]
+            for (key, data) in batch.windowUpserts { window[key] = data }
+            try db.insert(Self.windowUpsert, rows: window.sorted { $0.key < $1.key }.map { [daemon, .text($0.key), .text($0.value)] })
+            try Self.inChunks(db, "DELETE FROM window_state WHERE daemon = ? AND key IN (%@)", prefix: [daemon], batch.windowDeletes.map(SQLValue.text))
+            try Self.inChunks(db, "UPDATE alerts SET logged = 1 WHERE id IN (%@)", batch.loggedAlerts.map(SQLValue.text))
             return inserted
         }
     }
@@ -289,60 +277,57 @@ public final class ChatStore: Sendable {
     /// Marks alerts as written to the alert log.
     public func markLogged(_ ids: [String]) throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try write { db in
-            let statement = try db.cachedStatement(sql: "UPDATE alerts SET logged = 1 WHERE id = ?")
-            for id in ids { try statement.execute(arguments: [id]) }
-        }
+        try write { db in try Self.inChunks(db, "UPDATE alerts SET logged = 1 WHERE id IN (%@)", ids.map(SQLValue.text)) }
     }
 
-    /// Alerts committed but not yet confirmed in the alert log, oldest first.
+    /// Alerts this daemon committed but has not yet confirmed in its alert log, oldest first.
     public func unloggedAlerts() throws(StoreError) -> [Alert] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE logged = 0 ORDER BY rowid").map(Self.alert(from:))
+            try db.query("SELECT * FROM alerts WHERE logged = 0 AND origin = ? ORDER BY rowid", [.text(daemon)]).map(Self.alert(from:))
         }
     }
 
-    /// The saved window-rule state.
+    /// This daemon's saved window-rule state.
     public func windowState() throws(StoreError) -> [(String, String)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT key, data FROM window_state").map { ($0["key"], $0["data"]) }
+            try db.query("SELECT key, data FROM window_state WHERE daemon = ?", [.text(daemon)]).map { ($0.string("key"), $0.string("data")) }
         }
     }
 
     /// A recalled message's text and the rules of the alerts it raised (nil: not in the index).
     public func recalledMessage(msgid: String) throws(StoreError) -> (text: String, alertRules: [String])? {
         try read { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT text FROM messages WHERE msgid = ?", arguments: [msgid]) else {
-                return nil
-            }
-            let rules = try String.fetchAll(db, sql: "SELECT rule FROM alerts WHERE msgid = ? ORDER BY rowid", arguments: [msgid])
-            return (text, rules)
+            guard let row = try db.one("SELECT text FROM messages WHERE msgid = ?", [.text(msgid)]) else { return nil }
+            let rules = try db.query("SELECT rule FROM alerts WHERE msgid = ? ORDER BY rowid", [.text(msgid)]).map { $0.string("rule") }
+            return (row.string("text"), rules)
         }
     }
 
     // MARK: - Checkpoints
 
+    /// This daemon's checkpoints.
     public func checkpoints() throws(StoreError) -> [Checkpoint] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM checkpoints ORDER BY source").map { row in
+            try db.query("SELECT * FROM checkpoints WHERE daemon = ? ORDER BY source", [.text(daemon)]).map { row in
                 Checkpoint(
-                    source: row["source"], path: row["path"],
-                    device: UInt64(bitPattern: row["device"] as Int64), inode: UInt64(bitPattern: row["inode"] as Int64),
-                    fingerprint: row["fingerprint"], offset: row["offset"], line: row["line"])
+                    source: row.string("source"), path: row.string("path"),
+                    device: UInt64(bitPattern: row.int64("device")), inode: UInt64(bitPattern: row.int64("inode")),
+                    fingerprint: row.string("fingerprint"), offset: row.int64("offset"), line: row.int("line"))
             }
         }
     }
 
     // MARK: - Reading back
 
-    static func alert(from row: Row) -> Alert {
+    static func alert(from row: SQLRow) -> Alert {
         Alert(
-            id: row["id"], rule: row["rule"], category: row["category"],
-            severity: Severity(rawValue: row["severity"]) ?? .medium, msgid: row["msgid"], msgtime: row["msgtime"],
-            roomid: row["roomid"], conversation: row["conversation"], from: row["sender"],
-            tolist: Self.stringArray(row["tolist"]), matched: row["matched"], term: row["term"],
-            spanStart: row["span_start"], spanEnd: row["span_end"], text: row["text"], file: row["file"],
-            line: row["line"], offset: row["offset"], details: row["details"], relatedMsgids: Self.stringArray(row["related"]))
+            id: row.string("id"), rule: row.string("rule"), category: row.string("category"),
+            severity: Severity(rawValue: row.string("severity")) ?? .medium, msgid: row.string("msgid"), msgtime: row.int64("msgtime"),
+            roomid: row.string("roomid"), conversation: row.string("conversation"), from: row.string("sender"),
+            tolist: Self.stringArray(row.optionalString("tolist")), matched: row.string("matched"), term: row.string("term"),
+            spanStart: row.int("span_start"), spanEnd: row.int("span_end"), text: row.string("text"), file: row.string("file"),
+            line: row.int("line"), offset: row.int64("offset"), details: row.string("details"),
+            relatedMsgids: Self.stringArray(row.optionalString("related")))
     }
 
     static func stringArray(_ json: String?) -> [String] {
@@ -353,19 +338,18 @@ public final class ChatStore: Sendable {
     /// Counts of rows, for `stats` and tests.
     public func counts() throws(StoreError) -> (messages: Int, alerts: Int, quarantine: Int) {
         try read { db in
-            (
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM messages") ?? 0,
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM alerts") ?? 0,
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM quarantine") ?? 0
-            )
+            (try db.count("SELECT count(*) FROM messages"), try db.count("SELECT count(*) FROM alerts"),
+             try db.count("SELECT count(*) FROM quarantine"))
         }
     }
 
     /// Quarantined lines, newest first.
     public func quarantined(limit: Int = 100) throws(StoreError) -> [QuarantineRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM quarantine ORDER BY rowid DESC LIMIT ?", arguments: [limit]).map { row in
-                QuarantineRecord(file: row["file"], line: row["line"], offset: row["offset"], reason: row["reason"], excerpt: row["excerpt"])
+            try db.query("SELECT * FROM quarantine ORDER BY rowid DESC LIMIT ?", [SQLValue(limit)]).map { row in
+                QuarantineRecord(
+                    file: row.string("file"), line: row.int("line"), offset: row.int64("offset"), reason: row.string("reason"),
+                    excerpt: row.string("excerpt"))
             }
         }
     }

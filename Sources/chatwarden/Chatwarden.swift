@@ -59,6 +59,13 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("State directory holding the store (overrides the configuration).", valueName: "dir"))
     var stateDir: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The store: a SQLite file, or postgres://user@host/db for one shared by several daemons (overrides the configuration and $CHATWARDEN_STORE).",
+            valueName: "path|url"))
+    var store: String?
+
     @Option(name: .long, help: ArgumentHelp("Log level for messages on standard error: trace, debug, info, notice, warning, error.", valueName: "level"))
     var logLevel: String = "warning"
 }

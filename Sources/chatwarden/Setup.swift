@@ -37,6 +37,9 @@ enum Setup {
         if let dir = options.stateDir {
             config.stateDirectory = dir
         }
+        if let store = options.store {
+            config.storeOverride = store
+        }
         return config
     }
 
@@ -53,12 +56,12 @@ enum Setup {
     static func store(_ options: CommonOptions) throws -> ChatStore {
         let config = try config(options)
         let path = config.resolvedStorePath
-        if access(path, F_OK) != 0 {
+        if !config.usesSharedStore && access(path, F_OK) != 0 {
             Terminal.error("chatwarden: no store at \(path) yet: run `chatwarden scan` or the daemon first, or pass --state-dir")
             throw ExitCode(1)
         }
         do {
-            return try ChatStore(path: path)
+            return try ChatStore(path: path, daemon: config.resolvedDaemonName)
         } catch {
             Terminal.error("chatwarden: \(error)")
             throw ExitCode(1)

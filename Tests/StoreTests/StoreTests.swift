@@ -1,22 +1,41 @@
 import Foundation
-import GRDB
 import Testing
 @testable import Alerts
 @testable import Archive
 @testable import Rules
 @testable import Store
 import Ingest
+import TestSupport
 
-/// A store in a temporary directory, removed afterwards.
+/// The two stores every store test runs on.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
+/// A store in a temporary directory (SQLite) or a database of its own on the test PostgreSQL
+/// server, removed afterwards.
 final class TempStore {
     let directory: String
+    /// The store's path or URL.
+    let location: String
     let store: ChatStore
-    init() throws {
+    init(_ kind: StoreKind = .sqlite, daemon: String = "") throws {
         directory = NSTemporaryDirectory() + "cw-store-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try ChatStore(path: directory + "/chatwarden.db")
+        switch kind {
+        case .sqlite:
+            location = directory + "/chatwarden.db"
+        case .postgres:
+            let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+            location = try server.createDatabase()
+        }
+        store = try ChatStore(path: location, daemon: daemon)
     }
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
+    deinit {
+        store.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
 }
 
 func message(
@@ -37,9 +56,9 @@ func alert(for m: ArchiveMessage, rule: String = "luring", severity: Severity = 
 
 @Suite("Store")
 struct StoreTests {
-    @Test("recording is idempotent: messages by msgid, alerts by id; only new alerts are returned")
-    func idempotent() throws {
-        let temp = try TempStore()
+    @Test("recording is idempotent: messages by msgid, alerts by id; only new alerts are returned", arguments: StoreKind.allCases)
+    func idempotent(_ kind: StoreKind) throws {
+        let temp = try TempStore(kind)
         let m = message("m1", "加微信", time: 1000)
         var batch = RecordBatch()
         batch.messages = [m]
@@ -63,9 +82,9 @@ struct StoreTests {
         }
     }
 
-    @Test("review actions change the status and append to an audit trail that cannot be edited")
-    func review() throws {
-        let temp = try TempStore()
+    @Test("review actions change the status and append to an audit trail that cannot be edited", arguments: StoreKind.allCases)
+    func review(_ kind: StoreKind) throws {
+        let temp = try TempStore(kind)
         let m = message("m1", "加微信", time: 1000)
         var batch = RecordBatch()
         batch.messages = [m]
@@ -82,25 +101,25 @@ struct StoreTests {
         #expect(trail.map(\.note) == ["checking", "confirmed"])
         // The trail is append-only, enforced by the database.
         #expect(throws: (any Error).self) {
-            try temp.store.pool.write { db in try db.execute(sql: "DELETE FROM review_actions") }
+            try temp.store.backend.write { db in try db.execute("DELETE FROM review_actions") }
         }
         #expect(throws: (any Error).self) {
-            try temp.store.pool.write { db in try db.execute(sql: "UPDATE review_actions SET note = 'x'") }
+            try temp.store.backend.write { db in try db.execute("UPDATE review_actions SET note = 'x'") }
         }
         #expect(try temp.store.reviewTrail(alertID: a.id).count == 2)
     }
 
-    @Test("alert id prefixes: too short or ambiguous is an error, unknown is nil")
-    func prefixes() throws {
-        let temp = try TempStore()
+    @Test("alert id prefixes: too short or ambiguous is an error, unknown is nil", arguments: StoreKind.allCases)
+    func prefixes(_ kind: StoreKind) throws {
+        let temp = try TempStore(kind)
         #expect(throws: StoreError.self) { try temp.store.alert(idPrefix: "ab") }
         #expect(throws: StoreError.self) { try temp.store.alert(idPrefix: "xyzxyzxyz") }
         #expect(try temp.store.alert(idPrefix: "abcdef") == nil)
     }
 
-    @Test("filters and stable order: newest first, by room, sender, category, severity, status, time")
-    func filters() throws {
-        let temp = try TempStore()
+    @Test("filters and stable order: newest first, by room, sender, category, severity, status, time", arguments: StoreKind.allCases)
+    func filters(_ kind: StoreKind) throws {
+        let temp = try TempStore(kind)
         var batch = RecordBatch()
         let ms = [
             message("a", "x", time: 1000, from: "zhangwei"),
@@ -131,9 +150,9 @@ struct StoreTests {
         #expect(stats.byCategory.first?.0 == "luring")
     }
 
-    @Test("full-text search finds Chinese substrings of 3+ characters through FTS5 and shorter ones by scan")
-    func search() throws {
-        let temp = try TempStore()
+    @Test("full-text search finds Chinese substrings of 3+ characters through FTS5 and shorter ones by scan", arguments: StoreKind.allCases)
+    func search(_ kind: StoreKind) throws {
+        let temp = try TempStore(kind)
         var batch = RecordBatch()
         batch.messages = [
             message("1", "亲，加我微信细聊", time: 1), message("2", "微信支付就可以", time: 2),
@@ -146,7 +165,14 @@ struct StoreTests {
         #expect(try found("加我微信") == ["1"])
         #expect(try found("微信") == ["2", "1"])
         #expect(try found("wechat") == ["3"])
-        #expect(try found("\"加我微信\" OR \"天气不错\"", fts: true) == ["4", "1"])
+        if kind == .sqlite {
+            #expect(try found("\"加我微信\" OR \"天气不错\"", fts: true) == ["4", "1"])
+        } else {
+            #expect(throws: StoreError.self, "FTS5 expressions are SQLite's") { try found("x OR y", fts: true) }
+            // LIKE wildcards in the query are data too.
+            #expect(try found("%").isEmpty)
+            #expect(try found("微_").isEmpty)
+        }
         let hit = try #require(try temp.store.search("微信", filter: AlertFilter()).first)
         #expect(hit.ranges == [0..<6])
         // Quotes and SQL in the query are data, never syntax.
@@ -155,9 +181,9 @@ struct StoreTests {
         #expect(try temp.store.counts().messages == 4)
     }
 
-    @Test("the conversation around a message, in order, one-to-one directions joined")
-    func context() throws {
-        let temp = try TempStore()
+    @Test("the conversation around a message, in order, one-to-one directions joined", arguments: StoreKind.allCases)
+    func context(_ kind: StoreKind) throws {
+        let temp = try TempStore(kind)
         var batch = RecordBatch()
         let customer = "wmCustomer00000000001"
         var messages: [ArchiveMessage] = []
@@ -177,9 +203,9 @@ struct StoreTests {
         #expect(try temp.store.context(msgid: "nope", before: 1, after: 1) == nil)
     }
 
-    @Test("recalls are linked to the message they withdrew")
-    func recalls() throws {
-        let temp = try TempStore()
+    @Test("recalls are linked to the message they withdrew", arguments: StoreKind.allCases)
+    func recalls(_ kind: StoreKind) throws {
+        let temp = try TempStore(kind)
         var batch = RecordBatch()
         let original = message("orig", "加我私人微信", time: 1)
         var recall = message("rec", "", time: 2)
@@ -192,9 +218,9 @@ struct StoreTests {
         #expect(try temp.store.message(msgid: "rec")?.recalls == "orig")
     }
 
-    @Test("checkpoints are upserted and removed in the batch transaction")
-    func checkpoints() throws {
-        let temp = try TempStore()
+    @Test("checkpoints are upserted and removed in the batch transaction", arguments: StoreKind.allCases)
+    func checkpoints(_ kind: StoreKind) throws {
+        let temp = try TempStore(kind)
         var batch = RecordBatch()
         batch.checkpoints = [Checkpoint(source: "s1", path: "/a", device: 1, inode: 2, fingerprint: "f", offset: 10, line: 1)]
         try temp.store.record(batch)
@@ -207,12 +233,11 @@ struct StoreTests {
         #expect(try temp.store.checkpoints().isEmpty)
     }
 
-    @Test("a reader and a writer in different processes' worth of connections: no 'database is locked'")
-    func concurrentReadWrite() async throws {
-        let temp = try TempStore()
-        let path = temp.directory + "/chatwarden.db"
-        // A second, independent store on the same file plays the CLI while the first writes.
-        let reader = try ChatStore(path: path)
+    @Test("a reader and a writer in different processes' worth of connections: no 'database is locked'", arguments: StoreKind.allCases)
+    func concurrentReadWrite(_ kind: StoreKind) async throws {
+        let temp = try TempStore(kind)
+        // A second, independent store on the same database plays the CLI while the first writes.
+        let reader = try ChatStore(path: temp.location)
         let writer = temp.store
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

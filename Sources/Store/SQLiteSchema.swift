@@ -1,8 +1,8 @@
 import GRDB
 
-/// The store's schema, as versioned migrations. A migration is never edited once shipped: add a
-/// new one instead (the GRDB rule).
-enum Schema {
+/// The SQLite store's schema, as versioned migrations. A migration is never edited once shipped:
+/// add a new one instead (the GRDB rule). `PostgresSchema` must describe the same tables.
+enum SQLiteSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-archive-alerts-checkpoints") { db in
@@ -159,6 +159,43 @@ enum Schema {
                     PRIMARY KEY (channel, alert_id)
                 ) WITHOUT ROWID;
                 CREATE INDEX notifications_due ON notifications(state, next_at);
+                """)
+        }
+        migrator.registerMigration("v5-daemon-names") { db in
+            // Several daemons may share a (PostgreSQL) store: what each owns alone is keyed by
+            // its name. SQLite keeps one daemon, named "", but the same columns, so the store's
+            // queries are the same on both.
+            try db.execute(sql: """
+                CREATE TABLE checkpoints_v5 (
+                    daemon TEXT NOT NULL DEFAULT '',
+                    source TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    device INTEGER NOT NULL,
+                    inode INTEGER NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    "offset" INTEGER NOT NULL,
+                    line INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (daemon, source)
+                ) WITHOUT ROWID;
+                INSERT INTO checkpoints_v5 SELECT '', source, path, device, inode, fingerprint, "offset", line, updated_at FROM checkpoints;
+                DROP TABLE checkpoints;
+                ALTER TABLE checkpoints_v5 RENAME TO checkpoints;
+
+                CREATE TABLE window_state_v5 (
+                    daemon TEXT NOT NULL DEFAULT '',
+                    key TEXT NOT NULL,
+                    data TEXT NOT NULL,
+                    PRIMARY KEY (daemon, key)
+                ) WITHOUT ROWID;
+                INSERT INTO window_state_v5 SELECT '', key, data FROM window_state;
+                DROP TABLE window_state;
+                ALTER TABLE window_state_v5 RENAME TO window_state;
+
+                ALTER TABLE alerts ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+                DROP INDEX alerts_unlogged;
+                CREATE INDEX alerts_unlogged ON alerts(origin, logged) WHERE logged = 0;
+                ALTER TABLE quarantine ADD COLUMN daemon TEXT NOT NULL DEFAULT '';
                 """)
         }
         return migrator

@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+
+/// The embedded store's database: one SQLite file in WAL mode, through GRDB.
+///
+/// WAL lets readers (the review CLI) run while a writer commits; writers wait for each other
+/// (busy timeout) instead of failing with "database is locked".
+final class SQLiteBackend: SQLBackend {
+    let location: String
+    let pool: DatabasePool
+    var dialect: SQLDialect { .sqlite }
+
+    /// Opens (creating when missing, mode 0640) and migrates the database at `path`.
+    init(path: String) throws(StoreError) {
+        location = path
+        do {
+            try Self.createPrivately(path)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
+            configuration.label = "chatwarden"
+            configuration.prepareDatabase { db in
+                // WAL with synchronous=NORMAL: a commit is durable once the WAL is synced at
+                // checkpoint; a crash loses at most the last transactions, which the checkpoint
+                // in the same transaction makes the tailer read again.
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                // A large page cache and memory-mapped reads: the archive index is read-heavy
+                // (FTS5 merges, index inserts) and re-reading pages through pread dominated.
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+                try db.execute(sql: "PRAGMA mmap_size = 268435456")
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            }
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: path, message: Self.describe(error))
+        }
+    }
+
+    /// Creates the database file with mode 0640 before SQLite does (SQLite gives the WAL and
+    /// shared-memory files the same mode as the database).
+    static func createPrivately(_ path: String) throws(StoreError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            throw StoreError(path: path, message: "cannot create the database: \(String(cString: strerror(errno)))")
+        }
+        _ = Glibc.close(fd)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let db = error as? DatabaseError {
+            return "SQLite error \(db.resultCode.rawValue): \(db.message ?? "\(db)")"
+        }
+        if let store = error as? StoreError { return store.message }
+        return "\(error)"
+    }
+
+    func write<T>(_ body: (any SQLExecutor) throws -> T) throws(StoreError) -> T {
+        do {
+            return try withoutActuallyEscaping(body) { body in
+                nonisolated(unsafe) let body = body
+                return try pool.write { db in try body(GRDBExecutor(db: db)) }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: location, message: Self.describe(error))
+        }
+    }
+
+    func read<T>(_ body: (any SQLExecutor) throws -> T) throws(StoreError) -> T {
+        do {
+            return try withoutActuallyEscaping(body) { body in
+                nonisolated(unsafe) let body = body
+                return try pool.read { db in try body(GRDBExecutor(db: db)) }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: location, message: Self.describe(error))
+        }
+    }
+
+    func tryLock(_ name: String) throws(StoreError) -> Bool { true }
+
+    func close() {}
+}
+
+/// Statements on one GRDB connection, prepared once and cached.
+struct GRDBExecutor: SQLExecutor {
+    let db: Database
+    var dialect: SQLDialect { .sqlite }
+
+    static func arguments(_ values: [SQLValue]) -> StatementArguments {
+        StatementArguments(values.map { value -> (any DatabaseValueConvertible)? in
+            switch value {
+            case .null: return nil
+            case .integer(let v): return v
+            case .text(let s): return s
+            }
+        })
+    }
+
+    static func value(_ dbValue: DatabaseValue) -> SQLValue {
+        switch dbValue.storage {
+        case .null: return .null
+        case .int64(let v): return .integer(v)
+        case .double(let d): return .integer(Int64(d))
+        case .string(let s): return .text(s)
+        case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
+        let statement = try db.cachedStatement(sql: sql)
+        try statement.execute(arguments: Self.arguments(arguments))
+        return db.changesCount
+    }
+
+    func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+        let statement = try db.cachedStatement(sql: sql)
+        return try Row.fetchAll(statement, arguments: Self.arguments(arguments)).map { row in
+            var values: [String: SQLValue] = [:]
+            values.reserveCapacity(row.count)
+            for (column, dbValue) in row where values[column] == nil { values[column] = Self.value(dbValue) }
+            return SQLRow(values)
+        }
+    }
+
+    func insert(_ insert: SQLInsert, rows: [[SQLValue]]) throws -> [SQLValue] {
+        guard !rows.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: insert.columns.count).joined(separator: ", ")
+        let columns = insert.columns.map { "\"\($0)\"" }.joined(separator: ", ")
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO \(insert.table) (\(columns)) VALUES (\(marks)) ON CONFLICT \(insert.conflict)")
+        var inserted: [SQLValue] = []
+        let key = insert.returningIndex
+        for row in rows {
+            try statement.execute(arguments: Self.arguments(row))
+            if let key, db.changesCount > 0 { inserted.append(row[key]) }
+        }
+        return inserted
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// A real PostgreSQL server for the tests: Debian's `postgresql` package, initialised in a
+/// temporary directory and started on a free loopback port the first time a test asks, stopped
+/// when the test process exits. Each test gets a database of its own.
+///
+/// The server refuses to run as root; under root (CI containers) it runs as the `postgres` user
+/// that Debian's package creates.
+public final class PostgresServer: @unchecked Sendable {
+    public let port: Int
+    public let directory: String
+    let binaries: String
+
+    /// Why the server could not start (nil: it runs).
+    nonisolated(unsafe) public static var failure: String?
+
+    /// The server, started on first use; nil (with ``failure`` saying why) when it cannot run.
+    public static let shared: PostgresServer? = {
+        do {
+            return try PostgresServer()
+        } catch {
+            failure = "\(error)"
+            return nil
+        }
+    }()
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init() throws {
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
+            .compactMap(Int.init).sorted()
+        guard let version = versions.last else {
+            throw Failure(description: "PostgreSQL is not installed (/usr/lib/postgresql/*/bin): `make test` installs Debian's postgresql package")
+        }
+        binaries = "/usr/lib/postgresql/\(version)/bin"
+        directory = NSTemporaryDirectory() + "cw-pg-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        let asRoot = geteuid() == 0
+        if asRoot {
+            guard getpwnam("postgres") != nil else { throw Failure(description: "running as root and there is no postgres user to run the server as") }
+            try Self.run("/bin/chown", ["postgres", directory])
+        }
+        try run(binaries + "/initdb", ["-D", directory + "/data", "-U", "chatwarden", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+        // Durability off: the tests kill daemons, not the database server.
+        try run(binaries + "/pg_ctl", [
+            "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "60",
+            "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+            "start",
+        ])
+        let dataDirectory = directory + "/data"
+        let pgctl = binaries + "/pg_ctl"
+        Self.stopCommand = asRoot
+            ? ["/usr/sbin/runuser", "-u", "postgres", "--", pgctl, "-D", dataDirectory, "-m", "immediate", "stop"]
+            : [pgctl, "-D", dataDirectory, "-m", "immediate", "stop"]
+        atexit {
+            guard let command = PostgresServer.stopCommand else { return }
+            _ = try? PostgresServer.run(command[0], Array(command.dropFirst()))
+        }
+    }
+
+    nonisolated(unsafe) static var stopCommand: [String]?
+
+    /// Runs a server program, as the postgres user under root.
+    func run(_ program: String, _ arguments: [String]) throws {
+        if geteuid() == 0 {
+            try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", program] + arguments)
+        } else {
+            try Self.run(program, arguments)
+        }
+    }
+
+    @discardableResult
+    static func run(_ program: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "\(program) \(arguments.joined(separator: " ")) failed: \(text.suffix(2000))")
+        }
+        return text
+    }
+
+    /// A port nothing listens on now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw Failure(description: "cannot find a free loopback port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// A new empty database; its URL.
+    public func createDatabase() throws -> String {
+        let name = "cw_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try Self.run("/usr/bin/psql", ["-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "chatwarden", "-d", "postgres", "-c", "CREATE DATABASE \(name)"])
+        return url(database: String(name))
+    }
+
+    public func url(database: String) -> String {
+        "postgres://chatwarden@127.0.0.1:\(port)/\(database)"
+    }
+
+    /// Runs SQL with psql (for checks made behind the store's back); returns unaligned output.
+    public func psql(_ database: String, _ sql: String) throws -> String {
+        try Self.run("/usr/bin/psql", ["-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", "\(port)", "-U", "chatwarden", "-d", database, "-c", sql])
+    }
+}
