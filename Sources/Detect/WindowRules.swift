@@ -92,6 +92,12 @@ public final class WindowEngine {
     /// Messages processed (expiry runs every 50,000).
     private var processed = 0
     private let normalizer: Normalizer
+    /// Key prefixes whose state is shared with other daemons (a shared store): blast bands and
+    /// repeated hits, the rules whose window can span archive shards. Empty: nothing is shared.
+    public var sharedPrefixes: [String] = []
+    /// Fingerprints computed by ``sharedKeys(for:contentRules:)``, used by ``process`` for the
+    /// same message instead of computing them twice.
+    private var fingerprintCache: [String: NearDuplicate] = [:]
 
     struct Event: Equatable {
         var time: Int64
@@ -181,7 +187,7 @@ public final class WindowEngine {
 
         // Blast: the same text to many conversations.
         if enabled("window.blast"), message.action == .send, !message.scannableText.isEmpty,
-            let fingerprint = NearDuplicate(dense: normalizer.denseForm(message.scannableText))
+            let fingerprint = fingerprintCache.removeValue(forKey: message.msgid) ?? fingerprint(message)
         {
             if let blast = blast(blastEvent, fingerprint) {
                 found.append(WindowFinding(
@@ -229,6 +235,45 @@ public final class WindowEngine {
         processed += 1
         if states.count > settings.maxKeys || processed % 50_000 == 0 { evict() }
         return found
+    }
+
+    private func fingerprint(_ message: ArchiveMessage) -> NearDuplicate? {
+        NearDuplicate(dense: normalizer.denseForm(message.scannableText))
+    }
+
+    // MARK: - State shared between daemons
+
+    /// The shared keys ``process`` will touch for this message (call it first, with the same
+    /// arguments): the store locks them for the batch and hands back their state.
+    public func sharedKeys(for message: ArchiveMessage, contentRules: [String]) -> [String] {
+        guard !sharedPrefixes.isEmpty else { return [] }
+        var keys: [String] = []
+        if sharedPrefixes.contains("b|"), enabled("window.blast"), message.action == .send, !message.scannableText.isEmpty,
+            let fingerprint = fingerprint(message)
+        {
+            fingerprintCache[message.msgid] = fingerprint
+            keys += fingerprint.bandKeys.map { "b|" + String($0, radix: 16) }
+        }
+        if sharedPrefixes.contains("h|"), enabled("window.repeated-hits"), !contentRules.isEmpty {
+            keys.append("h|" + message.from)
+        }
+        return keys
+    }
+
+    /// Replaces the state of shared keys with what the store holds (empty text: no state yet).
+    /// Loaded state is not dirty: only what ``process`` changes is written back.
+    public func loadShared(_ rows: [(String, String)]) {
+        for (key, data) in rows {
+            states[key] = data.isEmpty ? nil : Self.decode(data)
+            dirty.remove(key)
+        }
+    }
+
+    /// Forgets fingerprints computed for messages that were never processed (a failed batch).
+    public func dropFingerprintCache() { fingerprintCache.removeAll() }
+
+    func isShared(_ key: String) -> Bool {
+        !sharedPrefixes.isEmpty && sharedPrefixes.contains { key.hasPrefix($0) }
     }
 
     /// For a recall: the id of the message it withdrew.
@@ -348,9 +393,15 @@ public final class WindowEngine {
     /// Drops keys no window can use any more (group members after ``WindowSettings/memberMemoryMs``),
     /// then, if still over the cap, the least recently active ones (down to half the cap, so
     /// eviction is not paid on every message).
-    private func evict() {
+    /// Event time before which no window (other than group membership) can use a key: state
+    /// last touched earlier can go.
+    public var expiryHorizon: Int64 {
         let longest = max(settings.floodWindowMs, settings.blastWindowMs, settings.hitsWindowMs, settings.recallWindowMs, settings.newMemberWindowMs)
-        let horizon = newest - longest - settings.allowedLatenessMs
+        return newest - longest - settings.allowedLatenessMs
+    }
+
+    private func evict() {
+        let horizon = expiryHorizon
         let memberHorizon = newest - settings.memberMemoryMs
         for (key, state) in states where state.lastTouched < (key.hasPrefix("m|") ? memberHorizon : horizon) {
             states[key] = nil
@@ -392,13 +443,21 @@ public final class WindowEngine {
     // MARK: - Persistence
 
     /// Keys changed since the last call (with their encoded state) and keys removed.
-    public func takeChanges() -> (upserts: [(String, String)], deletes: [String]) {
+    ///
+    /// Shared keys (``sharedPrefixes``) come back in `shared` and are never deleted here: another
+    /// daemon may still be using them; the store expires them by age.
+    public func takeChanges() -> (upserts: [(String, String)], deletes: [String], shared: [(String, String)]) {
         defer {
             dirty.removeAll(keepingCapacity: true)
             deleted.removeAll(keepingCapacity: true)
         }
-        let upserts = dirty.compactMap { key in states[key].map { (key, Self.encode($0)) } }
-        return (upserts, Array(deleted))
+        var upserts: [(String, String)] = []
+        var shared: [(String, String)] = []
+        for key in dirty {
+            guard let state = states[key] else { continue }
+            if isShared(key) { shared.append((key, Self.encode(state))) } else { upserts.append((key, Self.encode(state))) }
+        }
+        return (upserts, deleted.filter { !isShared($0) }, shared)
     }
 
     /// Restores state saved by ``takeChanges()``.

@@ -85,6 +85,13 @@ public struct Config: Sendable, Equatable {
         resolvedStorePath.hasPrefix("postgres://") || resolvedStorePath.hasPrefix("postgresql://")
     }
 
+    /// What a daemon name may be (it keys checkpoints and locks in a shared store).
+    public static func isValidDaemonName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+    }
+
+    public static let daemonNameRule = "must be 1–64 letters, digits, '-', '_' or '.'"
+
     /// This daemon's name in the store: what its checkpoints, window state and alert-log
     /// confirmations are kept under. A SQLite store has one daemon, named "". In a shared store
     /// it is `[daemon] name`, or the host name: two daemons on one host need names of their own.
@@ -257,9 +264,7 @@ extension Config {
         if let daemon = try reader.table("daemon") {
             try daemon.check(known: ["watch", "mode", "poll_interval_ms", "name"])
             if let v = try daemon.string("name") {
-                guard !v.isEmpty, v.count <= 64, v.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
-                    throw daemon.error("name", "must be 1–64 letters, digits, '-', '_' or '.'")
-                }
+                guard Config.isValidDaemonName(v) else { throw daemon.error("name", Config.daemonNameRule) }
                 config.daemonName = v
             }
             if let v = try daemon.strings("watch") { config.watch = v }

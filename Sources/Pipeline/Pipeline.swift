@@ -36,6 +36,19 @@ public struct PreparedBatch: Sendable {
     public var alerts: [Alert] = []
     public var lines = 0
     public var bytes = 0
+    /// The decoded messages with their content alerts, waiting for the rules over time.
+    var examined: [Examined] = []
+}
+
+/// One decoded message after content detection.
+struct Examined: Sendable {
+    var message: ArchiveMessage
+    var alerts: [Alert]
+    /// For a recall of a message not in this batch: what the store knows of it (looked up before
+    /// the rules over time run, which may be inside a store transaction).
+    var storedRecall: RecalledMessage?
+
+    var contentRules: [String] { alerts.filter { $0.category != "engine" }.map(\.rule) }
 }
 
 /// The one pipeline: decode → normalise → detect → record. The daemon and `scan` both run
@@ -145,7 +158,16 @@ public final class Pipeline: Sendable {
     /// `windows` is the state of the rules over time, owned by the caller (the daemon keeps one
     /// for its life and persists it with each batch; `scan` keeps one per run).
     public func prepare(_ lines: [RawLine], scratch: DetectorScratch, windows: WindowEngine? = nil, persistWindows: Bool = false) -> PreparedBatch {
+        var batch = examine(lines, scratch: scratch, forWindows: windows != nil)
+        applyWindows(&batch, windows, persist: persistWindows)
+        return batch
+    }
+
+    /// Decode, normalise and content detection: the part of ``prepare`` that needs no state
+    /// (for ``commitSharingWindows(_:windows:)``, which runs the rest).
+    public func examine(_ lines: [RawLine], scratch: DetectorScratch, forWindows: Bool = true) -> PreparedBatch {
         var batch = PreparedBatch()
+        var batchMsgids = Set<String>()
         for line in lines {
             batch.lines += 1
             batch.bytes += line.bytes.count + 1
@@ -165,44 +187,61 @@ public final class Pipeline: Sendable {
             case .success(let message):
                 batch.record.messages.append(message)
                 let detection = detector.detect(message, scratch: scratch)
-                var alerts = detection.findings.isEmpty ? [] : Alert.fromFindings(detection.findings, message: message)
-                if let windows {
-                    let contentRules = alerts.filter { $0.category != "engine" }.map(\.rule)
-                    let recalled = WindowEngine.recalledID(message).flatMap { recalledMessage($0, in: batch) }
-                    for finding in windows.process(message, contentRules: contentRules, recalled: recalled) {
-                        alerts.append(Alert.fromWindow(finding, message: message))
-                    }
+                let alerts = detection.findings.isEmpty ? [] : Alert.fromFindings(detection.findings, message: message)
+                var storedRecall: RecalledMessage? = nil
+                if forWindows, let pre = WindowEngine.recalledID(message), !batchMsgids.contains(pre),
+                    let stored = try? store.recalledMessage(msgid: pre)
+                {
+                    storedRecall = RecalledMessage(text: stored.text, alertRules: stored.alertRules)
                 }
-                if !alerts.isEmpty {
-                    batch.record.alerts.append(contentsOf: alerts)
-                    batch.alerts.append(contentsOf: alerts)
-                }
+                batchMsgids.insert(message.msgid)
+                batch.examined.append(Examined(message: message, alerts: alerts, storedRecall: storedRecall))
             }
-        }
-        if let windows, persistWindows {
-            let changes = windows.takeChanges()
-            batch.record.windowUpserts = changes.upserts
-            batch.record.windowDeletes = changes.deletes
         }
         return batch
     }
 
-    /// What a recalled message said and which alerts it raised: from this batch if it is there,
-    /// else from the store.
-    func recalledMessage(_ msgid: String, in batch: PreparedBatch) -> RecalledMessage? {
-        if let message = batch.record.messages.last(where: { $0.msgid == msgid }) {
-            return RecalledMessage(
-                text: message.scannableText,
-                alertRules: batch.alerts.filter { $0.msgid == msgid && $0.category != "engine" }.map(\.rule))
+    /// Runs the rules over time on examined messages, in order, and collects every alert.
+    func applyWindows(_ batch: inout PreparedBatch, _ windows: WindowEngine?, persist: Bool) {
+        for (index, item) in batch.examined.enumerated() {
+            var alerts = item.alerts
+            if let windows {
+                let recalled = WindowEngine.recalledID(item.message).flatMap { recalledInBatch($0, batch, before: index) } ?? item.storedRecall
+                for finding in windows.process(item.message, contentRules: item.contentRules, recalled: recalled) {
+                    alerts.append(Alert.fromWindow(finding, message: item.message))
+                }
+            }
+            if !alerts.isEmpty {
+                batch.record.alerts.append(contentsOf: alerts)
+                batch.alerts.append(contentsOf: alerts)
+            }
         }
-        guard let stored = try? store.recalledMessage(msgid: msgid) else { return nil }
-        return RecalledMessage(text: stored.text, alertRules: stored.alertRules)
+        if let windows, persist {
+            let changes = windows.takeChanges()
+            batch.record.windowUpserts = changes.upserts
+            batch.record.windowDeletes = changes.deletes
+            batch.record.sharedWindowUpserts = changes.shared
+        }
+    }
+
+    /// What a recalled message said and which alerts it raised, if it is earlier in this batch.
+    func recalledInBatch(_ msgid: String, _ batch: PreparedBatch, before index: Int) -> RecalledMessage? {
+        guard let message = batch.examined[..<index].last(where: { $0.message.msgid == msgid })?.message else { return nil }
+        return RecalledMessage(
+            text: message.scannableText,
+            alertRules: batch.alerts.filter { $0.msgid == msgid && $0.category != "engine" }.map(\.rule))
     }
 
     /// A window engine with this pipeline's settings (and, for the daemon, its saved state).
+    ///
+    /// A daemon on a shared store (`restore` and PostgreSQL) shares the state of blast and
+    /// repeated-hit windows with the other daemons: see ``commitSharingWindows(_:windows:)``.
     public func makeWindowEngine(restore: Bool) throws(StoreError) -> WindowEngine {
         let engine = WindowEngine(settings: config.windows)
-        if restore { engine.restore(try store.windowState()) }
+        if restore {
+            engine.restore(try store.windowState())
+            if store.isShared { engine.sharedPrefixes = ["b|", "h|"] }
+        }
         return engine
     }
 
@@ -212,6 +251,36 @@ public final class Pipeline: Sendable {
     /// alert log. Returns the new alerts.
     @discardableResult
     public func commit(_ batch: RecordBatch) throws(StoreError) -> [Alert] {
+        try commit(batch) { (record) throws(StoreError) in try store.record(record) }
+    }
+
+    /// Runs the rules over time and commits, for a daemon whose windows are shared with other
+    /// daemons (``WindowEngine/sharedPrefixes``): the shared keys this batch touches are locked
+    /// in the store, their committed state loaded into `windows`, the rules run, and everything
+    /// committed in that one transaction. `batch` comes back with every alert it raised.
+    ///
+    /// On failure nothing is committed but `windows` has run: the caller must rebuild it from
+    /// the store (``makeWindowEngine(restore:)``) before trying again.
+    @discardableResult
+    public func commitSharingWindows(_ batch: inout PreparedBatch, windows: WindowEngine) throws(StoreError) -> [Alert] {
+        let keys = batch.examined.flatMap { windows.sharedKeys(for: $0.message, contentRules: $0.contentRules) }
+        let base = batch
+        var result = batch
+        let new = try commit(base.record) { (record) throws(StoreError) in
+            try store.record(sharedKeys: keys) { states in
+                windows.loadShared(states)
+                var prepared = base
+                prepared.record = record
+                applyWindows(&prepared, windows, persist: true)
+                result = prepared
+                return prepared.record
+            }
+        }
+        batch = result
+        return new
+    }
+
+    private func commit(_ batch: RecordBatch, write: (RecordBatch) throws(StoreError) -> [Alert]) throws(StoreError) -> [Alert] {
         var batch = batch
         let (marks, retry) = logState.withLock { state in
             defer { state.writtenUnmarked.removeAll() }
@@ -221,7 +290,7 @@ public final class Pipeline: Sendable {
         batch.notificationRoutes = config.notifications.map(\.route)
         let new: [Alert]
         do {
-            new = try store.record(batch)
+            new = try write(batch)
         } catch {
             // Not marked: they stay to be marked by the next successful commit.
             logState.withLock { $0.writtenUnmarked.insert(contentsOf: marks, at: 0) }

@@ -91,10 +91,18 @@ public final class Daemon {
         if pipeline.store.isShared {
             let name = config.resolvedDaemonName
             do {
-                guard try pipeline.store.tryLock("chatwarden-daemon:" + name) else {
+                // A daemon killed a moment ago may still hold the lock until the server notices
+                // its connection is gone: wait a little before calling the name taken.
+                var locked = try pipeline.store.tryLock("chatwarden-daemon:" + name)
+                let deadline = Tailer.now() + 10
+                while !locked && Tailer.now() < deadline {
+                    usleep(250_000)
+                    locked = try pipeline.store.tryLock("chatwarden-daemon:" + name)
+                }
+                guard locked else {
                     throw PipelineError(message: """
                         another daemon named '\(name)' is running against \(pipeline.store.path): give each daemon its own \
-                        [daemon] name in its configuration
+                        name ([daemon] name in its configuration, or --name)
                         """)
                 }
             } catch let error as PipelineError {
@@ -249,14 +257,34 @@ public final class Daemon {
             logEvents()
             if batch.isEmpty { break }
             let detectStart = Tailer.now()
-            let prepared = pipeline.prepare(batch.lines, scratch: scratch, windows: windows, persistWindows: true)
-            let commitStart = Tailer.now()
-            var record = prepared.record
-            record.checkpoints = batch.checkpoints
-            record.removedCheckpoints = batch.finished
-            commit(record)
-            metrics.detectSeconds += commitStart - detectStart
-            metrics.commitSeconds += Tailer.now() - commitStart
+            let prepared: PreparedBatch
+            if windows.sharedPrefixes.isEmpty {
+                var ready = pipeline.prepare(batch.lines, scratch: scratch, windows: windows, persistWindows: true)
+                ready.record.checkpoints = batch.checkpoints
+                ready.record.removedCheckpoints = batch.finished
+                let commitStart = Tailer.now()
+                commit(ready.record)
+                metrics.detectSeconds += commitStart - detectStart
+                metrics.commitSeconds += Tailer.now() - commitStart
+                prepared = ready
+            } else {
+                // A shared store: the rules over time run inside the commit (see
+                // Pipeline.commitSharingWindows), so their time counts as commit time.
+                var examined = pipeline.examine(batch.lines, scratch: scratch)
+                examined.record.checkpoints = batch.checkpoints
+                examined.record.removedCheckpoints = batch.finished
+                let commitStart = Tailer.now()
+                commitSharingWindows(&examined)
+                metrics.detectSeconds += commitStart - detectStart
+                metrics.commitSeconds += Tailer.now() - commitStart
+                prepared = examined
+                sharedBatches += 1
+                if sharedBatches % 500 == 0 {
+                    do { try pipeline.store.expireSharedWindows(before: windows.expiryHorizon) } catch {
+                        logger.warning("cannot expire old shared window state; will retry", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
             metrics.batches += 1
             messagesRead += prepared.record.messages.count
             alertsRaised += prepared.alerts.count
@@ -269,6 +297,39 @@ public final class Daemon {
             handleSignals()
         }
         heartbeat()
+    }
+
+    /// Batches committed with shared windows (old shared state is expired every 500).
+    private var sharedBatches = 0
+
+    /// ``commit(_:)`` for a shared store: the rules over time run in the transaction, so after a
+    /// failure the window state is rebuilt from what the store committed before trying again.
+    private func commitSharingWindows(_ batch: inout PreparedBatch) {
+        var delay = 0.2
+        while true {
+            do {
+                if delay > 0.2 {
+                    // A failed attempt ran the rules: start again from the committed state.
+                    let fresh = try pipeline.makeWindowEngine(restore: true)
+                    fresh.settings = windows.settings
+                    windows = fresh
+                }
+                try pipeline.commitSharingWindows(&batch, windows: windows)
+                return
+            } catch {
+                metrics.commitFailures += 1
+                logger.error("cannot commit to the store; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
+                notifier.status("store error, retrying: \(error)")
+                notifier.watchdog()
+                sleepInterruptibly(seconds: delay)
+                handleSignals()
+                if stopping {
+                    logger.error("stopping with an uncommitted batch; it will be read again at start-up")
+                    return
+                }
+                delay = min(delay * 2, 10)
+            }
+        }
     }
 
     /// Commits, retrying the same batch until it succeeds (disk full, store locked away, ...):
@@ -362,6 +423,8 @@ public final class Daemon {
                 newConfig.stateDirectory = config.stateDirectory
                 newConfig.storePath = config.storePath
                 newConfig.storeOverride = config.storeOverride
+                // Like the store, the name holds until restart (it keys this daemon's checkpoints).
+                newConfig.daemonName = config.daemonName
             } catch {
                 logger.error("reload failed: keeping the running configuration", metadata: ["error": "\(error)"])
                 notifier.ready(status: "reload failed, running the previous configuration: \(error)")

@@ -80,12 +80,14 @@ public struct RecordBatch: Sendable {
     /// Window-rule state that changed (key, encoded state) and keys dropped.
     public var windowUpserts: [(String, String)] = []
     public var windowDeletes: [String] = []
+    /// Window state shared by every daemon of a shared store (keys that span archive shards).
+    public var sharedWindowUpserts: [(String, String)] = []
 
     public init() {}
 
     public var isEmpty: Bool {
         messages.isEmpty && alerts.isEmpty && quarantine.isEmpty && checkpoints.isEmpty && removedCheckpoints.isEmpty
-            && loggedAlerts.isEmpty && windowUpserts.isEmpty && windowDeletes.isEmpty
+            && loggedAlerts.isEmpty && windowUpserts.isEmpty && windowDeletes.isEmpty && sharedWindowUpserts.isEmpty
     }
 }
 
@@ -212,66 +214,123 @@ public final class ChatStore: Sendable {
     @discardableResult
     public func record(_ batch: RecordBatch, now: Int64 = ChatStore.nowMilliseconds()) throws(StoreError) -> [Alert] {
         guard !batch.isEmpty else { return [] }
-        let daemon: SQLValue = .text(self.daemon)
+        return try write { db in try insert(batch, db, now: now) }
+    }
+
+    /// The daemon name under which window state shared by all daemons is kept (no daemon can be
+    /// called that: names are letters, digits and `-_.`).
+    public static let sharedWindowOwner = "*"
+
+    /// Records a batch whose rules over time read and write state shared with other daemons.
+    ///
+    /// In one transaction: the shared window rows of `sharedKeys` are created if missing and
+    /// locked (in key order, so two daemons cannot deadlock on them), `build` is given their
+    /// current state (empty text: no state yet) and returns the batch to record, which is then
+    /// written like ``record(_:now:)``. Two daemons touching the same keys (the same text blasted
+    /// to conversations archived on two hosts) therefore take turns, each seeing what the other
+    /// committed: the shared window counts both shards. Keys nobody else touches cost one row
+    /// lock. If anything fails nothing is written, and `build` must be run again from committed
+    /// state.
+    @discardableResult
+    public func record(
+        sharedKeys: [String], now: Int64 = ChatStore.nowMilliseconds(),
+        build: ([(String, String)]) throws -> RecordBatch
+    ) throws(StoreError) -> [Alert] {
+        let keys = Array(Set(sharedKeys)).sorted()
+        let owner: SQLValue = .text(Self.sharedWindowOwner)
         return try write { db in
-            try db.insert(Self.messageInsert, rows: batch.messages.map { m in
-                var payload: String? = nil
-                var recalls: String? = nil
-                if case .other(let raw) = m.content { payload = raw }
-                if case .revoke(let pre) = m.content {
-                    payload = "{\"pre_msgid\":" + JSONValue.string(pre).jsonText + "}"
-                    recalls = pre
-                }
-                return [
-                    .text(m.msgid), .integer(m.msgtime), .text(m.action.text), .text(m.msgtype), .text(m.from),
-                    .text(m.senderKind.rawValue), Self.json(m.tolist), .text(m.roomid), .text(m.conversationKey),
-                    .text(m.scannableText), SQLValue(payload), .text(m.source.file), SQLValue(m.source.line),
-                    .integer(m.source.offset), SQLValue(recalls),
-                ]
-            })
-            var inserted: [Alert] = []
-            if !batch.alerts.isEmpty {
-                let ids = try db.insert(Self.alertInsert, rows: batch.alerts.map { a in
-                    [
-                        .text(a.id), .text(a.rule), .text(a.category), .text(a.severity.rawValue), SQLValue(a.severity.rank),
-                        .text(a.msgid), .integer(a.msgtime), .text(a.roomid), .text(a.conversation), .text(a.from),
-                        Self.json(a.tolist), .text(a.matched), .text(a.term), SQLValue(a.spanStart), SQLValue(a.spanEnd),
-                        .text(a.text), .text(a.file), SQLValue(a.line), .integer(a.offset), .text(a.details),
-                        Self.json(a.relatedMsgids), .integer(now), .integer(now), .text(ParticipantKind(id: a.from).rawValue), daemon,
-                    ]
-                })
-                var fresh = Set(ids.compactMap(\.string))
-                for alert in batch.alerts where fresh.remove(alert.id) != nil { inserted.append(alert) }
+            var states: [(String, String)] = []
+            var start = 0
+            while start < keys.count {
+                let chunk = keys[start..<min(start + 500, keys.count)].map(SQLValue.text)
+                try db.insert(Self.windowCreate, rows: chunk.map { [owner, $0, .text("")] })
+                states += try db.query(
+                    "SELECT key, data FROM window_state WHERE daemon = ? AND key IN (\(Self.marks(chunk.count))) ORDER BY key"
+                        + (isShared ? " FOR UPDATE" : ""),
+                    [owner] + chunk
+                ).map { ($0.string("key"), $0.string("data")) }
+                start += chunk.count
             }
-            if !inserted.isEmpty && !batch.notificationRoutes.isEmpty {
-                var rows: [[SQLValue]] = []
-                for alert in inserted {
-                    for route in batch.notificationRoutes where route.accepts(alert) {
-                        rows.append([.text(route.channel), .text(alert.id), SQLValue(route.isImmediate(alert)), .integer(now), .integer(now)])
-                    }
-                }
-                try db.insert(Self.notificationInsert, rows: rows)
-            }
-            try db.insert(Self.quarantineInsert, rows: batch.quarantine.map { q in
-                [daemon, .text(q.file), SQLValue(q.line), .integer(q.offset), .text(q.reason), .text(q.excerpt), .integer(now)]
-            })
-            // One row per source (the last wins): PostgreSQL refuses to upsert a row twice in one statement.
-            var latest: [String: Checkpoint] = [:]
-            for c in batch.checkpoints { latest[c.source] = c }
-            try db.insert(Self.checkpointUpsert, rows: latest.values.sorted { $0.source < $1.source }.map { c in
-                [
-                    daemon, .text(c.source), .text(c.path), .integer(Int64(bitPattern: c.device)), .integer(Int64(bitPattern: c.inode)),
-                    .text(c.fingerprint), .integer(c.offset), SQLValue(c.line), .integer(now),
-                ]
-            })
-            try Self.inChunks(db, "DELETE FROM checkpoints WHERE daemon = ? AND source IN (%@)", prefix: [daemon], batch.removedCheckpoints.map(SQLValue.text))
-            var window: [String: String] = [:]
-            for (key, data) in batch.windowUpserts { window[key] = data }
-            try db.insert(Self.windowUpsert, rows: window.sorted { $0.key < $1.key }.map { [daemon, .text($0.key), .text($0.value)] })
-            try Self.inChunks(db, "DELETE FROM window_state WHERE daemon = ? AND key IN (%@)", prefix: [daemon], batch.windowDeletes.map(SQLValue.text))
-            try Self.inChunks(db, "UPDATE alerts SET logged = 1 WHERE id IN (%@)", batch.loggedAlerts.map(SQLValue.text))
-            return inserted
+            let batch = try build(states)
+            return try insert(batch, db, now: now)
         }
+    }
+
+    static let windowCreate = SQLInsert(table: "window_state", columns: ["daemon", "key", "data"], conflict: "DO NOTHING")
+
+    /// Drops shared window state untouched since `before` (event time, ms): keys of windows that
+    /// have closed for every daemon.
+    public func expireSharedWindows(before: Int64) throws(StoreError) {
+        guard isShared else { return }
+        _ = try write { db in
+            try db.execute(
+                "DELETE FROM window_state WHERE daemon = ? AND CASE WHEN data = '' THEN true ELSE (data::json->>'l')::bigint < ? END",
+                [.text(Self.sharedWindowOwner), .integer(before)])
+        }
+    }
+
+    private func insert(_ batch: RecordBatch, _ db: any SQLExecutor, now: Int64) throws -> [Alert] {
+        let daemon: SQLValue = .text(self.daemon)
+        try db.insert(Self.messageInsert, rows: batch.messages.map { m in
+            var payload: String? = nil
+            var recalls: String? = nil
+            if case .other(let raw) = m.content { payload = raw }
+            if case .revoke(let pre) = m.content {
+                payload = "{\"pre_msgid\":" + JSONValue.string(pre).jsonText + "}"
+                recalls = pre
+            }
+            return [
+                .text(m.msgid), .integer(m.msgtime), .text(m.action.text), .text(m.msgtype), .text(m.from),
+                .text(m.senderKind.rawValue), Self.json(m.tolist), .text(m.roomid), .text(m.conversationKey),
+                .text(m.scannableText), SQLValue(payload), .text(m.source.file), SQLValue(m.source.line),
+                .integer(m.source.offset), SQLValue(recalls),
+            ]
+        })
+        var inserted: [Alert] = []
+        if !batch.alerts.isEmpty {
+            let ids = try db.insert(Self.alertInsert, rows: batch.alerts.map { a in
+                [
+                    .text(a.id), .text(a.rule), .text(a.category), .text(a.severity.rawValue), SQLValue(a.severity.rank),
+                    .text(a.msgid), .integer(a.msgtime), .text(a.roomid), .text(a.conversation), .text(a.from),
+                    Self.json(a.tolist), .text(a.matched), .text(a.term), SQLValue(a.spanStart), SQLValue(a.spanEnd),
+                    .text(a.text), .text(a.file), SQLValue(a.line), .integer(a.offset), .text(a.details),
+                    Self.json(a.relatedMsgids), .integer(now), .integer(now), .text(ParticipantKind(id: a.from).rawValue), daemon,
+                ]
+            })
+            var fresh = Set(ids.compactMap(\.string))
+            for alert in batch.alerts where fresh.remove(alert.id) != nil { inserted.append(alert) }
+        }
+        if !inserted.isEmpty && !batch.notificationRoutes.isEmpty {
+            var rows: [[SQLValue]] = []
+            for alert in inserted {
+                for route in batch.notificationRoutes where route.accepts(alert) {
+                    rows.append([.text(route.channel), .text(alert.id), SQLValue(route.isImmediate(alert)), .integer(now), .integer(now)])
+                }
+            }
+            try db.insert(Self.notificationInsert, rows: rows)
+        }
+        try db.insert(Self.quarantineInsert, rows: batch.quarantine.map { q in
+            [daemon, .text(q.file), SQLValue(q.line), .integer(q.offset), .text(q.reason), .text(q.excerpt), .integer(now)]
+        })
+        // One row per source (the last wins): PostgreSQL refuses to upsert a row twice in one statement.
+        var latest: [String: Checkpoint] = [:]
+        for c in batch.checkpoints { latest[c.source] = c }
+        try db.insert(Self.checkpointUpsert, rows: latest.values.sorted { $0.source < $1.source }.map { c in
+            [
+                daemon, .text(c.source), .text(c.path), .integer(Int64(bitPattern: c.device)), .integer(Int64(bitPattern: c.inode)),
+                .text(c.fingerprint), .integer(c.offset), SQLValue(c.line), .integer(now),
+            ]
+        })
+        try Self.inChunks(db, "DELETE FROM checkpoints WHERE daemon = ? AND source IN (%@)", prefix: [daemon], batch.removedCheckpoints.map(SQLValue.text))
+        var window: [String: String] = [:]
+        for (key, data) in batch.windowUpserts { window[key] = data }
+        try db.insert(Self.windowUpsert, rows: window.sorted { $0.key < $1.key }.map { [daemon, .text($0.key), .text($0.value)] })
+        try Self.inChunks(db, "DELETE FROM window_state WHERE daemon = ? AND key IN (%@)", prefix: [daemon], batch.windowDeletes.map(SQLValue.text))
+        var shared: [String: String] = [:]
+        for (key, data) in batch.sharedWindowUpserts { shared[key] = data }
+        try db.insert(Self.windowUpsert, rows: shared.sorted { $0.key < $1.key }.map { [.text(Self.sharedWindowOwner), .text($0.key), .text($0.value)] })
+        try Self.inChunks(db, "UPDATE alerts SET logged = 1 WHERE id IN (%@)", batch.loggedAlerts.map(SQLValue.text))
+        return inserted
     }
 
     /// Marks alerts as written to the alert log.

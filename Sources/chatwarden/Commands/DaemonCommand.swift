@@ -27,11 +27,17 @@ struct Daemon: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Archive files to follow (glob; repeatable). Overrides [daemon] watch.", valueName: "glob"))
     var watch: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp(
+        "This daemon's name in a shared (PostgreSQL) store: its checkpoints, window state and locks are kept under it. Overrides [daemon] name; default: the host name.",
+        valueName: "name"))
+    var name: String?
+
     @Option(help: "Log format on standard error: text (key=value) or json.")
     var logFormat: String = "text"
 
     func validate() throws {
         guard LineLogHandler.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+        if let name, !Config.isValidDaemonName(name) { throw ValidationError("--name \(name): \(Config.daemonNameRule)") }
     }
 
     func run() async throws {
@@ -40,6 +46,7 @@ struct Daemon: AsyncParsableCommand {
         let logger = Setup.logger(options, format: LineLogHandler.Format(rawValue: logFormat)!)
         var config = try Setup.config(common)
         if !watch.isEmpty { config.watch = watch }
+        if let name { config.daemonName = name }
         let daemon: Service.Daemon
         do {
             daemon = try Service.Daemon(config: config, configPath: common.config, logger: logger)

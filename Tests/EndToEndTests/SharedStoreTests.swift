@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Two daemons, each following its own archive shard, writing one PostgreSQL store.
+@Suite("End to end: several daemons on one PostgreSQL", .serialized)
+struct SharedStoreTests {
+    static let base: Int64 = 1_795_136_400_000
+    /// The same advertisement, sent by one staff member to three customers archived on each host.
+    static let advert = "新品上市欢迎到店体验，本周六下午两点开始，地址见海报，扫码报名送精美礼品一份"
+
+    /// A shard's line `i`: staff and customer of this shard talking one-to-one, one message a
+    /// second (the texts of ``ArchiveLines``, every fifth or so a violation).
+    static func line(_ shard: String, _ i: Int) -> String {
+        let text = ArchiveLines.texts[i % ArchiveLines.texts.count]
+        let staff = "zhangwei" + shard, customer = "wmCustomer0000000000" + shard
+        let (from, to) = i % 2 == 0 ? (staff, customer) : (customer, staff)
+        return message("\(shard)\(i)", from: from, to: to, time: base + Int64(i) * 1000, text: text)
+    }
+
+    static func message(_ id: String, from: String, to: String, time: Int64, text: String) -> String {
+        #"{"msgid":"\#(id)","action":"send","from":"\#(from)","tolist":["\#(to)"],"roomid":"","msgtime":\#(time),"msgtype":"text","text":{"content":"\#(text)"}}"#
+    }
+
+    /// The blast's lines on a shard, sent just after line `i` (in time): shard a at 0, 2, 4 s
+    /// past it, shard b at 1, 3, 5 s — five conversations are needed, each shard has three.
+    static func blast(_ shard: String, after i: Int) -> String {
+        (0..<3).map { k in
+            let offset = Int64(2 * k + (shard == "a" ? 0 : 1)) * 1000 + 500
+            return message("blast-\(shard)\(k)", from: "lisi", to: "wmBlast\(shard)\(k)0000000000000", time: base + Int64(i) * 1000 + offset, text: advert) + "\n"
+        }.joined()
+    }
+
+    func storeIDs(_ url: String) throws -> [String: [String: Any]] {
+        let lines = try Binary.jsonLines(Binary.run(["alerts", "list", "--store", url, "--format", "json", "--limit", "1000000"]).stdout)
+        var byID: [String: [String: Any]] = [:]
+        for alert in lines { byID[alert["id"] as! String] = alert }
+        #expect(byID.count == lines.count, "alerts list repeated an alert")
+        return byID
+    }
+
+    func messageCount(_ url: String) throws -> Int {
+        let stats = try Binary.jsonLines(Binary.run(["stats", "--store", url, "--format", "json"]).stdout)
+        return stats.first { $0["key"] as? String == "messages" }?["count"] as? Int ?? -1
+    }
+
+    @Test("two daemons on two shards, one killed -9 again and again: no alert lost or doubled, the cross-shard blast found once")
+    func twoDaemonsOneKilled() throws {
+        let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        let url = try server.createDatabase()
+        let seed = UInt64(ProcessInfo.processInfo.environment["CHATWARDEN_CRASH_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max)
+        var rng = SplitMix(seed: seed)
+        let state = StateDir()
+        var written = ["a": 0, "b": 0]
+        var rotations = ["a": 0, "b": 0]
+        let total = 2400, blastAt = 1200
+        for shard in ["a", "b"] {
+            try FileManager.default.createDirectory(atPath: state.path + "/archive-\(shard)", withIntermediateDirectories: true)
+        }
+
+        /// Appends the next lines of a shard (the blast in its place), sometimes rotating.
+        func writeSome(_ shard: String) {
+            let directory = state.path + "/archive-\(shard)"
+            var text = ""
+            let start = written[shard]!
+            let end = min(total, start + Int.random(in: 50...250, using: &rng))
+            for i in start..<end {
+                text += Self.line(shard, i) + "\n"
+                if i == blastAt { text += Self.blast(shard, after: i) }
+            }
+            written[shard] = end
+            ArchiveLines.append(directory + "/chat.jsonl", text)
+            if Int.random(in: 0..<4, using: &rng) == 0 {
+                rotations[shard]! += 1
+                rename(directory + "/chat.jsonl", directory + "/chat.jsonl.\(rotations[shard]!)")
+            }
+        }
+
+        func start(_ shard: String) throws -> DaemonProcess {
+            try DaemonProcess(
+                arguments: [
+                    "--store", url, "--name", "shard-\(shard)", "--state-dir", state.path + "/daemon-\(shard)",
+                    "--watch", state.path + "/archive-\(shard)/*.jsonl*",
+                ],
+                logPath: state.path + "/daemon-\(shard).log")
+        }
+
+        let b = try start("b")
+        defer { if b.process.isRunning { b.signal(SIGKILL) } }
+        var kills = 0
+        while written["a"]! < total || written["b"]! < total {
+            writeSome("b")
+            writeSome("a")
+            let a = try start("a")
+            usleep(UInt32.random(in: 100_000...900_000, using: &rng))
+            if Bool.random(using: &rng) { writeSome("a") }
+            usleep(UInt32.random(in: 0...300_000, using: &rng))
+            a.signal(SIGKILL)
+            _ = a.wait()
+            kills += 1
+        }
+        // The last daemon a catches up and both stop cleanly.
+        let a = try start("a")
+        let expectedMessages = 2 * total + 6
+        var indexed = -1
+        var lastProgress = Date()
+        while Date().timeIntervalSince(lastProgress) < 60 && indexed != expectedMessages {
+            let now = try messageCount(url)
+            if now != indexed { lastProgress = Date() }
+            indexed = now
+            usleep(500_000)
+        }
+        a.signal(SIGTERM)
+        b.signal(SIGTERM)
+        #expect(a.wait() == 0, "daemon a: \(a.log.suffix(2000))")
+        #expect(b.wait() == 0, "daemon b: \(b.log.suffix(2000))")
+        #expect(indexed == expectedMessages, "indexed \(indexed) of \(expectedMessages) messages (seed \(seed))")
+        #expect(a.log.contains("daemon=shard-a"), "daemon a says which name it runs under")
+
+        // Reference: each shard scanned on its own (SQLite), which cannot see the cross-shard blast.
+        var reference = Set<String>()
+        for shard in ["a", "b"] {
+            let scanned = try Binary.jsonLines(Binary.run([
+                "scan", "--state-dir", state.path + "/reference-\(shard)", "--format", "json", state.path + "/archive-\(shard)",
+            ]).stdout)
+            #expect(!scanned.contains { $0["rule"] as? String == "window.blast" }, "one shard alone holds no blast")
+            reference.formUnion(scanned.map { $0["id"] as! String })
+        }
+        let stored = try storeIDs(url)
+        let lost = reference.subtracting(stored.keys)
+        let extra = Set(stored.keys).subtracting(reference)
+        #expect(!reference.isEmpty)
+        #expect(lost.isEmpty, "\(lost.count) of \(reference.count) alerts lost (seed \(seed), \(kills) kills)")
+        // Exactly one alert more than the shards alone: the blast across them.
+        #expect(extra.count == 1, "extra alerts: \(extra.map { stored[$0]?["rule"] ?? $0 }) (seed \(seed))")
+        let blasts = stored.values.filter { $0["rule"] as? String == "window.blast" }
+        #expect(blasts.count == 1)
+        if let blast = blasts.first {
+            let related = blast["related"] as? [String] ?? []
+            #expect(related.contains { $0.hasPrefix("blast-a") } && related.contains { $0.hasPrefix("blast-b") }, "\(related)")
+            #expect(extra.contains(blast["id"] as! String))
+        }
+
+        // Each daemon's alert log holds each alert of its shard exactly once.
+        for shard in ["a", "b"] {
+            let logged = try Binary.jsonLines(String(contentsOfFile: state.path + "/daemon-\(shard)/alerts.jsonl", encoding: .utf8))
+                .map { $0["id"] as! String }
+            #expect(logged.count == Set(logged).count, "shard \(shard): alert log lines repeated (seed \(seed))")
+        }
+        let loggedA = try Binary.jsonLines(String(contentsOfFile: state.path + "/daemon-a/alerts.jsonl", encoding: .utf8)).map { $0["id"] as! String }
+        let loggedB = try Binary.jsonLines(String(contentsOfFile: state.path + "/daemon-b/alerts.jsonl", encoding: .utf8)).map { $0["id"] as! String }
+        #expect(Set(loggedA).union(loggedB) == Set(stored.keys), "the two alert logs together hold every alert (seed \(seed))")
+        #expect(Set(loggedA).isDisjoint(with: loggedB), "no alert is logged by both daemons (seed \(seed))")
+        print("shared store test: \(kills) kills of daemon a, \(expectedMessages) messages, \(stored.count) alerts, seed \(seed)")
+    }
+}
