@@ -63,11 +63,14 @@ public struct PostgresLocation: Sendable, Equatable {
         return "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)\(at)"
     }
 
+    /// `text` with the password of its user-info part (between `://` and the last `@` before
+    /// the path) replaced; done by hand, because a URL too broken to parse may still hold one.
     static func redact(_ text: String) -> String {
-        guard let components = URLComponents(string: text), components.password != nil else { return text }
-        var copy = components
-        copy.password = "***"
-        return copy.string ?? "postgres://…"
+        guard let scheme = text.range(of: "://") else { return text }
+        let rest = text[scheme.upperBound...]
+        let authority = rest[..<(rest.firstIndex(of: "/") ?? rest.endIndex)]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return text }
+        return String(text[..<text.index(after: colon)]) + "***" + String(text[at...])
     }
 
     func configuration() throws -> PostgresConnection.Configuration {
