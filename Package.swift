@@ -11,6 +11,8 @@ let package = Package(
         .library(
             name: "ChatwardenKit",
             targets: ["Pipeline", "Store", "Rules", "Detect", "Archive", "Normalize", "PCRE2", "Alerts", "Ingest", "Service", "FuzzTargets"]),
+        // The test harness (a throw-away PostgreSQL server), for the benchmarks.
+        .library(name: "ChatwardenTestSupport", targets: ["TestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -23,6 +23,7 @@ let package = Package(
             dependencies: [
                 "CHyperscan",
                 .product(name: "ChatwardenKit", package: productPackage),
+                .product(name: "ChatwardenTestSupport", package: productPackage),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

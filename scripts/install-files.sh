@@ -18,7 +18,8 @@ install -m 0644 "$here/systemd/chatwarden.tmpfiles" "$destdir$prefix/lib/tmpfile
 install -m 0644 "$here/README.md" "$destdir$prefix/share/doc/chatwarden/README.md"
 install -m 0644 "$here/wordlists/README.md" "$destdir$prefix/share/doc/chatwarden/wordlists.md"
 # Drop-ins that open the network for metrics or webhooks; copied into chatwarden.service.d by hand.
-install -m 0644 "$here/systemd/metrics-loopback.conf" "$here/systemd/notify-webhooks.conf" "$destdir$prefix/share/doc/chatwarden/"
+install -m 0644 "$here/systemd/metrics-loopback.conf" "$here/systemd/notify-webhooks.conf" "$here/systemd/postgres-store.conf" \
+    "$destdir$prefix/share/doc/chatwarden/"
 # The full --help of every command, for reading without the binary.
 "$bin" --help > "$destdir$prefix/share/doc/chatwarden/chatwarden-help.txt" 2>&1 || true
 for cmd in scan daemon alerts search context rules stats export quarantine report; do

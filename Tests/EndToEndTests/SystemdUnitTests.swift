@@ -64,7 +64,7 @@ struct SystemdUnitTests {
 
     /// A drop-in's [Service] lines act as if appended to the unit's, so the unit followed by the
     /// drop-in's settings is what systemd runs once the drop-in is installed.
-    @Test("the unit with each network drop-in (metrics, webhooks) verifies clean", arguments: ["metrics-loopback.conf", "notify-webhooks.conf"])
+    @Test("the unit with each network drop-in (metrics, webhooks, PostgreSQL) verifies clean", arguments: ["metrics-loopback.conf", "notify-webhooks.conf", "postgres-store.conf"])
     func verifyWithDropIn(_ dropIn: String) throws {
         try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is missing")
         let state = StateDir()

@@ -13,6 +13,8 @@ import Foundation
 public final class PostgresServer: @unchecked Sendable {
     public let port: Int
     public let directory: String
+    /// The major version (Debian's newest installed).
+    public let version: Int
     let binaries: String
 
     /// Why the server could not start (nil: it runs).
@@ -39,6 +41,7 @@ public final class PostgresServer: @unchecked Sendable {
             throw Failure(description: "PostgreSQL is not installed (/usr/lib/postgresql/*/bin): `make test` installs Debian's postgresql package")
         }
         binaries = "/usr/lib/postgresql/\(version)/bin"
+        self.version = version
         directory = NSTemporaryDirectory() + "cw-pg-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = try Self.freePort()

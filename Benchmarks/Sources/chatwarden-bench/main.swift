@@ -1,7 +1,7 @@
 import Foundation
 import Normalize
 
-// chatwarden-bench [match|index|daemon|windows|all] [--data DIR]
+// chatwarden-bench [match|index|daemon|windows|shared-store|false-positives|soak|all] [--data DIR]
 // Reports what it measured, on which machine; `make bench` runs them all.
 var arguments = Array(CommandLine.arguments.dropFirst())
 var data = "../shared/data"
@@ -27,6 +27,11 @@ do {
         try DaemonBenchmark.run(binary: binary)
     }
     if which == "windows" || which == "all" { WindowBenchmark.run(data: data) }
+    if which == "shared-store" || which == "all" {
+        let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"
+        let count = Int(ProcessInfo.processInfo.environment["CHATWARDEN_BENCH_MESSAGES"] ?? "") ?? 200_000
+        try SharedStoreBenchmark.run(binary: binary, data: data, messages: count)
+    }
     if which == "false-positives" || which == "all" { try FalsePositives.run(data: data) }
     if which == "soak" {
         let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"
