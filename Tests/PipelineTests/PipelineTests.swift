@@ -45,6 +45,17 @@ struct ConfigTests {
         #expect(config.detectors?.count == 7)
     }
 
+    @Test("the store: a file, or a PostgreSQL URL; the daemon's name matters only for a shared store")
+    func storeChoice() throws {
+        var config = try Config.parse("store = \"postgres://cw@db/chatwarden\"\n[daemon]\nname = \"archive-1\"\n", file: "pg.toml")
+        #expect(config.usesSharedStore)
+        #expect(config.resolvedDaemonName == "archive-1")
+        config.storeOverride = "/tmp/x.db"
+        #expect(!config.usesSharedStore && config.resolvedDaemonName == "", "--store wins over the file")
+        let unnamed = try Config.parse("store = \"postgresql://cw@db/chatwarden\"\n", file: "pg.toml")
+        #expect(unnamed.usesSharedStore && !unnamed.resolvedDaemonName.isEmpty, "the host name by default")
+    }
+
     @Test("an empty file gives every default")
     func defaults() throws {
         let config = try Config.parse("", file: "empty.toml")
@@ -61,6 +72,7 @@ struct ConfigTests {
         ("[archive]\nformat = \"xml\"\n", 2, "archive.format", "wecom"),
         ("[rules]\ndetectors = [\"contact.fax\"]\n", 2, "rules.detectors", "unknown detector"),
         ("[daemon]\nwatch = [1]\n", 2, "daemon.watch", "list of strings"),
+        ("[daemon]\nname = \"host 1; drop\"\n", 2, "daemon.name", "letters, digits"),
     ])
     func errors(text: String, line: Int, key: String, message: String) {
         do {
