@@ -158,7 +158,7 @@ struct SharedStoreTests {
 /// The review commands read a PostgreSQL store exactly as they read SQLite.
 @Suite("End to end: the review CLI on PostgreSQL", .serialized)
 struct ReviewOnPostgresTests {
-    @Test("scan into PostgreSQL, then list, show, search, context, stats, quarantine and export: the same answers as SQLite")
+    @Test("scan into PostgreSQL, then list, show, search, context, stats, quarantine, export and report: the same answers as SQLite")
     func sameAnswers() throws {
         let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
         let url = try server.createDatabase()
@@ -193,6 +193,18 @@ struct ReviewOnPostgresTests {
             #expect(!b.stdout.isEmpty || query.contains("quarantine") || query.contains("100%"), "\(query) printed nothing")
             #expect(a.stdout == b.stdout, "\(query) differs:\nSQLite:\n\(a.stdout.prefix(1500))\nPostgreSQL:\n\(b.stdout.prefix(1500))")
         }
+
+        // The HTML report: the same page apart from the moment it was generated.
+        var pages: [String] = []
+        for store in [sqliteStore, postgres] {
+            let out = state.path + "/report-\(pages.count).html"
+            let report = try Binary.run(["report", "--out", out, "--since", "2026-11-01", "--until", "2026-12-01"] + store)
+            #expect(report.status == 0, "\(report.stderr)")
+            let page = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            pages.append(page.replacingOccurrences(of: #"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?( UTC| \+\d{4}| CST)?"#, with: "<time>", options: .regularExpression))
+        }
+        #expect(pages[0].contains("zhangwei") && pages[0].contains("<svg"), "the report has its staff table and charts")
+        #expect(pages[0] == pages[1], "the report differs between SQLite and PostgreSQL")
 
         // Review actions and their trail.
         let id = alerts[0]["id"] as! String
