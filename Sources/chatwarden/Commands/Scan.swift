@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Alerts
 import Pipeline
@@ -43,6 +44,11 @@ struct Scan: AsyncParsableCommand {
         // A rescan after a rule change can find thousands of old alerts; the person running it
         // sees them here, so the robots hear of them only when asked.
         if !notify { config.notifications = [] }
+        if config.usesSharedStore {
+            // A name of its own in a shared store, so no daemon takes this scan's alerts for its
+            // own (a daemon confirms, and would log, the unlogged alerts of its name).
+            config.daemonName = "scan-\(ProcessInfo.processInfo.processIdentifier)"
+        }
         let pipeline = try Setup.pipeline(config, logger: logger)
         let summary = try pipeline.scan(paths: paths) { p in
             let mb = Double(p.bytes) / 1_048_576
