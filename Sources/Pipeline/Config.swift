@@ -36,6 +36,8 @@ public struct Config: Sendable, Equatable {
     public var watchMode: String
     /// The store given on the command line (`--store`), before `$CHATWARDEN_STORE` and the file.
     public var storeOverride: String?
+    /// `watch` came from the command line (--watch): a reload keeps it.
+    public var watchFromCommandLine = false
     /// Daemon: its name in a shared (PostgreSQL) store; nil: the host name.
     public var daemonName: String?
     public var pollIntervalMilliseconds: Int

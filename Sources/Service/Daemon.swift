@@ -425,6 +425,11 @@ public final class Daemon {
                 newConfig.storeOverride = config.storeOverride
                 // Like the store, the name holds until restart (it keys this daemon's checkpoints).
                 newConfig.daemonName = config.daemonName
+                // Command-line options still override the file.
+                if config.watchFromCommandLine {
+                    newConfig.watch = config.watch
+                    newConfig.watchFromCommandLine = true
+                }
             } catch {
                 logger.error("reload failed: keeping the running configuration", metadata: ["error": "\(error)"])
                 notifier.ready(status: "reload failed, running the previous configuration: \(error)")

@@ -125,6 +125,37 @@ struct DaemonEndToEndTests {
         #expect(daemon.log.contains("chatwarden stopped"))
     }
 
+    @Test("--watch on the command line still holds after a reload of the configuration file")
+    func reloadKeepsCommandLine() throws {
+        let state = StateDir()
+        let archive = state.path + "/archive"
+        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
+        let config = state.path + "/chatwarden.toml"
+        try """
+            state_dir = "\(state.path)/state"
+            [rules]
+            wordlists = ["\(Binary.root)/wordlists"]
+            [daemon]
+            watch = ["\(state.path)/elsewhere/*.jsonl"]
+            poll_interval_ms = 200
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(arguments: ["--config", config, "--watch", archive + "/*.jsonl"], logPath: state.path + "/daemon.log")
+        defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
+        let env = ["CHATWARDEN_STATE_DIR": state.path + "/state"]
+        func indexed(_ msgid: String) throws -> Bool {
+            try Binary.run(["context", msgid, "--format", "json"], environment: env).stdout.contains(msgid)
+        }
+        ArchiveLines.append(archive + "/chat.jsonl", ArchiveLines.line(1) + "\n")
+        #expect(try eventually { try indexed("m1") }, "\(daemon.log)")
+        daemon.signal(SIGHUP)
+        #expect(eventually { daemon.log.contains("reloaded") })
+        // A new file: found only if the patterns are still the command line's.
+        ArchiveLines.append(archive + "/chat2.jsonl", ArchiveLines.line(2) + "\n")
+        #expect(try eventually(timeout: 10) { try indexed("m2") }, "new files under \(archive) found after the reload: \(daemon.log)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait() == 0)
+    }
+
     @Test("a configuration with nothing to watch, or with bad rules, fails at start with exit 2")
     func badStart() throws {
         let state = StateDir()

@@ -45,7 +45,10 @@ struct Daemon: AsyncParsableCommand {
         if options.logLevel == "warning" { options.logLevel = "info" }
         let logger = Setup.logger(options, format: LineLogHandler.Format(rawValue: logFormat)!)
         var config = try Setup.config(common)
-        if !watch.isEmpty { config.watch = watch }
+        if !watch.isEmpty {
+            config.watch = watch
+            config.watchFromCommandLine = true
+        }
         if let name { config.daemonName = name }
         let daemon: Service.Daemon
         do {
