@@ -305,30 +305,15 @@ public final class Daemon {
     /// ``commit(_:)`` for a shared store: the rules over time run in the transaction, so after a
     /// failure the window state is rebuilt from what the store committed before trying again.
     private func commitSharingWindows(_ batch: inout PreparedBatch) {
-        var delay = 0.2
-        while true {
-            do {
-                if delay > 0.2 {
-                    // A failed attempt ran the rules: start again from the committed state.
-                    let fresh = try pipeline.makeWindowEngine(restore: true)
-                    fresh.settings = windows.settings
-                    windows = fresh
-                }
-                try pipeline.commitSharingWindows(&batch, windows: windows)
-                return
-            } catch {
-                metrics.commitFailures += 1
-                logger.error("cannot commit to the store; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
-                notifier.status("store error, retrying: \(error)")
-                notifier.watchdog()
-                sleepInterruptibly(seconds: delay)
-                handleSignals()
-                if stopping {
-                    logger.error("stopping with an uncommitted batch; it will be read again at start-up")
-                    return
-                }
-                delay = min(delay * 2, 10)
+        var failed = false
+        retryingCommit {
+            if failed {
+                let fresh = try pipeline.makeWindowEngine(restore: true)
+                fresh.settings = windows.settings
+                windows = fresh
             }
+            failed = true
+            try pipeline.commitSharingWindows(&batch, windows: windows)
         }
     }
 
@@ -336,10 +321,16 @@ public final class Daemon {
     /// the lines are held in memory and the checkpoint does not move, so nothing is lost. If the
     /// store file is replaced meanwhile, the batch is dropped: everything is read again anyway.
     private func commit(_ record: RecordBatch) {
+        retryingCommit { try pipeline.commit(record) }
+    }
+
+    /// Runs `attempt` until it succeeds, with backoff from 0.2 s to 10 s, saying why each time;
+    /// gives up when the store was replaced (``checkStore()``) or a stop is requested.
+    private func retryingCommit(_ attempt: () throws -> Void) {
         var delay = 0.2
         while true {
             do {
-                try pipeline.commit(record)
+                try attempt()
                 return
             } catch {
                 if !checkStore() { return }

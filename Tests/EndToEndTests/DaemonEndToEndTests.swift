@@ -73,22 +73,30 @@ enum ArchiveLines {
     }
 }
 
+/// Writes a daemon configuration into `state` (state under state/state, the repository's
+/// wordlists, `watch` followed every 200 ms, then `extra`) and creates state/archive; its path.
+func writeDaemonConfig(_ state: StateDir, watch: String, extra: String = "") throws -> String {
+    let path = state.path + "/chatwarden.toml"
+    try """
+        state_dir = "\(state.path)/state"
+        [rules]
+        wordlists = ["\(Binary.root)/wordlists"]
+        [daemon]
+        watch = ["\(watch)"]
+        poll_interval_ms = 200
+        \(extra)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+    try FileManager.default.createDirectory(atPath: state.path + "/archive", withIntermediateDirectories: true)
+    return path
+}
+
 @Suite("End to end: the daemon", .serialized)
 struct DaemonEndToEndTests {
     @Test("READY after start, alerts as the archive grows, reload keeps a broken config out, STOPPING on SIGTERM")
     func lifecycle() throws {
         let state = StateDir()
         let archive = state.path + "/archive"
-        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
-        let config = state.path + "/chatwarden.toml"
-        try """
-            state_dir = "\(state.path)/state"
-            [rules]
-            wordlists = ["\(Binary.root)/wordlists"]
-            [daemon]
-            watch = ["\(archive)/*.jsonl"]
-            poll_interval_ms = 200
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try writeDaemonConfig(state, watch: archive + "/*.jsonl")
         let socket = try NotifySocketForTests()
         let daemon = try DaemonProcess(
             arguments: ["--config", config], environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "2000000"],
@@ -129,16 +137,7 @@ struct DaemonEndToEndTests {
     func reloadKeepsCommandLine() throws {
         let state = StateDir()
         let archive = state.path + "/archive"
-        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
-        let config = state.path + "/chatwarden.toml"
-        try """
-            state_dir = "\(state.path)/state"
-            [rules]
-            wordlists = ["\(Binary.root)/wordlists"]
-            [daemon]
-            watch = ["\(state.path)/elsewhere/*.jsonl"]
-            poll_interval_ms = 200
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try writeDaemonConfig(state, watch: state.path + "/elsewhere/*.jsonl")
         let daemon = try DaemonProcess(arguments: ["--config", config, "--watch", archive + "/*.jsonl"], logPath: state.path + "/daemon.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
         let env = ["CHATWARDEN_STATE_DIR": state.path + "/state"]

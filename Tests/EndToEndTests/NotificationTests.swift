@@ -81,21 +81,12 @@ final class RecordingServer: @unchecked Sendable {
 @Suite("End to end: notifications", .serialized)
 struct NotificationTests {
     func config(_ state: StateDir, port: UInt16, extra: String) throws -> String {
-        let path = state.path + "/chatwarden.toml"
-        try """
-            state_dir = "\(state.path)/state"
-            [rules]
-            wordlists = ["\(Binary.root)/wordlists"]
-            [daemon]
-            watch = ["\(state.path)/archive/*.jsonl"]
-            poll_interval_ms = 200
+        try writeDaemonConfig(state, watch: state.path + "/archive/*.jsonl", extra: """
             [notify.robot]
             kind = "wecom-markdown"
             url_env = "CW_TEST_ROBOT_URL"
             \(extra)
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(atPath: state.path + "/archive", withIntermediateDirectories: true)
-        return path
+            """)
     }
 
     func line(_ id: String, _ text: String, _ t: Int) -> String {
