@@ -49,10 +49,11 @@ samples:
 #   make bench BENCH=daemon  append-to-alert latency at 2,000 msg/s; highest sustained rate
 #   make bench BENCH=windows window updates per second, memory at 1M keys
 #   make bench BENCH=false-positives  contact detectors over real conversation text
+#   make bench BENCH=shared-store     messages and alerts per second, 1/2/4 daemons on PostgreSQL
 # They read ../shared/data and say so and stop when it is missing.
 BENCH ?= all
 bench: deps
-	@./scripts/install-deps.sh libhyperscan-dev
+	@./scripts/install-deps.sh libhyperscan-dev postgresql
 	$(SWIFT) build -c release
 	cd Benchmarks && $(SWIFT) build -c release
 	CHATWARDEN_BIN="$$($(SWIFT) build -c release --show-bin-path)/chatwarden" \
