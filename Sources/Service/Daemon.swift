@@ -111,6 +111,9 @@ public final class Daemon {
                 throw PipelineError(message: "cannot lock the daemon name in the store: \(error)", isStoreFault: true)
             }
             logger.notice("shared store", metadata: ["store": "\(pipeline.store.path)", "daemon": "\(name)"])
+            for warning in pipeline.store.setupWarnings() {
+                logger.warning("\(warning)", metadata: ["store": "\(pipeline.store.path)"])
+            }
         }
         let checkpoints: [Checkpoint]
         do {

@@ -157,6 +157,21 @@ public final class ChatStore: Sendable {
     /// Whether several daemons may share this store (PostgreSQL).
     public var isShared: Bool { backend.dialect == .postgres }
 
+    /// Problems with how the store is set up that do not stop it working, each a sentence for
+    /// the operator (the daemon logs them at start-up). On PostgreSQL: a database whose LC_CTYPE
+    /// does not classify Chinese characters as letters (`C`), which leaves `pg_trgm` without
+    /// trigrams for Chinese text, so every search scans the whole archive.
+    public func setupWarnings() -> [String] {
+        guard isShared else { return [] }
+        let trigrams = try? read { db in try db.count("SELECT coalesce(array_length(show_trgm('微信聊天'), 1), 0)") }
+        guard trigrams == 0 else { return [] }
+        return [
+            "the database's character classification (LC_CTYPE) ignores Chinese characters, so the pg_trgm index cannot serve "
+                + "searches and every search reads the whole archive: create the database with LC_CTYPE 'C.UTF-8' "
+                + "(or zh_CN.UTF-8), e.g. CREATE DATABASE chatwarden TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+        ]
+    }
+
     /// Closes the connection now (PostgreSQL; SQLite closes with the object).
     public func close() { backend.close() }
 

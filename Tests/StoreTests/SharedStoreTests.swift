@@ -58,6 +58,23 @@ struct SharedStoreTests {
         }
     }
 
+    @Test("a database whose LC_CTYPE ignores Chinese characters is reported (pg_trgm would have no trigrams); searches still work")
+    func characterClassification() throws {
+        let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        let good = try ChatStore(path: try server.createDatabase(), daemon: "a")
+        defer { good.close() }
+        #expect(good.setupWarnings().isEmpty)
+        let plainC = try ChatStore(path: try server.createDatabase(ctype: "C"), daemon: "a")
+        defer { plainC.close() }
+        let warnings = plainC.setupWarnings()
+        #expect(warnings.count == 1 && warnings[0].contains("LC_CTYPE"), "\(warnings)")
+        var batch = RecordBatch()
+        batch.messages = [message("m1", "加我微信详聊", time: 1)]
+        try plainC.record(batch)
+        #expect(try plainC.search("微信详", filter: AlertFilter()).map(\.message.msgid) == ["m1"])
+        #expect(try TempStore(.sqlite).store.setupWarnings().isEmpty)
+    }
+
     @Test("checkpoints, window state and unlogged alerts are each daemon's own")
     func perDaemon() throws {
         let temp = try TempStore(.postgres, daemon: "host-a")

@@ -126,9 +126,11 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// A new empty database; its URL.
-    public func createDatabase() throws -> String {
+    /// `ctype`: the database's LC_CTYPE (the server's default is C.UTF-8).
+    public func createDatabase(ctype: String? = nil) throws -> String {
         let name = "cw_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        try Self.run("/usr/bin/psql", ["-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "chatwarden", "-d", "postgres", "-c", "CREATE DATABASE \(name)"])
+        let options = ctype.map { " TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE '\($0)' LC_CTYPE '\($0)'" } ?? ""
+        try Self.run("/usr/bin/psql", ["-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "chatwarden", "-d", "postgres", "-c", "CREATE DATABASE \(name)\(options)"])
         return url(database: String(name))
     }
 
