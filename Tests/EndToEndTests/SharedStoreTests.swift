@@ -155,6 +155,58 @@ struct SharedStoreTests {
     }
 }
 
+/// Notifications from several daemons sharing a store: each channel is delivered by one of them.
+@Suite("End to end: notifications from several daemons", .serialized)
+struct SharedNotificationTests {
+    @Test("two daemons with the same channel: every alert of either shard is delivered exactly once")
+    func onceAcrossDaemons() throws {
+        let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        let url = try server.createDatabase()
+        let robot = try RecordingServer()
+        let state = StateDir()
+        let config = try writeDaemonConfig(state, watch: state.path + "/unused/*.jsonl", extra: """
+            [notify.robot]
+            kind = "json"
+            url_env = "CW_TEST_ROBOT_URL"
+            min_severity = "low"
+            immediate_severity = "low"
+            per_minute = 600
+            """)
+        let env = ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(robot.port)/hook"]
+        let daemons = try ["a", "b"].map { shard in
+            try FileManager.default.createDirectory(atPath: state.path + "/archive-\(shard)", withIntermediateDirectories: true)
+            return try DaemonProcess(
+                arguments: ["--config", config, "--store", url, "--name", "notify-\(shard)", "--state-dir", state.path + "/state-\(shard)",
+                            "--watch", state.path + "/archive-\(shard)/*.jsonl"],
+                environment: env, logPath: state.path + "/daemon-\(shard).log")
+        }
+        defer { for d in daemons where d.process.isRunning { d.signal(SIGKILL) } }
+        for shard in ["a", "b"] {
+            ArchiveLines.append(state.path + "/archive-\(shard)/chat.jsonl", (0..<40).map { SharedStoreTests.line(shard, $0) }.joined(separator: "\n") + "\n")
+        }
+        func delivered() -> [String] {
+            robot.requests.flatMap { request -> [String] in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any],
+                    let alerts = object["alerts"] as? [[String: Any]] else { return [] }
+                return alerts.compactMap { $0["id"] as? String }
+            }
+        }
+        #expect(eventually(timeout: 30) {
+            let ids = (try? Binary.jsonLines(Binary.run(["alerts", "list", "--store", url, "--format", "json", "--limit", "100000"]).stdout)) ?? []
+            return ids.count >= 2 * 16 && Set(delivered()).count >= ids.count
+        }, "delivered \(delivered().count) of the alerts; \(daemons[0].log.suffix(1000))")
+        Thread.sleep(forTimeInterval: 2)
+        let all = Set(try Binary.jsonLines(Binary.run(["alerts", "list", "--store", url, "--format", "json", "--limit", "100000"]).stdout)
+            .map { $0["id"] as! String })
+        let ids = delivered()
+        #expect(all.count >= 32)
+        #expect(Set(ids) == all, "every alert delivered")
+        #expect(ids.count == Set(ids).count, "none twice: \(ids.count) deliveries of \(Set(ids).count) alerts")
+        for d in daemons { d.signal(SIGTERM) }
+        for d in daemons { #expect(d.wait() == 0) }
+    }
+}
+
 /// The review commands read a PostgreSQL store exactly as they read SQLite.
 @Suite("End to end: the review CLI on PostgreSQL", .serialized)
 struct ReviewOnPostgresTests {
