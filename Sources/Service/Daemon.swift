@@ -93,11 +93,12 @@ public final class Daemon {
             do {
                 // A daemon killed a moment ago may still hold the lock until the server notices
                 // its connection is gone: wait a little before calling the name taken.
-                var locked = try pipeline.store.tryLock("chatwarden-daemon:" + name)
+                let lock = Self.nameLock(config)
+                var locked = try pipeline.store.tryLock(lock)
                 let deadline = Tailer.now() + 10
                 while !locked && Tailer.now() < deadline {
                     usleep(250_000)
-                    locked = try pipeline.store.tryLock("chatwarden-daemon:" + name)
+                    locked = try pipeline.store.tryLock(lock)
                 }
                 guard locked else {
                     throw PipelineError(message: """
@@ -193,6 +194,12 @@ public final class Daemon {
 
     // MARK: - The loop
 
+    /// The advisory lock that makes this daemon's name its own in a shared store.
+    private static func nameLock(_ config: Config) -> String { "chatwarden-daemon:" + config.resolvedDaemonName }
+
+    /// 0, or 1 when the daemon stopped because another took its name (shared store).
+    private var exitStatus: Int32 = 0
+
     /// Runs until SIGTERM or SIGINT. Returns the exit status.
     public func run() -> Int32 {
         tailer.discover()
@@ -218,7 +225,7 @@ public final class Daemon {
         logger.notice("chatwarden stopped", metadata: [
             "messages": "\(messagesRead)", "alerts": "\(alertsRaised)", "quarantined": "\(quarantined)",
         ])
-        return 0
+        return exitStatus
     }
 
     /// Whether the store file is still the one we opened. A deleted or replaced store (an
@@ -227,8 +234,19 @@ public final class Daemon {
     /// no line is written twice, and nothing already read is lost.
     @discardableResult
     func checkStore() -> Bool {
-        // A PostgreSQL store has no file to lose; its connection reopens by itself.
-        if pipeline.store.isShared { return true }
+        if pipeline.store.isShared {
+            // No file to lose, and the connection reopens by itself; but the name lock goes with
+            // a lost connection. It is taken again here (free while the connection lasts); if
+            // another daemon took the name meanwhile, stop rather than race it over the same
+            // checkpoints. A server that cannot be reached says nothing either way: carry on.
+            guard (try? pipeline.store.tryLock(Self.nameLock(config))) == false else { return true }
+            logger.critical("another daemon took this daemon's name while the connection to the store was lost; stopping", metadata: [
+                "daemon": "\(config.resolvedDaemonName)", "store": "\(pipeline.store.path)",
+            ])
+            exitStatus = 1
+            stopping = true
+            return false
+        }
         let current = FileIdentity.of(path: pipeline.store.path)?.0
         guard current != storeIdentity || current == nil else { return true }
         logger.error("the store file was deleted or replaced; opening a new one and reading the archive again from the start", metadata: [

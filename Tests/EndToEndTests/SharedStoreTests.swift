@@ -155,6 +155,52 @@ struct SharedStoreTests {
     }
 }
 
+/// A daemon's name in a shared store is its own, even across a lost connection.
+@Suite("End to end: daemon names in a shared store", .serialized)
+struct DaemonNameTests {
+    @Test("a second daemon under a taken name is refused; one that lost its connection and its name to another stops")
+    func names() throws {
+        let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        let url = try server.createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let state = StateDir()
+        try FileManager.default.createDirectory(atPath: state.path + "/archive", withIntermediateDirectories: true)
+        func start(_ log: String) throws -> DaemonProcess {
+            try DaemonProcess(
+                arguments: ["--store", url, "--name", "host-1", "--state-dir", state.path + "/state", "--watch", state.path + "/archive/*.jsonl"],
+                logPath: state.path + "/" + log)
+        }
+        let first = try start("first.log")
+        defer { if first.process.isRunning { first.signal(SIGKILL) } }
+        #expect(eventually { first.log.contains("chatwarden is running") }, "\(first.log)")
+        // The same name again: refused after waiting for the holder to go.
+        let twin = try start("twin.log")
+        #expect(twin.wait(timeout: 30) == 2, "exit 2: \(twin.log)")
+        #expect(twin.log.contains("another daemon named 'host-1'"), "\(twin.log)")
+
+        // A connection that drops and comes back keeps the name: the daemon takes it again.
+        _ = try server.psql(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        ArchiveLines.append(state.path + "/archive/chat.jsonl", ArchiveLines.line(0) + "\n")
+        #expect(try eventually { try Binary.run(["context", "m0", "--store", url]).stdout.contains("m0") }, "\(first.log)")
+        #expect(first.process.isRunning)
+
+        // Frozen (a long GC pause, a hung NFS read) while its connection dies, the daemon finds
+        // on waking that a replacement has taken its name.
+        first.signal(SIGSTOP)
+        _ = try server.psql(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        let second = try start("second.log")
+        defer { if second.process.isRunning { second.signal(SIGKILL) } }
+        #expect(eventually { second.log.contains("chatwarden is running") }, "\(second.log)")
+        first.signal(SIGCONT)
+        // The first notices on its next round and stops with status 1, saying why.
+        #expect(first.wait(timeout: 30) == 1, "\(first.log)")
+        #expect(first.log.contains("another daemon took this daemon's name"), "\(first.log)")
+        #expect(second.process.isRunning)
+        second.signal(SIGTERM)
+        #expect(second.wait() == 0)
+    }
+}
+
 /// Notifications from several daemons sharing a store: each channel is delivered by one of them.
 @Suite("End to end: notifications from several daemons", .serialized)
 struct SharedNotificationTests {
