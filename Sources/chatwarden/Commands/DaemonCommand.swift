@@ -20,6 +20,11 @@ struct Daemon: AsyncParsableCommand {
             Under systemd (Type=notify) it reports READY=1 once rules are compiled and checkpoints \
             loaded, STATUS= progress, WATCHDOG=1 from the processing loop, RELOADING=1 and \
             STOPPING=1. Logs go to standard error, one event per line (--log-format json for JSON).
+
+            Several hosts: point every daemon at one PostgreSQL database (store = "postgres://…" \
+            or --store) and give each its own name ([daemon] name or --name; default the host \
+            name). Each keeps its own checkpoints; blasts and repeated hits are counted across \
+            all of them. See the README, "Several daemons, one PostgreSQL".
             """)
 
     @OptionGroup var common: CommonOptions
