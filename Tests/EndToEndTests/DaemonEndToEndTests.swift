@@ -237,18 +237,8 @@ struct MetricsEndToEndTests {
     func metrics() throws {
         let state = StateDir()
         let archive = state.path + "/archive"
-        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
         let port = UInt16.random(in: 20_000...40_000)
-        let config = state.path + "/chatwarden.toml"
-        try """
-            state_dir = "\(state.path)/state"
-            [rules]
-            wordlists = ["\(Binary.root)/wordlists"]
-            [daemon]
-            watch = ["\(archive)/*.jsonl"]
-            [metrics]
-            listen = "127.0.0.1:\(port)"
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try writeDaemonConfig(state, watch: archive + "/*.jsonl", extra: "[metrics]\nlisten = \"127.0.0.1:\(port)\"")
         let daemon = try DaemonProcess(arguments: ["--config", config], logPath: state.path + "/daemon.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
         ArchiveLines.append(archive + "/chat.jsonl", (0..<20).map { ArchiveLines.line($0) }.joined(separator: "\n") + "\n")
