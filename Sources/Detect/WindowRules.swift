@@ -269,9 +269,6 @@ public final class WindowEngine {
         }
     }
 
-    /// Forgets fingerprints computed for messages that were never processed (a failed batch).
-    public func dropFingerprintCache() { fingerprintCache.removeAll() }
-
     func isShared(_ key: String) -> Bool {
         !sharedPrefixes.isEmpty && sharedPrefixes.contains { key.hasPrefix($0) }
     }
@@ -390,9 +387,6 @@ public final class WindowEngine {
         deleted.remove(key)
     }
 
-    /// Drops keys no window can use any more (group members after ``WindowSettings/memberMemoryMs``),
-    /// then, if still over the cap, the least recently active ones (down to half the cap, so
-    /// eviction is not paid on every message).
     /// Event time before which no window (other than group membership) can use a key: state
     /// last touched earlier can go.
     public var expiryHorizon: Int64 {
@@ -400,6 +394,9 @@ public final class WindowEngine {
         return newest - longest - settings.allowedLatenessMs
     }
 
+    /// Drops keys no window can use any more (group members after ``WindowSettings/memberMemoryMs``),
+    /// then, if still over the cap, the least recently active ones (down to half the cap, so
+    /// eviction is not paid on every message).
     private func evict() {
         let horizon = expiryHorizon
         let memberHorizon = newest - settings.memberMemoryMs

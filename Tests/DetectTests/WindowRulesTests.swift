@@ -118,6 +118,39 @@ struct WindowRulesTests {
         #expect(ids == expected)
     }
 
+    @Test("shared keys: two engines handing blast state over (as two daemons through the store) find a blast neither sees alone")
+    func sharedBlast() throws {
+        let blast = try messages("blast-positive.jsonl")
+        #expect(blast.count >= 5)
+        func engine() -> WindowEngine {
+            let e = WindowEngine()
+            e.sharedPrefixes = ["b|", "h|"]
+            return e
+        }
+        // The store's shared rows, as the daemons would leave them.
+        var store: [String: String] = [:]
+        func run(_ e: WindowEngine, _ batch: ArraySlice<ArchiveMessage>) -> [WindowFinding] {
+            let keys = batch.flatMap { e.sharedKeys(for: $0, contentRules: []) }
+            e.loadShared(keys.map { ($0, store[$0] ?? "") })
+            let found = batch.flatMap { e.process($0, contentRules: []) }
+            let changes = e.takeChanges()
+            #expect(changes.upserts.allSatisfy { !$0.0.hasPrefix("b|") }, "blast keys are not this engine's own")
+            for (key, data) in changes.shared { store[key] = data }
+            return found
+        }
+        let a = engine(), b = engine()
+        // Alternate: a, b, a, b, … each one message at a time, so neither holds five conversations.
+        var found: [WindowFinding] = []
+        for i in blast.indices { found += run(i % 2 == 0 ? a : b, blast[i...i]) }
+        #expect(found.filter { $0.rule == "window.blast" }.count == 1)
+        #expect(!store.isEmpty && store.keys.allSatisfy { $0.hasPrefix("b|") })
+
+        // Without sharing, the same split finds nothing.
+        let c = WindowEngine(), d = WindowEngine()
+        let alone = blast.enumerated().flatMap { (i, m) in (i % 2 == 0 ? c : d).process(m, contentRules: []) }
+        #expect(alone.filter { $0.rule == "window.blast" }.isEmpty)
+    }
+
     @Test("memory stays flat with a million distinct senders: the key cap holds")
     func millionSenders() {
         var settings = WindowSettings()
