@@ -34,9 +34,10 @@ enum SoakBenchmark {
             return kb / 1024
         }
         func fds() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1 }
+        /// Lines the daemon has dealt with: messages indexed plus lines quarantined (the corpus
+        /// holds a few raw control characters, which make a line invalid JSON: quarantined, as
+        /// they must be, and counted, or the wait below would never end).
         func indexed() -> Int {
-            // The alert log grows with every message that raises an alert; progress is read from
-            // the daemon's checkpoints instead: bytes committed across files.
             let out = Process()
             out.executableURL = URL(fileURLWithPath: binary)
             out.arguments = ["stats", "--format", "json", "--state-dir", dir + "/state"]
@@ -46,12 +47,14 @@ enum SoakBenchmark {
             try? out.run()
             let data = pipe.fileHandleForReading.readDataToEndOfFile()
             out.waitUntilExit()
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.contains("\"messages\"") {
+            var lines = 0
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n")
+            where line.contains("\"dimension\":\"total\"") && (line.contains("\"messages\"") || line.contains("\"quarantined\"")) {
                 if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let n = object["count"] as? Int {
-                    return n
+                    lines += n
                 }
             }
-            return 0
+            return lines
         }
 
         usleep(500_000)
@@ -81,14 +84,19 @@ enum SoakBenchmark {
             }
             // Keep the backlog bounded, as a live archive would be.
             while written - indexed() > 200_000 { usleep(500_000) }
-            if samples.count == 1 && written >= total / 2 { samples.append(("middle", indexed(), rssMB(), fds())) }
+            if samples.count == 1 && written >= total / 2 {
+                samples.append(("middle", indexed(), rssMB(), fds()))
+                print("  (middle: \(samples[1].1) lines done, resident memory \(Bench.f(samples[1].2)) MB, \(samples[1].3) open descriptors)")
+                // Now, not at exit: a soak stopped early still leaves this line in its log file.
+                fflush(nil)
+            }
         }
         while indexed() < total && Bench.now() - start < 7200 { usleep(1_000_000) }
         let elapsed = Bench.now() - start
         samples.append(("end", indexed(), rssMB(), fds()))
         print("soak: \(total) messages through the daemon in \(Bench.f(elapsed / 60)) min (\(Bench.f(Double(total) / elapsed, 0)) messages/s), rotating every \(perFile)")
         for (label, count, rss, fd) in samples {
-            print("  \(label): \(count) messages indexed, resident memory \(Bench.f(rss)) MB, \(fd) open descriptors")
+            print("  \(label): \(count) lines done (indexed or quarantined), resident memory \(Bench.f(rss)) MB, \(fd) open descriptors")
         }
     }
 }
