@@ -11,7 +11,7 @@ if let i = arguments.firstIndex(of: "--data"), i + 1 < arguments.count {
 }
 let which = arguments.first ?? "all"
 print("chatwarden-bench \(which) on \(Bench.machine()); release build; data \(data)")
-print("rerun: make bench BENCH=\(which)")
+print(which == "soak" ? "rerun: make soak" : "rerun: make bench BENCH=\(which)")
 do {
     guard FileManager.default.fileExists(atPath: data) else {
         print("skipped: \(data) is missing (the benchmarks read real corpora and lexicons from ../shared/data)")
