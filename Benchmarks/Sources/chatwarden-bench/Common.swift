@@ -76,6 +76,31 @@ enum Bench {
     }
 
     /// Runs a shell command; its wall time and exit status.
+    /// Starts `chatwarden daemon` with `arguments` (standard error discarded, log level warning);
+    /// the caller stops it.
+    static func daemon(binary: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["daemon"] + arguments + ["--log-level", "warning"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// A daemon following `dir`/archive/*.jsonl* with the repository's wordlists and its state in
+    /// `dir`/state, from a configuration file written there (which `dir` must exist for).
+    static func daemon(binary: String, directory dir: String) throws -> Process {
+        let config = dir + "/chatwarden.toml"
+        try """
+            state_dir = "\(dir)/state"
+            [rules]
+            wordlists = ["\(FileManager.default.currentDirectoryPath)/wordlists"]
+            [daemon]
+            watch = ["\(dir)/archive/*.jsonl*"]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        return try daemon(binary: binary, ["--config", config])
+    }
+
     static func shell(_ command: String) -> (Double, Int32) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")

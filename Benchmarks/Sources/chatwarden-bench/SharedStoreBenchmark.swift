@@ -36,15 +36,10 @@ enum SharedStoreBenchmark {
             }
             let start = Bench.now()
             let processes = try (0..<daemons).map { shard in
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: binary)
-                process.arguments = [
-                    "daemon", "--store", store, "--name", "bench\(shard)", "--state-dir", run + "/state\(shard)",
-                    "--watch", run + "/shard\(shard)/*.jsonl", "--log-level", "warning",
-                ]
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                return process
+                try Bench.daemon(binary: binary, [
+                    "--store", store, "--name", "bench\(shard)", "--state-dir", run + "/state\(shard)",
+                    "--watch", run + "/shard\(shard)/*.jsonl",
+                ])
             }
             defer { for p in processes where p.isRunning { p.terminate(); p.waitUntilExit() } }
             var counts = (messages: 0, alerts: 0)

@@ -10,19 +10,7 @@ enum SoakBenchmark {
         let dir = NSTemporaryDirectory() + "cw-soak-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir + "/archive", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let config = dir + "/chatwarden.toml"
-        try """
-            state_dir = "\(dir)/state"
-            [rules]
-            wordlists = ["\(FileManager.default.currentDirectoryPath)/wordlists"]
-            [daemon]
-            watch = ["\(dir)/archive/*.jsonl*"]
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["daemon", "--config", config, "--log-level", "warning"]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Bench.daemon(binary: binary, directory: dir)
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
         let pid = process.processIdentifier
 
