@@ -69,7 +69,18 @@ public struct Detection: Sendable {
     public var suppressed: [SuppressedFinding] = []
     public var unusedAllows: [UnusedAllow] = []
     /// Both normalised views, kept only when the scratch asks for them (`rules test`).
-    public var normalized: NormalizedText?
+    public var normalized: NormalizedText? {
+        get { explanation?.normalized }
+        set { explanation = newValue.map(Explanation.init) }
+    }
+    /// Boxed: a detection is made for every message, and one reference is cheaper to create and
+    /// destroy than the six arrays of two views (measured with `make bench BENCH=profile-detect`).
+    private var explanation: Explanation?
+
+    final class Explanation: Sendable {
+        let normalized: NormalizedText
+        init(_ normalized: NormalizedText) { self.normalized = normalized }
+    }
 }
 
 /// Runs every content rule on a message: wordlists (literal matching on the dense view, allowed
@@ -92,6 +103,14 @@ public final class ContentDetector: Sendable {
     /// The characters a dense-view pattern can start with: the dense view is built, and those
     /// patterns run, only when one of them occurs in the message.
     let denseTrigger: FirstCharacters
+    /// The normaliser's table composed with the automaton's symbols and the dense triggers:
+    /// one load per character in the hot loop.
+    let denseCodes: DenseCodeTable
+    /// The category of each word, at a fixed address for the hot loop.
+    nonisolated(unsafe) let wordCategories: UnsafeMutablePointer<Int32>
+    let wordCount: Int
+    /// ``scopeTable`` flattened, at a fixed address: `[scopeIndex * categories + category]`.
+    nonisolated(unsafe) let categoryScopes: UnsafeMutablePointer<Bool>
 
     /// Bytes held by the wordlist automaton (words and allowed phrases).
     public var lexiconMemoryBytes: Int { lexicon.memoryBytes }
@@ -114,7 +133,19 @@ public final class ContentDetector: Sendable {
         }
         self.scopeTable = scopeTable
         self.detectorInScope = detectorInScope
-        self.denseTrigger = FirstCharacters(patterns: rules.patterns.filter { $0.entry.view == .dense }.map(\.entry.pattern))
+        let trigger = FirstCharacters(patterns: rules.patterns.filter { $0.entry.view == .dense }.map(\.entry.pattern))
+        self.denseTrigger = trigger
+        let lexicon = self.lexicon
+        self.denseCodes = DenseCodeTable(
+            normalizer: normalizer, code: { UInt16(lexicon.symbol($0)) }, trigger: { trigger.contains($0) })
+        self.wordCategories = LiteralMatcher.copy(rules.words.map { Int32($0.category) })
+        self.wordCount = rules.words.count
+        self.categoryScopes = LiteralMatcher.copy(scopeTable.flatMap { $0 })
+    }
+
+    deinit {
+        wordCategories.deallocate()
+        categoryScopes.deallocate()
     }
 
     /// Detects in a message's scannable text, honouring each rule's scope.
@@ -130,6 +161,12 @@ public final class ContentDetector: Sendable {
     public func detect(
         text: String, senderKind: ParticipantKind?, isGroup: Bool?, sharedContent: Bool = false, scratch: DetectorScratch
     ) -> Detection {
+        // A native string lends its UTF-8 without a copy (or the retain a `var` copy would cost).
+        if let result = text.utf8.withContiguousStorageIfAvailable({ bytes in
+            detect(utf8: bytes, senderKind: senderKind, isGroup: isGroup, sharedContent: sharedContent, scratch: scratch)
+        }) {
+            return result
+        }
         var original = text
         return original.withUTF8 { bytes in
             detect(utf8: bytes, senderKind: senderKind, isGroup: isGroup, sharedContent: sharedContent, scratch: scratch)
@@ -149,7 +186,7 @@ public final class ContentDetector: Sendable {
         utf8 original: UnsafeBufferPointer<UInt8>, senderKind: ParticipantKind?, isGroup: Bool?, sharedContent: Bool,
         scratch: DetectorScratch
     ) -> Detection {
-        var result = Detection(normalized: nil)
+        var result = Detection()
         if scratch.keepNormalized {
             let both = normalizer.normalize(utf8: original, into: scratch.normalization, light: true, dense: true)
             result.normalized = NormalizedText(light: both.light.copy(), dense: both.dense.copy())
@@ -158,8 +195,7 @@ public final class ContentDetector: Sendable {
         func text(_ range: Range<Int>) -> String {
             String(decoding: UnsafeBufferPointer(rebasing: original[range]), as: UTF8.self)
         }
-        let categories = rules.categories
-        let categoryInScope = scopeTable[ContentDetector.scopeIndex(senderKind, isGroup)]
+        let categoryInScope = categoryScopes + ContentDetector.scopeIndex(senderKind, isGroup) * rules.categories.count
 
         // 1. One pass over the dense stream: the wordlist automaton, the clues detectors need,
         //    and whether a dense-view pattern could start anywhere. Only the original offsets of
@@ -168,36 +204,41 @@ public final class ContentDetector: Sendable {
         var patternMayMatch = denseTrigger.alwaysRun
         var wordHits: [(id: Int, first: Int, last: Int)] = []
         var allowHits: [(id: Int, first: Int, last: Int)] = []
-        let wordCount = rules.words.count
+        let wordCount = self.wordCount
         scratch.offsets.reserve(original.count + 8)
         // Plain pointers in the loop: class properties would cost an exclusivity check each.
         let starts = scratch.offsets.starts
         let ends = scratch.offsets.ends
         var count = 0
-        var stepper = LiteralMatcher.Stepper(matcher: lexicon)
-        let words = rules.words
-        let lexiconEmpty = lexicon.count == 0
-        let trigger = denseTrigger
-        normalizer.streamDense(utf8: original, clues: &clues) { value, start, end, isRepeat in
+        let matcher = lexicon
+        let wordCategory = wordCategories
+        var state: Int32 = 0
+        normalizer.scanDense(utf8: original, table: denseCodes, clues: &clues, triggered: &patternMayMatch) {
+            symbol, start, end, isRepeat in
             if isRepeat {
                 ends[count - 1] = end
+                return
+            }
+            if symbol == 0 {
+                state = 0
                 return
             }
             starts[count] = start
             ends[count] = end
             count += 1
-            if !patternMayMatch && trigger.contains(value) { patternMayMatch = true }
-            if lexiconEmpty { return }
-            stepper.step(value) { id, length in
+            state = matcher.next(state, symbol)
+            guard state != 0 && matcher.firstOutput[Int(state)] != -1 else { return }
+            matcher.forEachWord(endingAt: state) { id, length in
                 let first = count - length
                 if id < wordCount {
-                    if categoryInScope[words[id].category] { wordHits.append((id, first, count - 1)) }
+                    if categoryInScope[Int(wordCategory[id])] { wordHits.append((id, first, count - 1)) }
                 } else {
                     allowHits.append((id - wordCount, first, count - 1))
                 }
             }
         }
         func originalRange(_ first: Int, _ last: Int) -> Range<Int> { Int(starts[first])..<Int(ends[last]) }
+        let categories = rules.categories
         if !wordHits.isEmpty {
             var usedAllows: [Int] = []
             for hit in wordHits {
@@ -371,9 +412,9 @@ public final class ContentDetector: Sendable {
 
 /// The original byte range of each dense character of the message being examined.
 final class OffsetMap {
-    private(set) var starts: UnsafeMutablePointer<Int32>
-    private(set) var ends: UnsafeMutablePointer<Int32>
-    private var capacity = 256
+    @exclusivity(unchecked) private(set) var starts: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private(set) var ends: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private var capacity = 256
 
     init() {
         starts = .allocate(capacity: 256)

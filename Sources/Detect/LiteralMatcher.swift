@@ -1,11 +1,5 @@
 import Normalize
 
-/// One slot of the transition hash table.
-struct Slot: Sendable {
-    var key: UInt64
-    var target: Int32
-}
-
 /// Finds every occurrence of many literal words in one pass (Aho–Corasick over Unicode scalars).
 ///
 /// Why not PCRE2 for wordlists: Debian's PCRE2 holds at most 64 KiB of compiled pattern, so a
@@ -14,25 +8,23 @@ struct Slot: Sendable {
 /// PCRE2 stays the engine for patterns and detectors; `Benchmarks/` measures both designs on the
 /// same lexicons (see the README).
 ///
-/// Layout for speed: scalars map to dense symbol numbers through a 64K-entry table (0 = a scalar
-/// no word uses, which sends the automaton straight back to the root); the root's transitions are
-/// a direct array; other transitions live in one open-addressing hash table keyed by
-/// (state, symbol). Output links chain the words that end at each state.
+/// Layout for speed (measured with `make bench BENCH=match`):
+/// - scalars map to dense symbol numbers through a 64K-entry table (0 = a scalar no word uses,
+///   which sends the automaton straight back to the root);
+/// - symbols are numbered so that those occurring after the first character of some word come
+///   first: for any other symbol no state but the root has a transition, so the automaton jumps
+///   to the root's transition without a probe or a failure chain (in chat text most characters
+///   are such "starters" or in no word at all);
+/// - the root's transitions are a direct array; the others live in one open-addressing hash
+///   table of 8-byte slots (key and target packed, so a probe touches one cache line);
+/// - `firstOutput[state]` names the first state on the output chain (or -1), so the common case,
+///   no word ending here, costs one load.
 public final class LiteralMatcher: Sendable {
-    /// Symbol of each BMP scalar (0: not in any word).
-    private let bmpSymbols: [UInt16]
     /// Symbols of supplementary scalars.
     private let otherSymbols: [UInt32: UInt16]
-    private let rootNext: [Int32]
-    /// Non-root transitions: key (state << 16 | symbol) and target side by side, so a probe
-    /// touches one cache line.
-    private let slots: [Slot]
+    /// Symbols `1...followerLimit` occur after the first character of some word.
+    public let followerLimit: Int
     private let hashMask: Int
-    private let fail: [Int32]
-    /// First word ending exactly at each state, or -1.
-    private let terminal: [Int32]
-    /// Nearest proper suffix state with a terminal word, or -1.
-    private let outputLink: [Int32]
     /// Further words with the same text as a terminal word (a word in two categories).
     private let sameText: [Int32]
     /// Length in UTF-8 bytes of each word.
@@ -41,18 +33,34 @@ public final class LiteralMatcher: Sendable {
     let scalarLengths: [Int32]
     /// The longest word, in characters.
     public let longestWord: Int
-
     /// The number of words.
     public let count: Int
+    /// The number of automaton states.
+    public let stateCount: Int
+    /// The number of distinct characters in the words.
+    public let symbolCount: Int
+    /// Bytes held by the automaton's tables.
+    public let memoryBytes: Int
 
-    /// The hot tables at fixed addresses (copied once at build; the automaton is immutable and
-    /// lives as long as its detector), read without bounds checks or reference counting.
-    nonisolated(unsafe) let symbolsPointer: UnsafeMutablePointer<UInt16>
-    nonisolated(unsafe) let rootPointer: UnsafeMutablePointer<Int32>
-    nonisolated(unsafe) let slotsPointer: UnsafeMutablePointer<Slot>
-    nonisolated(unsafe) let failPointer: UnsafeMutablePointer<Int32>
-    nonisolated(unsafe) let terminalPointer: UnsafeMutablePointer<Int32>
-    nonisolated(unsafe) let outputPointer: UnsafeMutablePointer<Int32>
+    /// The hot tables at fixed addresses (built once; the automaton is immutable and lives as
+    /// long as its detector), read without bounds checks or reference counting.
+    /// Symbol of each BMP scalar (0: not in any word).
+    nonisolated(unsafe) let symbols: UnsafeMutablePointer<UInt16>
+    /// Root transitions by symbol (0: none).
+    nonisolated(unsafe) let root: UnsafeMutablePointer<Int32>
+    /// Non-root transitions: `(state << 16 | symbol) << 24 | target`, `emptySlot` when free.
+    nonisolated(unsafe) let slots: UnsafeMutablePointer<UInt64>
+    nonisolated(unsafe) let fail: UnsafeMutablePointer<Int32>
+    /// First word ending exactly at each state, or -1.
+    nonisolated(unsafe) let terminal: UnsafeMutablePointer<Int32>
+    /// Nearest proper suffix state with a terminal word, or -1.
+    nonisolated(unsafe) let outputLink: UnsafeMutablePointer<Int32>
+    /// The state itself when a word ends there, else its output link.
+    nonisolated(unsafe) let firstOutput: UnsafeMutablePointer<Int32>
+
+    static let emptySlot = UInt64.max
+    /// Targets are packed in 24 bits.
+    static let maximumStates = 1 << 24
 
     static func copy<T>(_ array: [T]) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: max(array.count, 1))
@@ -61,39 +69,32 @@ public final class LiteralMatcher: Sendable {
     }
 
     deinit {
-        for p in [rootPointer, failPointer, terminalPointer, outputPointer] { p.deallocate() }
-        symbolsPointer.deallocate()
-        slotsPointer.deallocate()
-    }
-    /// The number of automaton states.
-    public var stateCount: Int { fail.count }
-
-    /// Bytes held by the automaton's tables.
-    public var memoryBytes: Int {
-        bmpSymbols.count * 2 + otherSymbols.count * 16 + rootNext.count * 4 + slots.count * MemoryLayout<Slot>.stride
-            + (fail.count + terminal.count + outputLink.count + sameText.count + byteLengths.count) * 4
+        for p in [root, fail, terminal, outputLink, firstOutput] { p.deallocate() }
+        symbols.deallocate()
+        slots.deallocate()
     }
 
     /// Builds the automaton. `words[i]` is reported as id `i`. Empty words are ignored.
     public init(words: [String]) {
+        // 0. Symbol numbers: characters that follow another in some word first.
         var bmpSymbols = [UInt16](repeating: 0, count: 0x10000)
         var otherSymbols: [UInt32: UInt16] = [:]
         var symbolCount = 0
-        func symbol(_ value: UInt32, create: Bool) -> Int {
+        func number(_ value: UInt32) {
             if value < 0x10000 {
-                let s = bmpSymbols[Int(value)]
-                if s != 0 || !create { return Int(s) }
-                symbolCount += 1
-                precondition(symbolCount < 0xFFFF, "more than 65,534 distinct characters in a lexicon")
-                bmpSymbols[Int(value)] = UInt16(symbolCount)
-                return symbolCount
+                guard bmpSymbols[Int(value)] == 0 else { return }
+            } else {
+                guard otherSymbols[value] == nil else { return }
             }
-            if let s = otherSymbols[value] { return Int(s) }
-            if !create { return 0 }
             symbolCount += 1
             precondition(symbolCount < 0xFFFF, "more than 65,534 distinct characters in a lexicon")
-            otherSymbols[value] = UInt16(symbolCount)
-            return symbolCount
+            if value < 0x10000 { bmpSymbols[Int(value)] = UInt16(symbolCount) } else { otherSymbols[value] = UInt16(symbolCount) }
+        }
+        for word in words { for scalar in word.unicodeScalars.dropFirst() { number(scalar.value) } }
+        let followerLimit = symbolCount
+        for word in words { if let first = word.unicodeScalars.first { number(first.value) } }
+        func symbol(_ value: UInt32) -> Int {
+            value < 0x10000 ? Int(bmpSymbols[Int(value)]) : Int(otherSymbols[value] ?? 0)
         }
 
         // 1. The trie, with transitions in a dictionary while building.
@@ -109,12 +110,13 @@ public final class LiteralMatcher: Sendable {
             guard !word.isEmpty else { continue }
             var state: Int32 = 0
             for scalar in word.unicodeScalars {
-                let sym = symbol(scalar.value, create: true)
+                let sym = symbol(scalar.value)
                 let key = UInt64(state) << 16 | UInt64(sym)
                 if let next = trieIndex[key] {
                     state = next
                 } else {
                     let next = Int32(edges.count)
+                    precondition(edges.count < LiteralMatcher.maximumStates, "a lexicon too large for one automaton (16M states)")
                     edges.append([])
                     terminal.append(-1)
                     edges[Int(state)].append((sym, next))
@@ -167,160 +169,116 @@ public final class LiteralMatcher: Sendable {
                 outputLink[Int(child)] = terminal[Int(target)] != -1 ? target : outputLink[Int(target)]
             }
         }
+        let firstOutput = (0..<stateCount).map { terminal[$0] != -1 ? Int32($0) : outputLink[$0] }
 
         // 3. Non-root transitions into one open-addressing table (load factor <= 0.5).
         var capacity = 16
         while capacity < (stateCount * 2) { capacity <<= 1 }
-        var slots = [Slot](repeating: Slot(key: UInt64.max, target: 0), count: capacity)
+        var slots = [UInt64](repeating: LiteralMatcher.emptySlot, count: capacity)
         let mask = capacity - 1
         for state in 1..<max(1, stateCount) {
             for (sym, child) in edges[state] {
                 let key = UInt64(state) << 16 | UInt64(sym)
                 var slot = LiteralMatcher.hash(key) & mask
-                while slots[slot].key != UInt64.max { slot = (slot + 1) & mask }
-                slots[slot] = Slot(key: key, target: child)
+                while slots[slot] != LiteralMatcher.emptySlot { slot = (slot + 1) & mask }
+                slots[slot] = key << 24 | UInt64(child)
             }
         }
 
-        self.bmpSymbols = bmpSymbols
         self.otherSymbols = otherSymbols
-        self.rootNext = rootNext
-        self.slots = slots
+        self.followerLimit = followerLimit
         self.hashMask = mask
-        self.fail = fail
-        self.terminal = terminal
-        self.outputLink = outputLink
         self.sameText = sameText
         self.byteLengths = byteLengths
         self.scalarLengths = scalarLengths
         self.longestWord = Int(scalarLengths.max() ?? 0)
         self.count = words.count
-        self.symbolsPointer = Self.copy(bmpSymbols)
-        self.rootPointer = Self.copy(rootNext)
-        self.slotsPointer = Self.copy(slots)
-        self.failPointer = Self.copy(fail)
-        self.terminalPointer = Self.copy(terminal)
-        self.outputPointer = Self.copy(outputLink)
+        self.stateCount = stateCount
+        self.symbolCount = symbolCount
+        self.memoryBytes = bmpSymbols.count * 2 + otherSymbols.count * 16 + rootNext.count * 4 + slots.count * 8
+            + stateCount * 4 * 4 + (sameText.count + byteLengths.count + scalarLengths.count) * 4
+        self.symbols = Self.copy(bmpSymbols)
+        self.root = Self.copy(rootNext)
+        self.slots = Self.copy(slots)
+        self.fail = Self.copy(fail)
+        self.terminal = Self.copy(terminal)
+        self.outputLink = Self.copy(outputLink)
+        self.firstOutput = Self.copy(firstOutput)
     }
 
     @inline(__always)
-    private static func hash(_ key: UInt64) -> Int {
+    static func hash(_ key: UInt64) -> Int {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 29)
+    }
+
+    /// The symbol of a scalar (0: in no word).
+    @inline(__always)
+    public func symbol(_ value: UInt32) -> Int {
+        value < 0x10000 ? Int(symbols[Int(value)]) : Int(otherSymbols[value] ?? 0)
+    }
+
+    /// The state after `state` reads symbol `sym` (not 0), failure links followed.
+    @inline(__always)
+    public func next(_ state: Int32, _ sym: Int) -> Int32 {
+        // A symbol that never follows another character: only the root moves on it.
+        if state == 0 || sym > followerLimit { return root[sym] }
+        var state = state
+        let mask = hashMask
+        while state != 0 {
+            let key = UInt64(state) << 16 | UInt64(sym)
+            var slot = LiteralMatcher.hash(key) & mask
+            while true {
+                let entry = slots[slot]
+                if entry >> 24 == key { return Int32(truncatingIfNeeded: entry & 0xFF_FFFF) }
+                if entry == LiteralMatcher.emptySlot { break }
+                slot = (slot + 1) & mask
+            }
+            state = fail[Int(state)]
+        }
+        return root[sym]
+    }
+
+    /// Calls `found(wordID, lengthInScalars)` for each word ending at `state`.
+    @inline(__always)
+    func forEachWord(endingAt state: Int32, _ found: (Int, Int) -> Void) {
+        var out = firstOutput[Int(state)]
+        while out != -1 {
+            var word = terminal[Int(out)]
+            while word != -1 {
+                found(Int(word), Int(scalarLengths[Int(word)]))
+                word = sameText[Int(word)]
+            }
+            out = outputLink[Int(out)]
+        }
     }
 
     /// Calls `body(wordID, byteRange)` for every occurrence of every word in `utf8` (which must be
     /// valid UTF-8), in order of the occurrence's end, overlapping occurrences included.
     public func forEachMatch(in utf8: UnsafeBufferPointer<UInt8>, _ body: (Int, Range<Int>) -> Void) {
-        var state: Int32 = 0
+        guard let base = utf8.baseAddress else { return }
+        var stepper = Stepper(matcher: self)
         var i = 0
-        let n = utf8.count
-        bmpSymbols.withUnsafeBufferPointer { symbols in
-            rootNext.withUnsafeBufferPointer { root in
-                slots.withUnsafeBufferPointer { slots in
-                        fail.withUnsafeBufferPointer { fail in
-                            while i < n {
-                                let value = UTF8Scalar.decode(utf8.baseAddress!, &i)
-                                let sym: Int
-                                if value < 0x10000 {
-                                    sym = Int(symbols[Int(value)])
-                                } else {
-                                    sym = Int(otherSymbols[value] ?? 0)
-                                }
-                                if sym == 0 {
-                                    state = 0
-                                    continue
-                                }
-                                // Follow failure links until a transition exists (or the root).
-                                while true {
-                                    if state == 0 {
-                                        state = root[sym]
-                                        break
-                                    }
-                                    let key = UInt64(state) << 16 | UInt64(sym)
-                                    var slot = LiteralMatcher.hash(key) & hashMask
-                                    var found: Int32 = -1
-                                    while true {
-                                        let k = slots[slot].key
-                                        if k == key { found = slots[slot].target; break }
-                                        if k == UInt64.max { break }
-                                        slot = (slot + 1) & hashMask
-                                    }
-                                    if found >= 0 {
-                                        state = found
-                                        break
-                                    }
-                                    state = fail[Int(state)]
-                                }
-                                if state == 0 { continue }
-                                // Report every word ending here.
-                                var out = terminal[Int(state)] != -1 ? state : outputLink[Int(state)]
-                                while out != -1 {
-                                    var word = terminal[Int(out)]
-                                    while word != -1 {
-                                        body(Int(word), (i - Int(byteLengths[Int(word)]))..<i)
-                                        word = sameText[Int(word)]
-                                    }
-                                    out = outputLink[Int(out)]
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        while i < utf8.count {
+            let value = UTF8Scalar.decode(base, &i)
+            stepper.step(symbol: symbol(value)) { word, _ in body(word, (i - Int(byteLengths[word]))..<i) }
+        }
     }
 
-    /// A stepper over a stream of scalars (the fused normalise-and-match path): feed each
-    /// character, get the words that end there.
+    /// A stepper over a stream of characters (the fused normalise-and-match path): feed each
+    /// character's symbol, get the words that end there.
     struct Stepper {
         let matcher: LiteralMatcher
         var state: Int32 = 0
 
-        /// Advances by one scalar; calls `found(wordID, lengthInScalars)` for each word ending here.
+        /// Advances by one character; calls `found(wordID, lengthInScalars)` for each word ending here.
         @inline(__always)
-        mutating func step(_ value: UInt32, _ found: (Int, Int) -> Void) {
-            let m = matcher
-            let sym: Int
-            if value < 0x10000 {
-                sym = Int(m.symbolsPointer[Int(value)])
-            } else {
-                sym = Int(m.otherSymbols[value] ?? 0)
-            }
+        mutating func step(symbol sym: Int, _ found: (Int, Int) -> Void) {
             if sym == 0 {
                 state = 0
                 return
             }
-            let slots = m.slotsPointer
-            let mask = m.hashMask
-            while true {
-                if state == 0 {
-                    state = m.rootPointer[sym]
-                    break
-                }
-                let key = UInt64(state) << 16 | UInt64(sym)
-                var slot = LiteralMatcher.hash(key) & mask
-                var next: Int32 = -1
-                while true {
-                    let k = slots[slot].key
-                    if k == key { next = slots[slot].target; break }
-                    if k == UInt64.max { break }
-                    slot = (slot + 1) & mask
-                }
-                if next >= 0 {
-                    state = next
-                    break
-                }
-                state = m.failPointer[Int(state)]
-            }
-            if state == 0 { return }
-            var out = m.terminalPointer[Int(state)] != -1 ? state : m.outputPointer[Int(state)]
-            while out != -1 {
-                var word = m.terminalPointer[Int(out)]
-                while word != -1 {
-                    found(Int(word), Int(m.scalarLengths[Int(word)]))
-                    word = m.sameText[Int(word)]
-                }
-                out = m.outputPointer[Int(out)]
-            }
+            state = matcher.next(state, sym)
+            if state != 0 && matcher.firstOutput[Int(state)] != -1 { matcher.forEachWord(endingAt: state, found) }
         }
     }
 

@@ -221,7 +221,7 @@ public struct NormalizedText: Sendable, Equatable {
 
 /// Evasion-resistant normalisation of chat text. Immutable and `Sendable`: one per process.
 public final class Normalizer: Sendable {
-    let table: CharacterTable
+    @usableFromInline let table: CharacterTable
     /// Collapse runs of the same letter or ideograph in the dense view.
     public let collapseRepeats: Bool
 
@@ -292,6 +292,7 @@ public final class Normalizer: Sendable {
     /// repeat of the previous character (which then extends to `end`). Counts clues as
     /// ``normalize(utf8:into:light:dense:)`` does. The hot path of wordlist matching: most
     /// messages hold no word, and then nothing is materialised at all.
+    @inlinable
     public func streamDense(
         utf8 bytes: UnsafeBufferPointer<UInt8>, clues: inout Clues,
         _ body: (_ scalar: UInt32, _ start: Int32, _ end: Int32, _ repeat: Bool) -> Void
@@ -321,7 +322,7 @@ public final class Normalizer: Sendable {
     /// Calls `body(entry, start, end)` for every table entry the text maps to, with the original
     /// byte range of the character it came from (an expansion gives several entries, one range).
     /// The one decoding loop both normalisation passes share.
-    @inline(__always)
+    @inlinable @inline(__always)
     func forEachEntry(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UInt32, Int32, Int32) -> Void) {
         guard let base = bytes.baseAddress else { return }
         let n = bytes.count

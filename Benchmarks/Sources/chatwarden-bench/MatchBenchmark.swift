@@ -122,7 +122,7 @@ final class Counter {
 }
 
 extension MatchBenchmark {
-    /// Only the detect loop (10k words), for `perf record`.
+    /// Where the time of one detect call goes (10k words), for development and `perf record`.
     static func profile(data: String) throws {
         let lines = Bench.lines(data + "/corpus/subtitles/dgk_subtitles_zh_lines.txt")
         let lexiconFile = data + "/lexicon/houbb-sensitive-word/sensitive_word_dict.txt"
@@ -130,37 +130,73 @@ extension MatchBenchmark {
         var set = RuleSet()
         WordlistLoader().load(bytes: Array(("@id bench\n" + parsed.words.prefix(10_000).joined(separator: "\n")).utf8), file: "b.txt", into: &set)
         let detector = ContentDetector(rules: set, detectors: [])
+        let empty = ContentDetector(rules: RuleSet(), detectors: [])
         let scratch = DetectorScratch()
-        let buffers = NormalizationBuffers()
-        let bytes0 = lines.reduce(0) { $0 + $1.utf8.count }
-        var t = Bench.now()
-        var n = 0
-        for line in lines {
-            var copy = line
-            copy.withUTF8 { n += Normalizer.standard.normalize(utf8: $0, into: buffers).dense.bytes.count }
+        let bytes = lines.reduce(0) { $0 + $1.utf8.count }
+        let perMessage = { (s: Double) in Bench.f(s / Double(lines.count) * 1e9, 0) + " ns/message" }
+        func report(_ label: String, _ body: () -> Int) {
+            let (s, n) = Bench.best(body)
+            print("\(label): \(Bench.f(Bench.mb(bytes) / s)) MB/s, \(perMessage(s)) (\(n))")
         }
-        print("normalise into buffers: \(Bench.f(Bench.mb(bytes0) / (Bench.now() - t))) MB/s")
-        t = Bench.now()
-        for line in lines {
-            var copy = line
-            copy.withUTF8 { _ in n += 1 }
+        if ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_LOOP"] != nil {
+            // Only the 10k-word detect loop, for `perf record`.
+            var n = 0
+            let d = ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_LOOP"] == "empty" ? empty : detector
+            for _ in 0..<30 { for line in lines { n += d.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count } }
+            print("hits \(n)")
+            return
         }
-        print("withUTF8 only: \(Bench.f(Bench.mb(bytes0) / (Bench.now() - t))) MB/s")
+        report("detect, empty text (fixed cost)") {
+            var n = 0
+            for _ in lines { n += empty.detect(text: "", senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
+            return n
+        }
+        report("streamDense only") {
+            var n = 0
+            for line in lines {
+                var copy = line
+                var clues = Clues()
+                copy.withUTF8 { Normalizer.standard.streamDense(utf8: $0, clues: &clues) { v, _, _, _ in n &+= Int(v) } }
+            }
+            return n
+        }
+        report("detect, no words") {
+            var n = 0
+            for line in lines { n += empty.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
+            return n
+        }
+        report("detect, 10k words") {
+            var n = 0
+            for line in lines { n += detector.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
+            return n
+        }
         let matcher = LiteralMatcher(words: set.words.map(\.dense))
-        t = Bench.now()
-        for line in lines {
-            var copy = line
-            copy.withUTF8 {
-                let v = Normalizer.standard.normalize(utf8: $0, into: buffers).dense
-                matcher.forEachMatch(in: v.bytes) { _, _ in n += 1 }
+        let dense = lines.map { Normalizer.standard.normalize($0).dense.utf8 }
+        report("Aho-Corasick only on dense text (MB/s of original bytes)") {
+            var n = 0
+            for d in dense { d.withUnsafeBufferPointer { matcher.forEachMatch(in: $0) { _, _ in n += 1 } } }
+            return n
+        }
+        let joined = Array(dense.joined(separator: [0x0A]))
+        report("Aho-Corasick only on all dense text as one buffer") {
+            var n = 0
+            joined.withUnsafeBufferPointer { matcher.forEachMatch(in: $0) { _, _ in n += 1 } }
+            return n
+        }
+        var zero = 0, starters = 0, followers = 0, followersAway = 0, chars = 0
+        for d in dense {
+            var state: Int32 = 0
+            var i = 0
+            d.withUnsafeBufferPointer { b in
+                while i < b.count {
+                    let sym = matcher.symbol(UTF8Scalar.decode(b.baseAddress!, &i))
+                    chars += 1
+                    if sym == 0 { zero += 1 } else if sym > matcher.followerLimit { starters += 1 } else { followers += 1; if state != 0 { followersAway += 1 } }
+                    state = sym == 0 ? 0 : matcher.next(state, sym)
+                }
             }
         }
-        print("normalise + AC: \(Bench.f(Bench.mb(bytes0) / (Bench.now() - t))) MB/s")
-        let start = Bench.now()
-        var hits = 0
-        for _ in 0..<5 { for line in lines { hits += detector.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count } }
-        let bytes = lines.reduce(0) { $0 + $1.utf8.count } * 5
-        print("detect: \(Bench.f(Bench.mb(bytes) / (Bench.now() - start))) MB/s, \(hits) hits")
+        print("dense characters \(chars): in no word \(zero), starters only \(starters), followers \(followers) (\(followersAway) away from the root); symbols \(matcher.symbolCount), followers \(matcher.followerLimit), states \(matcher.stateCount)")
     }
 }
 

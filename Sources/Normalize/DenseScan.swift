@@ -1,0 +1,152 @@
+/// The normaliser's character table composed with a consumer's own numbering of dense
+/// characters (the wordlist automaton's symbols), so that the hot loop of wordlist matching does
+/// one table load per character instead of two (normalise, then number).
+///
+/// One 32-bit entry per BMP scalar of the *original* text: the code of the dense character it
+/// normalises to (0: a character the consumer did not number) and the facts
+/// ``Normalizer/scanDense(utf8:table:clues:triggered:_:)`` needs (no dense character, digit,
+/// clue, trigger). Scalars that expand to several characters and supplementary scalars take a
+/// slower path through the normaliser itself, so every character is treated exactly as
+/// ``Normalizer/normalize(utf8:)`` treats it for the dense view.
+public final class DenseCodeTable: Sendable {
+    @inlinable static var codeMask: UInt32 { 0xFFFF }
+    /// Not in the dense view (noise or dropped).
+    @inlinable static var skipFlag: UInt32 { 1 << 16 }
+    /// An ASCII digit: counted as a clue and never collapsed as a repeat.
+    @inlinable static var digitFlag: UInt32 { 1 << 17 }
+    /// One of the consumer's trigger characters.
+    @inlinable static var triggerFlag: UInt32 { 1 << 18 }
+    /// Expands to several characters: go through the normaliser.
+    @inlinable static var slowFlag: UInt32 { 1 << 19 }
+    @inlinable static var atFlag: UInt32 { 1 << 20 }
+    @inlinable static var dotFlag: UInt32 { 1 << 21 }
+    /// Every flag but the code: an entry without them is a plain dense character.
+    @inlinable static var flagMask: UInt32 { 0x3F_0000 }
+
+    /// Entries by original BMP scalar, at a fixed address for the hot loop.
+    @usableFromInline nonisolated(unsafe) let entries: UnsafeMutablePointer<UInt32>
+    /// The normaliser's expansion entries, composed (same indices).
+    @usableFromInline nonisolated(unsafe) let composedExpansions: UnsafeMutablePointer<UInt32>
+    /// The consumer's numbering, kept for characters that take the slow path.
+    let code: @Sendable (UInt32) -> UInt16
+    let trigger: @Sendable (UInt32) -> Bool
+    @usableFromInline let normalizer: Normalizer
+
+    /// Composes `normalizer`'s table with `code` (the number of each normalised scalar, 0 for
+    /// none; at most 0xFFFF) and `trigger` (normalised scalars the consumer wants to know about).
+    public init(
+        normalizer: Normalizer, code: @escaping @Sendable (UInt32) -> UInt16, trigger: @escaping @Sendable (UInt32) -> Bool
+    ) {
+        self.normalizer = normalizer
+        self.code = code
+        self.trigger = trigger
+        entries = .allocate(capacity: 0x10000)
+        let bmp = normalizer.table.bmpPointer
+        for value in 0..<0x10000 {
+            let entry = bmp[value]
+            entries[value] = entry & CharacterTable.expansionFlag != 0 && entry & CharacterTable.dropFlag == 0
+                ? Self.slowFlag : Self.compose(entry, code: code, trigger: trigger)
+        }
+        let expansions = normalizer.table.expansions
+        composedExpansions = .allocate(capacity: max(1, expansions.count))
+        for (k, entry) in expansions.enumerated() { composedExpansions[k] = Self.compose(entry, code: code, trigger: trigger) }
+    }
+
+    deinit {
+        entries.deallocate()
+        composedExpansions.deallocate()
+    }
+
+    /// The entry for one normaliser entry (not an expansion).
+    @usableFromInline
+    func compose(_ entry: UInt32) -> UInt32 { Self.compose(entry, code: code, trigger: trigger) }
+
+    static func compose(_ entry: UInt32, code: (UInt32) -> UInt16, trigger: (UInt32) -> Bool) -> UInt32 {
+        if entry & CharacterTable.dropFlag != 0 { return Self.skipFlag }
+        let value = entry & CharacterTable.scalarMask
+        if entry & CharacterTable.noiseFlag != 0 {
+            return Self.skipFlag | (value == 0x40 ? Self.atFlag : 0) | (value == 0x2E ? Self.dotFlag : 0)
+        }
+        return UInt32(code(value)) | (entry & CharacterTable.digitFlag != 0 ? Self.digitFlag : 0)
+            | (trigger(value) ? Self.triggerFlag : 0)
+    }
+
+    /// The slow path (expansions and supplementary scalars): the composed entries of the
+    /// characters `value` normalises to are ``composedExpansions``[first..<end], or `single` when
+    /// the range is empty. Returns values, not a callback, so the caller's loop state stays in
+    /// registers.
+    @usableFromInline @inline(never)
+    func slowEntries(_ value: UInt32) -> (first: Int, end: Int, single: UInt32) {
+        let table = normalizer.table
+        let entry = table.entry(value)
+        if entry & CharacterTable.expansionFlag != 0 && entry & CharacterTable.dropFlag == 0 {
+            let index = Int(entry & CharacterTable.scalarMask)
+            return (Int(table.expansionStarts[index]), Int(table.expansionStarts[index + 1]), 0)
+        }
+        return (0, 0, compose(entry))
+    }
+}
+
+extension Normalizer {
+    /// Streams the dense view of valid UTF-8 as `table`'s codes, without writing it anywhere:
+    /// `body(code, start, end, repeat)` for each dense character with its original byte range;
+    /// `repeat` is true for a collapsed repeat of the previous character (which then extends to
+    /// `end`). Characters with code 0 are never reported as repeats. Counts the clues
+    /// ``normalize(utf8:into:light:dense:)`` counts and sets `triggered` when a trigger character
+    /// occurs.
+    ///
+    /// The hot path of wordlist matching (most messages hold no word, and then nothing is
+    /// materialised at all): inlined into the caller together with `body`.
+    @inlinable @inline(__always)
+    public func scanDense(
+        utf8 bytes: UnsafeBufferPointer<UInt8>, table: DenseCodeTable, clues: inout Clues, triggered: inout Bool,
+        _ body: (_ code: Int, _ start: Int32, _ end: Int32, _ repeat: Bool) -> Void
+    ) {
+        guard let base = bytes.baseAddress else { return }
+        let n = bytes.count
+        let entries = table.entries
+        let collapse = collapseRepeats
+        var last: UInt32 = 0
+        @inline(__always)
+        func handle(_ entry: UInt32, _ s: Int32, _ e: Int32) {
+            if entry & DenseCodeTable.flagMask != 0 {
+                if entry & DenseCodeTable.skipFlag != 0 {
+                    if entry & DenseCodeTable.atFlag != 0 { clues.hasAt = true }
+                    if entry & DenseCodeTable.dotFlag != 0 { clues.hasDot = true }
+                    return
+                }
+                if entry & DenseCodeTable.triggerFlag != 0 { triggered = true }
+                if entry & DenseCodeTable.digitFlag != 0 {
+                    clues.digits += 1
+                    last = 0
+                    body(Int(entry & DenseCodeTable.codeMask), s, e, false)
+                    return
+                }
+            }
+            let code = entry & DenseCodeTable.codeMask
+            if collapse && code == last && code != 0 {
+                body(Int(code), s, e, true)
+                return
+            }
+            last = code
+            body(Int(code), s, e, false)
+        }
+        var i = 0
+        while i < n {
+            let s = Int32(i)
+            let value = UTF8Scalar.decode(base, &i)
+            let entry = value < 0x10000 ? entries[Int(value)] : DenseCodeTable.slowFlag
+            if entry & DenseCodeTable.slowFlag == 0 {
+                handle(entry, s, Int32(i))
+            } else {
+                let e = Int32(i)
+                let slow = table.slowEntries(value)
+                if slow.first == slow.end {
+                    handle(slow.single, s, e)
+                } else {
+                    for k in slow.first..<slow.end { handle(table.composedExpansions[k], s, e) }
+                }
+            }
+        }
+    }
+}
