@@ -202,42 +202,20 @@ public final class ContentDetector: Sendable {
         //    each dense character are kept (to map hits back); no view is built.
         var clues = Clues()
         var patternMayMatch = denseTrigger.alwaysRun
+        scratch.offsets.reserve(original.count + 8)
+        let spans = scratch.offsets.spans
+        let hitCount = scanWords(original, scope: categoryInScope, spans: spans, hits: scratch.hits, clues: &clues, triggered: &patternMayMatch)
         var wordHits: [(id: Int, first: Int, last: Int)] = []
         var allowHits: [(id: Int, first: Int, last: Int)] = []
-        let wordCount = self.wordCount
-        scratch.offsets.reserve(original.count + 8)
-        // Plain pointers in the loop: class properties would cost an exclusivity check each.
-        let starts = scratch.offsets.starts
-        let ends = scratch.offsets.ends
-        var count = 0
-        let matcher = lexicon
-        let wordCategory = wordCategories
-        var state: Int32 = 0
-        normalizer.scanDense(utf8: original, table: denseCodes, clues: &clues, triggered: &patternMayMatch) {
-            symbol, start, end, isRepeat in
-            if isRepeat {
-                ends[count - 1] = end
-                return
-            }
-            if symbol == 0 {
-                state = 0
-                return
-            }
-            starts[count] = start
-            ends[count] = end
-            count += 1
-            state = matcher.next(state, symbol)
-            guard state != 0 && matcher.firstOutput[Int(state)] != -1 else { return }
-            matcher.forEachWord(endingAt: state) { id, length in
-                let first = count - length
-                if id < wordCount {
-                    if categoryInScope[Int(wordCategory[id])] { wordHits.append((id, first, count - 1)) }
-                } else {
-                    allowHits.append((id - wordCount, first, count - 1))
-                }
+        for k in 0..<hitCount {
+            let hit = scratch.hits.hits[k]
+            if Int(hit.id) < wordCount {
+                wordHits.append((Int(hit.id), Int(hit.first), Int(hit.last)))
+            } else {
+                allowHits.append((Int(hit.id) - wordCount, Int(hit.first), Int(hit.last)))
             }
         }
-        func originalRange(_ first: Int, _ last: Int) -> Range<Int> { Int(starts[first])..<Int(ends[last]) }
+        func originalRange(_ first: Int, _ last: Int) -> Range<Int> { Int(spans[first].start)..<Int(spans[last].end) }
         let categories = rules.categories
         if !wordHits.isEmpty {
             var usedAllows: [Int] = []
@@ -339,6 +317,42 @@ public final class ContentDetector: Sendable {
 
     /// Scope decisions for the 3 × 3 combinations of (sender kind or unknown) × (group, private or
     /// unknown), computed once: index with ``scopeIndex(_:_:)``.
+    /// The hot loop: one pass over the dense stream runs the wordlist automaton, counts the clues
+    /// detectors need and notes whether a dense-view pattern could start anywhere. Only the
+    /// original offsets of each dense character (`spans`) and the hits are written (into the
+    /// scratch buffers: no array is made for a message without hits); returns the hit count.
+    private func scanWords(
+        _ original: UnsafeBufferPointer<UInt8>, scope categoryInScope: UnsafeMutablePointer<Bool>,
+        spans: UnsafeMutablePointer<(start: Int32, end: Int32)>, hits: HitBuffer, clues: inout Clues, triggered: inout Bool
+    ) -> Int {
+        let wordCount = self.wordCount
+        let matcher = lexicon
+        let wordCategory = wordCategories
+        var count = 0
+        var hitCount = 0
+        var state: Int32 = 0
+        normalizer.scanDense(utf8: original, table: denseCodes, clues: &clues, triggered: &triggered) {
+            symbol, start, end, isRepeat in
+            if isRepeat {
+                spans[count - 1].end = end
+                return
+            }
+            // Characters in no word (symbol 0) take a slot too and send the automaton to the
+            // root: no branch on them in the loop.
+            spans[count] = (start, end)
+            count += 1
+            state = matcher.next(state, symbol)
+            guard matcher.firstOutput[Int(state)] != -1 else { return }
+            matcher.forEachWord(endingAt: state) { id, length in
+                // Words of categories out of scope are dropped here; allowed phrases are kept.
+                if id >= wordCount || categoryInScope[Int(wordCategory[id])] {
+                    hits.append(at: &hitCount, id: id, first: count - length, last: count - 1)
+                }
+            }
+        }
+        return hitCount
+    }
+
     static func scopeIndex(_ kind: ParticipantKind?, _ group: Bool?) -> Int {
         let k: Int
         switch kind {
@@ -410,29 +424,55 @@ public final class ContentDetector: Sendable {
     }
 }
 
-/// The original byte range of each dense character of the message being examined.
+/// The original byte range of each dense character of the message being examined (start and
+/// end side by side: the hot loop writes both with one store).
 final class OffsetMap {
-    @exclusivity(unchecked) private(set) var starts: UnsafeMutablePointer<Int32>
-    @exclusivity(unchecked) private(set) var ends: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private(set) var spans: UnsafeMutablePointer<(start: Int32, end: Int32)>
     @exclusivity(unchecked) private var capacity = 256
 
     init() {
-        starts = .allocate(capacity: 256)
-        ends = .allocate(capacity: 256)
+        spans = .allocate(capacity: 256)
     }
 
     func reserve(_ minimum: Int) {
         guard minimum > capacity else { return }
         while capacity < minimum { capacity *= 2 }
-        starts.deallocate()
-        ends.deallocate()
-        starts = .allocate(capacity: capacity)
-        ends = .allocate(capacity: capacity)
+        spans.deallocate()
+        spans = .allocate(capacity: capacity)
     }
 
     deinit {
-        starts.deallocate()
-        ends.deallocate()
+        spans.deallocate()
+    }
+}
+
+/// The wordlist hits of the message being examined (word or allowed-phrase id, first and last
+/// dense character), in a buffer reused across messages.
+final class HitBuffer {
+    @exclusivity(unchecked) private(set) var hits: UnsafeMutablePointer<(id: Int32, first: Int32, last: Int32)>
+    @exclusivity(unchecked) private var capacity = 64
+
+    init() {
+        hits = .allocate(capacity: 64)
+    }
+
+    @inline(__always)
+    func append(at count: inout Int, id: Int, first: Int, last: Int) {
+        if count == capacity { grow() }
+        hits[count] = (Int32(id), Int32(first), Int32(last))
+        count += 1
+    }
+
+    private func grow() {
+        let bigger = UnsafeMutablePointer<(id: Int32, first: Int32, last: Int32)>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: hits, count: capacity)
+        hits.deallocate()
+        hits = bigger
+        capacity *= 2
+    }
+
+    deinit {
+        hits.deallocate()
     }
 }
 
@@ -471,6 +511,7 @@ public final class DetectorScratch {
     let normalization = NormalizationBuffers()
     let lightOnly = NormalizationBuffers()
     let offsets = OffsetMap()
+    let hits = HitBuffer()
     /// Keep a copy of both normalised views in each ``Detection`` (for explaining).
     public let keepNormalized: Bool
 

@@ -9,13 +9,17 @@ import Rules
 /// words, side by side with Hyperscan (literal mode, one scan per message), `grep -F -f`, and the
 /// PCRE2 design we did not choose (trie-shaped alternations in chunks under 64 KiB).
 enum MatchBenchmark {
-    static func run(data: String) throws {
-        let corpusFiles = [
+    /// Real conversation lines: LCCC, KdConv and film subtitles.
+    static func corpusFiles(_ data: String) -> [String] {
+        [
             data + "/corpus/lccc/lccc_toy_utterances.despaced.txt",
             data + "/corpus/kdconv/kdconv_dev_test_utterances.txt",
             data + "/corpus/subtitles/dgk_subtitles_zh_lines.txt",
         ]
-        let lines = corpusFiles.flatMap(Bench.lines)
+    }
+
+    static func run(data: String) throws {
+        let lines = corpusFiles(data).flatMap(Bench.lines)
         guard !lines.isEmpty else { throw BenchError("no corpus under \(data)/corpus") }
         let bytes = lines.reduce(0) { $0 + $1.utf8.count }
         let lexiconFile = data + "/lexicon/houbb-sensitive-word/sensitive_word_dict.txt"
@@ -52,6 +56,21 @@ enum MatchBenchmark {
                 for line in lines { hits += detector.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
                 return hits
             }
+            print("ours \(Bench.mb(bytes) / ours)")
+            let (ours2, _) = Bench.best {
+                var hits = 0
+                for line in lines { hits += detector.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
+                return hits
+            }
+            print("ours again \(Bench.mb(bytes) / ours2)")
+            let scratch2 = DetectorScratch()
+            let (ours3, _) = Bench.best {
+                var hits = 0
+                for line in lines { hits += detector.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch2).findings.count }
+                return hits
+            }
+            print("ours new scratch \(Bench.mb(bytes) / ours3)")
+            if size > 0 { continue }
 
             // Matching only, on text already normalised: the Aho–Corasick automaton versus PCRE2 tries.
             let dense = lines.map { Normalizer.standard.normalize($0).dense.utf8 }
@@ -124,7 +143,8 @@ final class Counter {
 extension MatchBenchmark {
     /// Where the time of one detect call goes (10k words), for development and `perf record`.
     static func profile(data: String) throws {
-        let lines = Bench.lines(data + "/corpus/subtitles/dgk_subtitles_zh_lines.txt")
+        let only = ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_CORPUS"]
+        let lines = corpusFiles(data).filter { only == nil || $0.contains(only!) }.flatMap(Bench.lines)
         let lexiconFile = data + "/lexicon/houbb-sensitive-word/sensitive_word_dict.txt"
         let parsed = LexiconImport.parse(bytes: Array(FileManager.default.contents(atPath: lexiconFile)!), file: lexiconFile, tags: nil)
         var set = RuleSet()
@@ -144,6 +164,25 @@ extension MatchBenchmark {
             let d = ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_LOOP"] == "empty" ? empty : detector
             for _ in 0..<30 { for line in lines { n += d.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count } }
             print("hits \(n)")
+            return
+        }
+        if ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_DECODE"] != nil {
+            let t32 = UnsafeMutablePointer<UInt32>.allocate(capacity: 0x10000)
+            let t16 = UnsafeMutablePointer<UInt16>.allocate(capacity: 0x10000)
+            for v in 0..<0x10000 { t32[v] = UInt32(truncatingIfNeeded: v &* 2654435761 >> 7) & 0xFFFF; t16[v] = UInt16(truncatingIfNeeded: t32[v]) }
+            func loop(_ body: (UInt32) -> UInt32) -> Int {
+                var n: UInt32 = 0
+                for line in lines {
+                    _ = line.utf8.withContiguousStorageIfAvailable { b in
+                        var i = 0
+                        while i < b.count { n &+= body(UTF8Scalar.decode(b.baseAddress!, &i)) }
+                    }
+                }
+                return Int(n)
+            }
+            report("decode only") { loop { $0 } }
+            report("decode + UInt32 table") { loop { $0 < 0x10000 ? t32[Int($0)] : 0 } }
+            report("decode + UInt16 table") { loop { $0 < 0x10000 ? UInt32(t16[Int($0)]) : 0 } }
             return
         }
         report("detect, empty text (fixed cost)") {
