@@ -342,7 +342,7 @@ public final class ContentDetector: Sendable {
             spans[count] = (start, end)
             count += 1
             state = matcher.next(state, symbol)
-            guard matcher.firstOutput[Int(state)] != -1 else { return }
+            guard state >= matcher.outputFrom else { return }
             matcher.forEachWord(endingAt: state) { id, length in
                 // Words of categories out of scope are dropped here; allowed phrases are kept.
                 if id >= wordCount || categoryInScope[Int(wordCategory[id])] {
