@@ -334,13 +334,13 @@ public final class ContentDetector: Sendable {
         normalizer.scanDense(utf8: original, table: denseCodes, clues: &clues, triggered: &triggered) {
             symbol, start, end, isRepeat in
             if isRepeat {
-                spans[count - 1].end = end
+                spans[count &- 1].end = end
                 return
             }
             // Characters in no word (symbol 0) take a slot too and send the automaton to the
             // root: no branch on them in the loop.
             spans[count] = (start, end)
-            count += 1
+            count &+= 1
             state = matcher.next(state, symbol)
             guard state >= matcher.outputFrom else { return }
             matcher.forEachWord(endingAt: state) { id, length in

@@ -104,6 +104,8 @@ extension Normalizer {
     ) {
         guard let base = bytes.baseAddress else { return }
         let n = bytes.count
+        // Offsets are 32-bit (messages are at most 1 MiB); checked once here, not per character.
+        precondition(n < Int(Int32.max), "text longer than 2 GiB")
         let entries = table.entries
         let collapse = collapseRepeats
         var last: UInt32 = 0
@@ -117,7 +119,7 @@ extension Normalizer {
                 }
                 if entry & DenseCodeTable.triggerFlag != 0 { triggered = true }
                 if entry & DenseCodeTable.digitFlag != 0 {
-                    clues.digits += 1
+                    clues.digits &+= 1
                     last = 0
                     body(Int(entry & DenseCodeTable.codeMask), s, e, false)
                     return
@@ -133,13 +135,13 @@ extension Normalizer {
         }
         var i = 0
         while i < n {
-            let s = Int32(i)
+            let s = Int32(truncatingIfNeeded: i)
             let value = UTF8Scalar.decode(base, &i)
             let entry = value < 0x10000 ? entries[Int(value)] : DenseCodeTable.slowFlag
             if entry & DenseCodeTable.slowFlag == 0 {
-                handle(entry, s, Int32(i))
+                handle(entry, s, Int32(truncatingIfNeeded: i))
             } else {
-                let e = Int32(i)
+                let e = Int32(truncatingIfNeeded: i)
                 let slow = table.slowEntries(value)
                 if slow.first == slow.end {
                     handle(slow.single, s, e)
