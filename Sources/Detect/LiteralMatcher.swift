@@ -25,7 +25,7 @@ public final class LiteralMatcher: Sendable {
     /// States from this number on are those where some word ends.
     let outputFrom: Int32
     /// Symbols `1...followerLimit` occur after the first character of some word.
-    public let followerLimit: Int
+    let followerLimit: Int
     private let hashMask: Int
     /// Further words with the same text as a terminal word (a word in two categories).
     private let sameText: [Int32]
@@ -255,14 +255,14 @@ public final class LiteralMatcher: Sendable {
 
     /// The symbol of a scalar (0: in no word).
     @inline(__always)
-    public func symbol(_ value: UInt32) -> Int {
+    func symbol(_ value: UInt32) -> Int {
         value < 0x10000 ? Int(symbols[Int(value)]) : Int(otherSymbols[value] ?? 0)
     }
 
     /// The state after `state` reads symbol `sym`, failure links followed (symbol 0, a
     /// character in no word, leads to the root).
     @inline(__always)
-    public func next(_ state: Int32, _ sym: Int) -> Int32 {
+    func next(_ state: Int32, _ sym: Int) -> Int32 {
         // Symbol 0 and symbols that never follow another character: only the root moves on
         // them (one unsigned comparison covers both).
         if state == 0 || UInt(bitPattern: sym &- 1) >= UInt(followerLimit) { return root[sym] }

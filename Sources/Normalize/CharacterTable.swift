@@ -12,30 +12,29 @@ internal import Foundation
 /// (OpenCC's character dictionary, when installed); Chinese numerals → ASCII digits (`一二三`,
 /// `壹贰`, `幺`). Characters that are not letters, digits or ideographs are flagged as noise: the
 /// dense view drops them, so `傻@#￥%逼` and `加 V 信` read as `傻逼` and `加v信`.
-@usableFromInline
 final class CharacterTable: Sendable {
-    @inlinable static var scalarMask: UInt32 { 0x1F_FFFF }
+    static let scalarMask: UInt32 = 0x1F_FFFF
     /// Dropped from the dense view (punctuation, symbols, spaces, emoji).
-    @inlinable static var noiseFlag: UInt32 { 1 << 21 }
+    static let noiseFlag: UInt32 = 1 << 21
     /// Dropped from both views (zero-width, format, control, combining marks, variation selectors).
-    @inlinable static var dropFlag: UInt32 { 1 << 22 }
+    static let dropFlag: UInt32 = 1 << 22
     /// An ASCII digit after mapping: never collapsed as a repeat (phone numbers repeat digits).
-    @inlinable static var digitFlag: UInt32 { 1 << 23 }
+    static let digitFlag: UInt32 = 1 << 23
     /// The low bits index ``expansions`` instead of naming a scalar.
-    @inlinable static var expansionFlag: UInt32 { 1 << 24 }
+    static let expansionFlag: UInt32 = 1 << 24
 
     /// One entry per BMP scalar.
     let bmp: [UInt32]
     /// The same entries at a fixed address (the table lives as long as the process), so the hot
     /// loop reads them without a closure, bounds checks or reference counting.
-    @usableFromInline nonisolated(unsafe) let bmpPointer: UnsafePointer<UInt32>
+    nonisolated(unsafe) let bmpPointer: UnsafePointer<UInt32>
     /// Entries for the supplementary ranges people use to write letters and digits in disguise
     /// (mathematical alphanumerics U+1D400–1D7FF, enclosed alphanumerics U+1F100–1F1FF).
     let mathAlphanumerics: [UInt32]
     let enclosedSupplement: [UInt32]
     /// Expansion `i` is `expansions[expansionStarts[i] ..< expansionStarts[i + 1]]`, each an entry.
-    @usableFromInline let expansions: [UInt32]
-    @usableFromInline let expansionStarts: [Int32]
+    let expansions: [UInt32]
+    let expansionStarts: [Int32]
     /// Whether OpenCC's traditional → simplified table was available.
     let hasTraditionalToSimplified: Bool
 
@@ -74,7 +73,7 @@ final class CharacterTable: Sendable {
 
     /// The entry for any scalar (out of line: supplementary scalars are rare, and inlining this
     /// would put Unicode-property set-up on every call of the hot loop).
-    @usableFromInline @inline(never)
+    @inline(never)
     func entry(_ value: UInt32) -> UInt32 {
         if value < 0x10000 { return bmp[Int(value)] }
         if value >= 0x1D400 && value < 0x1D800 { return mathAlphanumerics[Int(value - 0x1D400)] }

@@ -30,7 +30,7 @@ public final class DenseCodeTable: Sendable {
     /// The consumer's numbering, kept for characters that take the slow path.
     let code: @Sendable (UInt32) -> UInt16
     let trigger: @Sendable (UInt32) -> Bool
-    @usableFromInline let normalizer: Normalizer
+    let normalizer: Normalizer
 
     /// Composes `normalizer`'s table with `code` (the number of each normalised scalar, 0 for
     /// none; at most 0xFFFF) and `trigger` (normalised scalars the consumer wants to know about).

@@ -221,7 +221,7 @@ public struct NormalizedText: Sendable, Equatable {
 
 /// Evasion-resistant normalisation of chat text. Immutable and `Sendable`: one per process.
 public final class Normalizer: Sendable {
-    @usableFromInline let table: CharacterTable
+    let table: CharacterTable
     /// Collapse runs of the same letter or ideograph in the dense view.
     public let collapseRepeats: Bool
 
@@ -287,42 +287,10 @@ public final class Normalizer: Sendable {
         return NormalizedPass(light: light.borrowed(), dense: dense.borrowed(), clues: clues)
     }
 
-    /// Streams the dense view without writing it anywhere: `body(scalar, start, end, repeat)` for
-    /// each dense character with its original byte range; `repeat` is true for a collapsed
-    /// repeat of the previous character (which then extends to `end`). Counts clues as
-    /// ``normalize(utf8:into:light:dense:)`` does. The hot path of wordlist matching: most
-    /// messages hold no word, and then nothing is materialised at all.
-    @inlinable
-    public func streamDense(
-        utf8 bytes: UnsafeBufferPointer<UInt8>, clues: inout Clues,
-        _ body: (_ scalar: UInt32, _ start: Int32, _ end: Int32, _ repeat: Bool) -> Void
-    ) {
-        var lastDense: UInt32 = 0xFFFF_FFFF
-        let collapse = collapseRepeats
-        @inline(__always)
-        func handle(_ entry: UInt32, _ s: Int32, _ e: Int32) {
-            if entry & CharacterTable.dropFlag != 0 { return }
-            let value = entry & CharacterTable.scalarMask
-            if entry & CharacterTable.digitFlag != 0 {
-                clues.digits += 1
-            } else if entry & CharacterTable.noiseFlag != 0 {
-                if value == 0x40 { clues.hasAt = true } else if value == 0x2E { clues.hasDot = true }
-                return
-            }
-            if collapse && value == lastDense && entry & CharacterTable.digitFlag == 0 {
-                body(value, s, e, true)
-                return
-            }
-            lastDense = value
-            body(value, s, e, false)
-        }
-        forEachEntry(bytes, handle)
-    }
-
     /// Calls `body(entry, start, end)` for every table entry the text maps to, with the original
     /// byte range of the character it came from (an expansion gives several entries, one range).
     /// The one decoding loop both normalisation passes share.
-    @inlinable @inline(__always)
+    @inline(__always)
     func forEachEntry(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UInt32, Int32, Int32) -> Void) {
         guard let base = bytes.baseAddress else { return }
         let n = bytes.count

@@ -2,6 +2,7 @@ import Testing
 @testable import Archive
 @testable import Detect
 @testable import Rules
+import Normalize
 import PCRE2
 
 /// Builds a detector from wordlist text (and all contact detectors).
@@ -60,6 +61,66 @@ struct LiteralMatcherTests {
             }
             let actual = matcher.matches(in: text).map { "\($0.word)@\($0.range.lowerBound)" }
             #expect(actual.sorted() == expected.sorted(), "text \(text)")
+        }
+    }
+}
+
+extension LiteralMatcherTests {
+    @Test("agrees with a naive search with thousands of words (states share transition-filter bits)")
+    func naiveAgreementLarge() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("加微信私聊转账返现飞单回扣保本稳赚ab1")
+        let words = (0..<3_000).map { _ in String((0..<Int.random(in: 1...5, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }) }
+        let matcher = LiteralMatcher(words: words)
+        #expect(matcher.stateCount > 1_000)
+        for _ in 0..<100 {
+            let text = String((0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let bytes = Array(text.utf8)
+            var expected: [String] = []
+            for (id, word) in words.enumerated() {
+                let w = Array(word.utf8)
+                guard w.count <= bytes.count else { continue }
+                for start in 0...(bytes.count - w.count) where Array(bytes[start..<start + w.count]) == w {
+                    expected.append("\(id)@\(start)")
+                }
+            }
+            let actual = matcher.matches(in: text).map { "\($0.word)@\($0.range.lowerBound)" }
+            #expect(actual.sorted() == expected.sorted(), "text \(text)")
+        }
+    }
+}
+
+@Suite("Fused wordlist scan")
+struct FusedScanTests {
+    /// The detector normalises and matches in one pass through a composed table; the reference
+    /// materialises the dense view, runs the automaton over it and maps hits back. They must
+    /// report the same words at the same original spans. (ASCII words, which also need word
+    /// boundaries, are tested on their own.)
+    @Test("one-pass detection agrees with matching the materialised dense view")
+    func agreesWithTwoSteps() throws {
+        let words = ["加微信", "微信", "私聊", "傻逼", "转账", "v信", "返现", "回扣", "稳赚", "信1"]
+        let detector = try makeDetector(["w.txt": "@id w\n" + words.joined(separator: "\n") + "\n"])
+        let matcher = LiteralMatcher(words: detector.rules.words.map(\.dense))
+        let scratch = DetectorScratch()
+        let pieces = Array("加微信私聊傻逼转账返现回扣稳赚穩賺vV信①⑩㎏一二1２ AB@.。，!😀\u{200B}傻傻𠀀轉賬") + ["🅰", "\u{FE0F}"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<1_000 {
+            let text = String((0..<Int.random(in: 0...20, using: &rng)).map { _ in pieces.randomElement(using: &rng)! })
+            let dense = Normalizer.standard.normalize(text).dense
+            var reference: [(term: String, range: Range<Int>)] = []
+            dense.utf8.withUnsafeBufferPointer { bytes in
+                matcher.forEachMatch(in: bytes) { id, range in
+                    reference.append((detector.rules.words[id].text, dense.originalRange(of: range)))
+                }
+            }
+            // The detector keeps the longer of two nested hits of one rule; so does the reference.
+            let kept = reference.filter { hit in
+                !reference.contains { other in
+                    other.range != hit.range && other.range.lowerBound <= hit.range.lowerBound && other.range.upperBound >= hit.range.upperBound
+                }
+            }
+            let found = detector.detect(text: text, senderKind: nil, isGroup: nil, scratch: scratch).findings
+            #expect(Set(found.map { "\($0.term)@\($0.range)" }) == Set(kept.map { "\($0.term)@\($0.range)" }), "\(text)")
         }
     }
 }

@@ -143,7 +143,10 @@ final class Counter {
 }
 
 extension MatchBenchmark {
-    /// Where the time of one detect call goes (10k words), for development and `perf record`.
+    /// Where the time of one detect call goes (10k words), for development:
+    /// `make bench BENCH=profile-detect`. `CHATWARDEN_PROFILE_CORPUS=subtitles` (a part of a corpus
+    /// file name) limits the lines; `CHATWARDEN_PROFILE_LOOP=1` (or `empty`: no words, `fixed`:
+    /// empty texts) runs only the detect loop, for `perf record`.
     static func profile(data: String) throws {
         let only = ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_CORPUS"]
         let lines = corpusFiles(data).filter { only == nil || $0.contains(only!) }.flatMap(Bench.lines)
@@ -163,42 +166,15 @@ extension MatchBenchmark {
         if ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_LOOP"] != nil {
             // Only the 10k-word detect loop, for `perf record`.
             var n = 0
-            let d = ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_LOOP"] == "empty" ? empty : detector
-            for _ in 0..<30 { for line in lines { n += d.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count } }
+            let mode = ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_LOOP"]
+            let d = mode == "empty" ? empty : detector
+            for _ in 0..<30 { for line in lines { n += d.detect(text: mode == "fixed" ? "" : line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count } }
             print("hits \(n)")
-            return
-        }
-        if ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_DECODE"] != nil {
-            let t32 = UnsafeMutablePointer<UInt32>.allocate(capacity: 0x10000)
-            let t16 = UnsafeMutablePointer<UInt16>.allocate(capacity: 0x10000)
-            for v in 0..<0x10000 { t32[v] = UInt32(truncatingIfNeeded: v &* 2654435761 >> 7) & 0xFFFF; t16[v] = UInt16(truncatingIfNeeded: t32[v]) }
-            func loop(_ body: (UInt32) -> UInt32) -> Int {
-                var n: UInt32 = 0
-                for line in lines {
-                    _ = line.utf8.withContiguousStorageIfAvailable { b in
-                        var i = 0
-                        while i < b.count { n &+= body(UTF8Scalar.decode(b.baseAddress!, &i)) }
-                    }
-                }
-                return Int(n)
-            }
-            report("decode only") { loop { $0 } }
-            report("decode + UInt32 table") { loop { $0 < 0x10000 ? t32[Int($0)] : 0 } }
-            report("decode + UInt16 table") { loop { $0 < 0x10000 ? UInt32(t16[Int($0)]) : 0 } }
             return
         }
         report("detect, empty text (fixed cost)") {
             var n = 0
             for _ in lines { n += empty.detect(text: "", senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
-            return n
-        }
-        report("streamDense only") {
-            var n = 0
-            for line in lines {
-                var copy = line
-                var clues = Clues()
-                copy.withUTF8 { Normalizer.standard.streamDense(utf8: $0, clues: &clues) { v, _, _, _ in n &+= Int(v) } }
-            }
             return n
         }
         report("detect, no words") {
@@ -224,20 +200,6 @@ extension MatchBenchmark {
             joined.withUnsafeBufferPointer { matcher.forEachMatch(in: $0) { _, _ in n += 1 } }
             return n
         }
-        var zero = 0, starters = 0, followers = 0, followersAway = 0, chars = 0
-        for d in dense {
-            var state: Int32 = 0
-            var i = 0
-            d.withUnsafeBufferPointer { b in
-                while i < b.count {
-                    let sym = matcher.symbol(UTF8Scalar.decode(b.baseAddress!, &i))
-                    chars += 1
-                    if sym == 0 { zero += 1 } else if sym > matcher.followerLimit { starters += 1 } else { followers += 1; if state != 0 { followersAway += 1 } }
-                    state = sym == 0 ? 0 : matcher.next(state, sym)
-                }
-            }
-        }
-        print("dense characters \(chars): in no word \(zero), starters only \(starters), followers \(followers) (\(followersAway) away from the root); symbols \(matcher.symbolCount), followers \(matcher.followerLimit), states \(matcher.stateCount)")
     }
 }
 
