@@ -103,6 +103,9 @@ public final class ContentDetector: Sendable {
     /// The characters a dense-view pattern can start with: the dense view is built, and those
     /// patterns run, only when one of them occurs in the message.
     let denseTrigger: FirstCharacters
+    /// Whether any regex entry runs on the light view (those run on every message), or on the dense one.
+    let hasLightPatterns: Bool
+    let hasDensePatterns: Bool
     /// The normaliser's table composed with the automaton's symbols and the dense triggers:
     /// one load per character in the hot loop.
     let denseCodes: DenseCodeTable
@@ -135,6 +138,8 @@ public final class ContentDetector: Sendable {
         self.detectorInScope = detectorInScope
         let trigger = FirstCharacters(patterns: rules.patterns.filter { $0.entry.view == .dense }.map(\.entry.pattern))
         self.denseTrigger = trigger
+        self.hasLightPatterns = rules.patterns.contains { $0.entry.view == .light }
+        self.hasDensePatterns = rules.patterns.contains { $0.entry.view == .dense }
         let lexicon = self.lexicon
         self.denseCodes = DenseCodeTable(
             normalizer: normalizer, code: { UInt16(lexicon.symbol($0)) }, trigger: { trigger.contains($0) })
@@ -205,6 +210,11 @@ public final class ContentDetector: Sendable {
         scratch.offsets.reserve(original.count + 8)
         let spans = scratch.offsets.spans
         let hitCount = scanWords(original, scope: categoryInScope, spans: spans, hits: scratch.hits, clues: &clues, triggered: &patternMayMatch)
+        // Most messages end here: no word, and no pattern or detector that could match.
+        if hitCount == 0 && !hasLightPatterns && !(hasDensePatterns && patternMayMatch)
+            && !detectors.contains(where: { $0.mayMatch(clues) }) {
+            return result
+        }
         var wordHits: [(id: Int, first: Int, last: Int)] = []
         var allowHits: [(id: Int, first: Int, last: Int)] = []
         for k in 0..<hitCount {
@@ -325,33 +335,54 @@ public final class ContentDetector: Sendable {
         _ original: UnsafeBufferPointer<UInt8>, scope categoryInScope: UnsafeMutablePointer<Bool>,
         spans: UnsafeMutablePointer<(start: Int32, end: Int32)>, hits: HitBuffer, clues: inout Clues, triggered: inout Bool
     ) -> Int {
-        let wordCount = self.wordCount
-        let matcher = lexicon
-        let wordCategory = wordCategories
+        var sink = WordSink(
+            transitions: lexicon.transitions, matcher: lexicon, spans: spans, hits: hits, wordCount: wordCount,
+            wordCategory: wordCategories, categoryInScope: categoryInScope)
+        let summary = normalizer.scanDense(utf8: original, table: denseCodes, into: &sink)
+        clues = summary.clues
+        triggered = summary.triggered
+        return sink.hitCount
+    }
+
+    /// Runs the automaton over the dense characters of a scan, keeping each one's original span
+    /// and the hits.
+    struct WordSink: DenseSink {
+        let transitions: Transitions
+        unowned(unsafe) let matcher: LiteralMatcher
+        let spans: UnsafeMutablePointer<(start: Int32, end: Int32)>
+        unowned(unsafe) let hits: HitBuffer
+        let wordCount: Int
+        let wordCategory: UnsafeMutablePointer<Int32>
+        let categoryInScope: UnsafeMutablePointer<Bool>
+        var state: Int32 = 0
         var count = 0
         var hitCount = 0
-        var state: Int32 = 0
-        normalizer.scanDense(utf8: original, table: denseCodes, clues: &clues, triggered: &triggered) {
-            symbol, start, end, isRepeat in
-            if isRepeat {
-                spans[count &- 1].end = end
-                return
-            }
-            // Characters in no word (symbol 0) take a slot too and send the automaton to the
+
+        @inline(__always)
+        mutating func character(_ code: Int, start: Int32, end: Int32) {
+            // Characters in no word (code 0) take a slot too and send the automaton to the
             // root: no branch on them in the loop.
             spans[count] = (start, end)
             count &+= 1
-            state = matcher.next(state, symbol)
-            guard state >= matcher.outputFrom else { return }
+            state = transitions.next(state, code)
+            guard state >= transitions.outputFrom else { return }
+            let (count, wordCount, wordCategory, categoryInScope, hits) = (count, wordCount, wordCategory, categoryInScope, hits)
+            var hitCount = self.hitCount
             matcher.forEachWord(endingAt: state) { id, length in
                 // Words of categories out of scope are dropped here; allowed phrases are kept.
                 if id >= wordCount || categoryInScope[Int(wordCategory[id])] {
                     hits.append(at: &hitCount, id: id, first: count - length, last: count - 1)
                 }
             }
+            self.hitCount = hitCount
         }
-        return hitCount
+
+        @inline(__always)
+        mutating func repeatOfLast(end: Int32) {
+            spans[count &- 1].end = end
+        }
     }
+
 
     static func scopeIndex(_ kind: ParticipantKind?, _ group: Bool?) -> Int {
         let k: Int

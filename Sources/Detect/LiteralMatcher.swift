@@ -64,6 +64,8 @@ public final class LiteralMatcher: Sendable {
     /// transition table (1 MiB at 10k words) does not, and it answers "no transition here" for
     /// most probes without touching that table.
     nonisolated(unsafe) let transitionFilter: UnsafeMutablePointer<UInt64>
+    /// The tables ``next(_:_:)`` reads, as one value for hot loops.
+    nonisolated(unsafe) let transitions: Transitions
 
     static let emptySlot = UInt64.max
     /// Targets are packed in 24 bits.
@@ -246,6 +248,9 @@ public final class LiteralMatcher: Sendable {
         self.outputLink = Self.copy(outputLink)
         self.firstOutput = Self.copy(firstOutput)
         self.transitionFilter = Self.copy(filter)
+        self.transitions = Transitions(
+            root: root, slots: self.slots, fail: self.fail, filter: transitionFilter, hashMask: mask,
+            followerLimit: followerLimit, outputFrom: Int32(outputFrom))
     }
 
     @inline(__always)
@@ -262,31 +267,7 @@ public final class LiteralMatcher: Sendable {
     /// The state after `state` reads symbol `sym`, failure links followed (symbol 0, a
     /// character in no word, leads to the root).
     @inline(__always)
-    func next(_ state: Int32, _ sym: Int) -> Int32 {
-        // Symbol 0 and symbols that never follow another character: only the root moves on
-        // them (one unsigned comparison covers both).
-        if state == 0 || UInt(bitPattern: sym &- 1) >= UInt(followerLimit) { return root[sym] }
-        var state = state
-        let mask = hashMask
-        let filter = transitionFilter + sym * 2
-        while state != 0 {
-            let bit = Int(state) & 127
-            if filter[bit >> 6] & (1 << UInt64(bit & 63)) == 0 {
-                state = fail[Int(state)]
-                continue
-            }
-            let key = UInt64(state) << 16 | UInt64(sym)
-            var slot = LiteralMatcher.hash(key) & mask
-            while true {
-                let entry = slots[slot]
-                if entry >> 24 == key { return Int32(truncatingIfNeeded: entry & 0xFF_FFFF) }
-                if entry == LiteralMatcher.emptySlot { break }
-                slot = (slot + 1) & mask
-            }
-            state = fail[Int(state)]
-        }
-        return root[sym]
-    }
+    func next(_ state: Int32, _ sym: Int) -> Int32 { transitions.next(state, sym) }
 
     /// Calls `found(wordID, lengthInScalars)` for each word ending at `state`.
     @inline(__always)
@@ -334,5 +315,47 @@ public final class LiteralMatcher: Sendable {
         var copy = text
         copy.withUTF8 { bytes in forEachMatch(in: bytes) { result.append(($0, $1)) } }
         return result
+    }
+}
+
+/// The transition tables of a ``LiteralMatcher`` as plain values (pointers and limits): a hot
+/// loop copies it into locals once, so nothing is reloaded from the matcher object, or retained,
+/// per character.
+struct Transitions {
+    let root: UnsafeMutablePointer<Int32>
+    let slots: UnsafeMutablePointer<UInt64>
+    let fail: UnsafeMutablePointer<Int32>
+    let filter: UnsafeMutablePointer<UInt64>
+    let hashMask: Int
+    let followerLimit: Int
+    /// States from this number on are those where some word ends.
+    let outputFrom: Int32
+
+    /// The state after `state` reads symbol `sym`, failure links followed (symbol 0, a
+    /// character in no word, leads to the root).
+    @inline(__always)
+    func next(_ state: Int32, _ sym: Int) -> Int32 {
+        // Symbol 0 and symbols that never follow another character: only the root moves on
+        // them (one unsigned comparison covers both).
+        if state == 0 || UInt(bitPattern: sym &- 1) >= UInt(followerLimit) { return root[sym] }
+        var state = state
+        let bits = filter + sym * 2
+        while state != 0 {
+            let bit = Int(state) & 127
+            if bits[bit >> 6] & (1 << UInt64(bit & 63)) == 0 {
+                state = fail[Int(state)]
+                continue
+            }
+            let key = UInt64(state) << 16 | UInt64(sym)
+            var slot = LiteralMatcher.hash(key) & hashMask
+            while true {
+                let entry = slots[slot]
+                if entry >> 24 == key { return Int32(truncatingIfNeeded: entry & 0xFF_FFFF) }
+                if entry == LiteralMatcher.emptySlot { break }
+                slot = (slot + 1) & hashMask
+            }
+            state = fail[Int(state)]
+        }
+        return root[sym]
     }
 }

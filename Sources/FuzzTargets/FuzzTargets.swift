@@ -66,14 +66,15 @@ public enum FuzzTargets {
 
     /// The codes of the dense characters `scanDense` reports (repeats left out) and its clues.
     static func scannedCodes(_ utf8: UnsafeBufferPointer<UInt8>) -> ([UInt16], Clues) {
+        var sink = CodeCollector()
+        let summary = Normalizer.standard.scanDense(utf8: utf8, table: identityCodes, into: &sink)
+        return (sink.codes, summary.clues)
+    }
+
+    struct CodeCollector: DenseSink {
         var codes: [UInt16] = []
-        var clues = Clues()
-        var triggered = false
-        Normalizer.standard.scanDense(utf8: utf8, table: identityCodes, clues: &clues, triggered: &triggered) {
-            code, _, _, isRepeat in
-            if !isRepeat { codes.append(UInt16(code)) }
-        }
-        return (codes, clues)
+        mutating func character(_ code: Int, start: Int32, end: Int32) { codes.append(UInt16(code)) }
+        mutating func repeatOfLast(end: Int32) {}
     }
 
     /// Code 0 characters are never reported as repeats, while the dense view collapses them:

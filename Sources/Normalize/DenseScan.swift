@@ -24,7 +24,7 @@ public final class DenseCodeTable: Sendable {
     @inlinable static var flagMask: UInt32 { 0x3F_0000 }
 
     /// Entries by original BMP scalar, at a fixed address for the hot loop.
-    @usableFromInline nonisolated(unsafe) let entries: UnsafeMutablePointer<UInt32>
+    public nonisolated(unsafe) let entries: UnsafeMutablePointer<UInt32>
     /// The normaliser's expansion entries, composed (same indices).
     @usableFromInline nonisolated(unsafe) let composedExpansions: UnsafeMutablePointer<UInt32>
     /// The consumer's numbering, kept for characters that take the slow path.
@@ -87,68 +87,95 @@ public final class DenseCodeTable: Sendable {
     }
 }
 
+/// Receives the characters of a dense scan (``Normalizer/scanDense(utf8:table:into:)``).
+///
+/// A protocol rather than a closure: the scan is specialised for the concrete sink and inlined
+/// into its caller, and the sink's state (a struct) then lives in registers, where a closure's
+/// captured variables stay in memory (measured with `make bench BENCH=profile-detect`).
+public protocol DenseSink {
+    /// The next dense character: its code and the original byte range it came from.
+    mutating func character(_ code: Int, start: Int32, end: Int32)
+    /// A collapsed repeat of the last character reported, which now extends to `end`.
+    mutating func repeatOfLast(end: Int32)
+}
+
+/// What a dense scan learnt besides the characters.
+public struct DenseScanSummary {
+    /// The clues ``Normalizer/normalize(utf8:into:light:dense:)`` counts.
+    public var clues = Clues()
+    /// Whether one of the table's trigger characters occurred.
+    public var triggered = false
+
+    @inlinable
+    public init() {}
+}
+
 extension Normalizer {
-    /// Streams the dense view of valid UTF-8 as `table`'s codes, without writing it anywhere:
-    /// `body(code, start, end, repeat)` for each dense character with its original byte range;
-    /// `repeat` is true for a collapsed repeat of the previous character (which then extends to
-    /// `end`). Characters with code 0 are never reported as repeats. Counts the clues
-    /// ``normalize(utf8:into:light:dense:)`` counts and sets `triggered` when a trigger character
-    /// occurs.
+    /// Streams the dense view of valid UTF-8 as `table`'s codes into `sink`, without writing it
+    /// anywhere, exactly as ``normalize(utf8:into:light:dense:)`` builds that view (noise and
+    /// invisible characters left out, repeats collapsed, digits never collapsed). Characters
+    /// with code 0 are never reported as repeats.
     ///
     /// The hot path of wordlist matching (most messages hold no word, and then nothing is
-    /// materialised at all): inlined into the caller together with `body`.
+    /// materialised at all).
     @inlinable @inline(__always)
-    public func scanDense(
-        utf8 bytes: UnsafeBufferPointer<UInt8>, table: DenseCodeTable, clues: inout Clues, triggered: inout Bool,
-        _ body: (_ code: Int, _ start: Int32, _ end: Int32, _ repeat: Bool) -> Void
-    ) {
-        guard let base = bytes.baseAddress else { return }
+    public func scanDense<Sink: DenseSink>(
+        utf8 bytes: UnsafeBufferPointer<UInt8>, table: DenseCodeTable, into sink: inout Sink
+    ) -> DenseScanSummary {
+        var summary = DenseScanSummary()
+        guard let base = bytes.baseAddress else { return summary }
         let n = bytes.count
         // Offsets are 32-bit (messages are at most 1 MiB); checked once here, not per character.
         precondition(n < Int(Int32.max), "text longer than 2 GiB")
         let entries = table.entries
         let collapse = collapseRepeats
         var last: UInt32 = 0
-        @inline(__always)
-        func handle(_ entry: UInt32, _ s: Int32, _ e: Int32) {
-            if entry & DenseCodeTable.flagMask != 0 {
-                if entry & DenseCodeTable.skipFlag != 0 {
-                    if entry & DenseCodeTable.atFlag != 0 { clues.hasAt = true }
-                    if entry & DenseCodeTable.dotFlag != 0 { clues.hasDot = true }
-                    return
-                }
-                if entry & DenseCodeTable.triggerFlag != 0 { triggered = true }
-                if entry & DenseCodeTable.digitFlag != 0 {
-                    clues.digits &+= 1
-                    last = 0
-                    body(Int(entry & DenseCodeTable.codeMask), s, e, false)
-                    return
-                }
-            }
-            let code = entry & DenseCodeTable.codeMask
-            if collapse && code == last && code != 0 {
-                body(Int(code), s, e, true)
-                return
-            }
-            last = code
-            body(Int(code), s, e, false)
-        }
         var i = 0
         while i < n {
             let s = Int32(truncatingIfNeeded: i)
             let value = UTF8Scalar.decode(base, &i)
+            let e = Int32(truncatingIfNeeded: i)
             let entry = value < 0x10000 ? entries[Int(value)] : DenseCodeTable.slowFlag
             if entry & DenseCodeTable.slowFlag == 0 {
-                handle(entry, s, Int32(truncatingIfNeeded: i))
+                Self.take(entry, s, e, collapse, &last, &summary, &sink)
             } else {
-                let e = Int32(truncatingIfNeeded: i)
                 let slow = table.slowEntries(value)
                 if slow.first == slow.end {
-                    handle(slow.single, s, e)
+                    Self.take(slow.single, s, e, collapse, &last, &summary, &sink)
                 } else {
-                    for k in slow.first..<slow.end { handle(table.composedExpansions[k], s, e) }
+                    for k in slow.first..<slow.end { Self.take(table.composedExpansions[k], s, e, collapse, &last, &summary, &sink) }
                 }
             }
         }
+        return summary
+    }
+
+    /// One composed entry of the scan: noise and clues, repeats, the character.
+    @inlinable @inline(__always)
+    static func take<Sink: DenseSink>(
+        _ entry: UInt32, _ s: Int32, _ e: Int32, _ collapse: Bool, _ last: inout UInt32, _ summary: inout DenseScanSummary,
+        _ sink: inout Sink
+    ) {
+        if entry & DenseCodeTable.flagMask != 0 {
+            if entry & DenseCodeTable.skipFlag != 0 {
+                if entry & DenseCodeTable.atFlag != 0 { summary.clues.hasAt = true }
+                if entry & DenseCodeTable.dotFlag != 0 { summary.clues.hasDot = true }
+                return
+            }
+            if entry & DenseCodeTable.triggerFlag != 0 { summary.triggered = true }
+            if entry & DenseCodeTable.digitFlag != 0 {
+                summary.clues.digits &+= 1
+                last = 0
+                sink.character(Int(entry & DenseCodeTable.codeMask), start: s, end: e)
+                return
+            }
+        }
+        let code = entry & DenseCodeTable.codeMask
+        if collapse && code == last && code != 0 {
+            sink.repeatOfLast(end: e)
+            return
+        }
+        last = code
+        sink.character(Int(code), start: s, end: e)
     }
 }

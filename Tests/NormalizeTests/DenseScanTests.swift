@@ -32,19 +32,22 @@ struct DenseScanTests {
         }
     }
 
+    struct Collector: DenseSink {
+        var characters: [(code: Int, start: Int32, end: Int32)] = []
+        mutating func character(_ code: Int, start: Int32, end: Int32) { characters.append((code, start, end)) }
+        mutating func repeatOfLast(end: Int32) { characters[characters.count - 1].end = end }
+    }
+
     func scan(_ text: String) -> Scanned {
         var result = Scanned()
         var copy = text
+        var sink = Collector()
         copy.withUTF8 { utf8 in
-            normalizer.scanDense(utf8: utf8, table: Self.identity, clues: &result.clues, triggered: &result.triggered) {
-                code, start, end, isRepeat in
-                if isRepeat {
-                    result.characters[result.characters.count - 1].end = end
-                } else {
-                    result.characters.append((code, start, end))
-                }
-            }
+            let summary = normalizer.scanDense(utf8: utf8, table: Self.identity, into: &sink)
+            result.clues = summary.clues
+            result.triggered = summary.triggered
         }
+        result.characters = sink.characters
         return result
     }
 
