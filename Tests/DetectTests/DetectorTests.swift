@@ -125,6 +125,25 @@ struct FusedScanTests {
     }
 }
 
+@Suite("Detection value")
+struct DetectionValueTests {
+    @Test("a detection is a value: changing a copy leaves the original as it was")
+    func valueSemantics() throws {
+        let detector = try makeDetector(["w.txt": "@id w\n返现\n"])
+        let found = detector.detect(text: "有返现吗", senderKind: nil, isGroup: nil, scratch: DetectorScratch())
+        #expect(found.findings.count == 1)
+        var copy = found
+        copy.findings.append(found.findings[0])
+        copy.unusedAllows = []
+        #expect(copy.findings.count == 2)
+        #expect(found.findings.count == 1, "the original changed with its copy")
+        var empty = Detection()
+        #expect(empty.findings.isEmpty && empty.suppressed.isEmpty && empty.normalized == nil)
+        empty.findings = found.findings
+        #expect(empty.findings == found.findings)
+    }
+}
+
 @Suite("Content detection")
 struct ContentDetectorTests {
     let scratch = DetectorScratch()
