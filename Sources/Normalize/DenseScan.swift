@@ -24,7 +24,7 @@ public final class DenseCodeTable: Sendable {
     @inlinable static var flagMask: UInt32 { 0x3F_0000 }
 
     /// Entries by original BMP scalar, at a fixed address for the hot loop.
-    public nonisolated(unsafe) let entries: UnsafeMutablePointer<UInt32>
+    @usableFromInline nonisolated(unsafe) let entries: UnsafeMutablePointer<UInt32>
     /// The normaliser's expansion entries, composed (same indices).
     @usableFromInline nonisolated(unsafe) let composedExpansions: UnsafeMutablePointer<UInt32>
     /// The consumer's numbering, kept for characters that take the slow path.

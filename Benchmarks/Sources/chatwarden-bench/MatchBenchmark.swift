@@ -177,37 +177,6 @@ extension MatchBenchmark {
             for _ in lines { n += empty.detect(text: "", senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
             return n
         }
-        let codes = DenseCodeTable(normalizer: .standard, code: { _ in 0 }, trigger: { _ in false })
-        let spans = UnsafeMutablePointer<(Int32, Int32)>.allocate(capacity: 1 << 20)
-        report("raw stream loop") {
-            var total = 0
-            let entries = codes.entries
-            for line in lines {
-                _ = line.utf8.withContiguousStorageIfAvailable { b in
-                    var i = 0
-                    var count = 0
-                    var last: UInt32 = 0
-                    var digits = 0
-                    let base = b.baseAddress!
-                    while i < b.count {
-                        let s = Int32(truncatingIfNeeded: i)
-                        let v = UTF8Scalar.decode(base, &i)
-                        let entry = v < 0x10000 ? entries[Int(v)] : 0x80000
-                        if entry & 0x3F0000 != 0 {
-                            if entry & 0x10000 != 0 { continue }
-                            if entry & 0x20000 != 0 { digits &+= 1 }
-                        }
-                        let code = entry & 0xFFFF
-                        if code == last && code != 0 { spans[count &- 1].1 = Int32(truncatingIfNeeded: i); continue }
-                        last = code
-                        spans[count] = (s, Int32(truncatingIfNeeded: i))
-                        count &+= 1
-                    }
-                    total &+= count &+ digits
-                }
-            }
-            return total
-        }
         report("detect, one-character texts, no words") {
             var n = 0
             for _ in lines { n += empty.detect(text: "a", senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
