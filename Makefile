@@ -50,6 +50,7 @@ samples:
 #   make bench BENCH=windows window updates per second, memory at 1M keys
 #   make bench BENCH=false-positives  contact detectors over real conversation text
 #   make bench BENCH=shared-store     messages and alerts per second, 1/2/4 daemons on PostgreSQL
+#   make bench BENCH=profile-detect   where one detect call's time goes (development)
 # They read ../shared/data and say so and stop when it is missing.
 BENCH ?= all
 bench: deps
