@@ -132,8 +132,6 @@ public final class ContentDetector: Sendable {
     let lexicon: LiteralMatcher
     /// For each word, whether it is all-ASCII (it then needs word boundaries).
     let asciiWord: [Bool]
-    /// Per scope combination: whether each category applies.
-    let scopeTable: [[Bool]]
     /// Per scope combination: whether each detector applies.
     let detectorInScope: [[Bool]]
     /// The characters a dense-view pattern can start with: the dense view is built, and those
@@ -148,7 +146,9 @@ public final class ContentDetector: Sendable {
     /// The category of each word, at a fixed address for the hot loop.
     nonisolated(unsafe) let wordCategories: UnsafeMutablePointer<Int32>
     let wordCount: Int
-    /// ``scopeTable`` flattened, at a fixed address: `[scopeIndex * categories + category]`.
+    /// Per scope combination (sender kind or unknown × group, private or unknown; index with
+    /// ``scopeIndex(_:_:)``), whether each category applies: `[scopeIndex * categories + category]`,
+    /// computed once, at a fixed address for the hot loop.
     nonisolated(unsafe) let categoryScopes: UnsafeMutablePointer<Bool>
 
     /// Bytes held by the wordlist automaton (words and allowed phrases).
@@ -170,7 +170,6 @@ public final class ContentDetector: Sendable {
             scopeTable.append(rules.categories.map { Self.inScope($0.scope, senderKind: kind, isGroup: group) })
             detectorInScope.append(numbered.map { Self.inScope($0.scope, senderKind: kind, isGroup: group) })
         }
-        self.scopeTable = scopeTable
         self.detectorInScope = detectorInScope
         let trigger = FirstCharacters(patterns: rules.patterns.filter { $0.entry.view == .dense }.map(\.entry.pattern))
         self.denseTrigger = trigger
@@ -361,8 +360,6 @@ public final class ContentDetector: Sendable {
         return result
     }
 
-    /// Scope decisions for the 3 × 3 combinations of (sender kind or unknown) × (group, private or
-    /// unknown), computed once: index with ``scopeIndex(_:_:)``.
     /// The hot loop: one pass over the dense stream runs the wordlist automaton, counts the clues
     /// detectors need and notes whether a dense-view pattern could start anywhere. Only the
     /// original offsets of each dense character (`spans`) and the hits are written (into the

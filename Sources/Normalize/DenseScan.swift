@@ -4,8 +4,7 @@
 ///
 /// One 32-bit entry per BMP scalar of the *original* text: the code of the dense character it
 /// normalises to (0: a character the consumer did not number) and the facts
-/// ``Normalizer/scanDense(utf8:table:clues:triggered:_:)`` needs (no dense character, digit,
-/// clue, trigger). Scalars that expand to several characters and supplementary scalars take a
+/// ``Normalizer/scanDense(utf8:table:into:)`` needs (no dense character, digit, clue, trigger). Scalars that expand to several characters and supplementary scalars take a
 /// slower path through the normaliser itself, so every character is treated exactly as
 /// ``Normalizer/normalize(utf8:)`` treats it for the dense view.
 public final class DenseCodeTable: Sendable {
@@ -58,7 +57,6 @@ public final class DenseCodeTable: Sendable {
     }
 
     /// The entry for one normaliser entry (not an expansion).
-    @usableFromInline
     func compose(_ entry: UInt32) -> UInt32 { Self.compose(entry, code: code, trigger: trigger) }
 
     static func compose(_ entry: UInt32, code: (UInt32) -> UInt16, trigger: (UInt32) -> Bool) -> UInt32 {
@@ -73,8 +71,8 @@ public final class DenseCodeTable: Sendable {
 
     /// The slow path (expansions and supplementary scalars): the composed entries of the
     /// characters `value` normalises to are ``composedExpansions``[first..<end], or `single` when
-    /// the range is empty. Returns values, not a callback, so the caller's loop state stays in
-    /// registers.
+    /// the range is empty. Returns values, not a callback: a callback capturing the scan's state
+    /// made Swift box that state on the heap once per message (seen in `perf`).
     @usableFromInline @inline(never)
     func slowEntries(_ value: UInt32) -> (first: Int, end: Int, single: UInt32) {
         let table = normalizer.table
@@ -90,8 +88,8 @@ public final class DenseCodeTable: Sendable {
 /// Receives the characters of a dense scan (``Normalizer/scanDense(utf8:table:into:)``).
 ///
 /// A protocol rather than a closure: the scan is specialised for the concrete sink and inlined
-/// into its caller, and the sink's state (a struct) then lives in registers, where a closure's
-/// captured variables stay in memory (measured with `make bench BENCH=profile-detect`).
+/// into its caller, and the consumer's state (the automaton's state, counters, buffers) is one
+/// struct rather than variables captured from its function.
 public protocol DenseSink {
     /// The next dense character: its code and the original byte range it came from.
     mutating func character(_ code: Int, start: Int32, end: Int32)
@@ -177,7 +175,8 @@ extension Normalizer {
         takePlain(entry, s, e, collapse, &last, &sink)
     }
 
-    /// A character without flags: a repeat of the last one, or the next dense character.
+    /// A character that is neither noise nor a digit: a repeat of the last one, or the next dense
+    /// character.
     @inlinable @inline(__always)
     static func takePlain<Sink: DenseSink>(
         _ entry: UInt32, _ s: Int32, _ e: Int32, _ collapse: Bool, _ last: inout UInt32, _ sink: inout Sink

@@ -44,12 +44,25 @@ struct LiteralMatcherTests {
 
     @Test("agrees with a naive search on many random texts")
     func naiveAgreement() {
+        checkAgainstNaiveSearch(alphabet: "加微信私聊转账ab", words: 40, longest: 4, texts: 200, textLength: 30)
+    }
+
+    @Test("agrees with a naive search with thousands of words (states share transition-filter bits)")
+    func naiveAgreementLarge() {
+        let matcher = checkAgainstNaiveSearch(alphabet: "加微信私聊转账返现飞单回扣保本稳赚ab1", words: 3_000, longest: 5, texts: 100, textLength: 40)
+        #expect(matcher.stateCount > 1_000)
+    }
+
+    /// Random words over `alphabet`, random texts: every occurrence of every word the automaton
+    /// reports must be exactly what a naive byte search finds.
+    @discardableResult
+    func checkAgainstNaiveSearch(alphabet: String, words count: Int, longest: Int, texts: Int, textLength: Int) -> LiteralMatcher {
         var rng = SystemRandomNumberGenerator()
-        let alphabet = Array("加微信私聊转账ab")
-        let words = (0..<40).map { _ in String((0..<Int.random(in: 1...4, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }) }
+        let alphabet = Array(alphabet)
+        let words = (0..<count).map { _ in String((0..<Int.random(in: 1...longest, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }) }
         let matcher = LiteralMatcher(words: words)
-        for _ in 0..<200 {
-            let text = String((0..<Int.random(in: 0...30, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+        for _ in 0..<texts {
+            let text = String((0..<Int.random(in: 0...textLength, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
             let bytes = Array(text.utf8)
             var expected: [String] = []
             for (id, word) in words.enumerated() {
@@ -62,31 +75,7 @@ struct LiteralMatcherTests {
             let actual = matcher.matches(in: text).map { "\($0.word)@\($0.range.lowerBound)" }
             #expect(actual.sorted() == expected.sorted(), "text \(text)")
         }
-    }
-}
-
-extension LiteralMatcherTests {
-    @Test("agrees with a naive search with thousands of words (states share transition-filter bits)")
-    func naiveAgreementLarge() {
-        var rng = SystemRandomNumberGenerator()
-        let alphabet = Array("加微信私聊转账返现飞单回扣保本稳赚ab1")
-        let words = (0..<3_000).map { _ in String((0..<Int.random(in: 1...5, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }) }
-        let matcher = LiteralMatcher(words: words)
-        #expect(matcher.stateCount > 1_000)
-        for _ in 0..<100 {
-            let text = String((0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
-            let bytes = Array(text.utf8)
-            var expected: [String] = []
-            for (id, word) in words.enumerated() {
-                let w = Array(word.utf8)
-                guard w.count <= bytes.count else { continue }
-                for start in 0...(bytes.count - w.count) where Array(bytes[start..<start + w.count]) == w {
-                    expected.append("\(id)@\(start)")
-                }
-            }
-            let actual = matcher.matches(in: text).map { "\($0.word)@\($0.range.lowerBound)" }
-            #expect(actual.sorted() == expected.sorted(), "text \(text)")
-        }
+        return matcher
     }
 }
 
