@@ -240,11 +240,12 @@ public final class ContentDetector: Sendable {
         // 1. One pass over the dense stream: the wordlist automaton, the clues detectors need,
         //    and whether a dense-view pattern could start anywhere. Only the original offsets of
         //    each dense character are kept (to map hits back); no view is built.
-        var clues = Clues()
-        var patternMayMatch = denseTrigger.alwaysRun
         scratch.offsets.reserve(original.count + 8)
         let spans = scratch.offsets.spans
-        let hitCount = scanWords(original, scope: categoryInScope, spans: spans, hits: scratch.hits, clues: &clues, triggered: &patternMayMatch)
+        let (hitCount, summary) = scanWords(original, scope: categoryInScope, spans: spans, hits: scratch.hits)
+        let clues = summary.clues
+        // A pattern whose first characters are unknown may match anywhere.
+        let patternMayMatch = denseTrigger.alwaysRun || summary.triggered
         // Most messages end here: no word, and no pattern or detector that could match.
         if hitCount == 0 && !hasLightPatterns && !(hasDensePatterns && patternMayMatch)
             && !detectors.contains(where: { $0.mayMatch(clues) }) {
@@ -363,18 +364,17 @@ public final class ContentDetector: Sendable {
     /// The hot loop: one pass over the dense stream runs the wordlist automaton, counts the clues
     /// detectors need and notes whether a dense-view pattern could start anywhere. Only the
     /// original offsets of each dense character (`spans`) and the hits are written (into the
-    /// scratch buffers: no array is made for a message without hits); returns the hit count.
+    /// scratch buffers: no array is made for a message without hits); returns the hit count and
+    /// what the scan learnt (clues, triggers).
     private func scanWords(
         _ original: UnsafeBufferPointer<UInt8>, scope categoryInScope: UnsafeMutablePointer<Bool>,
-        spans: UnsafeMutablePointer<(start: Int32, end: Int32)>, hits: HitBuffer, clues: inout Clues, triggered: inout Bool
-    ) -> Int {
+        spans: UnsafeMutablePointer<(start: Int32, end: Int32)>, hits: HitBuffer
+    ) -> (hitCount: Int, summary: DenseScanSummary) {
         var sink = WordSink(
             transitions: lexicon.transitions, matcher: lexicon, spans: spans, hits: hits, wordCount: wordCount,
             wordCategory: wordCategories, categoryInScope: categoryInScope)
         let summary = normalizer.scanDense(utf8: original, table: denseCodes, into: &sink)
-        clues = summary.clues
-        triggered = summary.triggered
-        return sink.hitCount
+        return (sink.hitCount, summary)
     }
 
     /// Runs the automaton over the dense characters of a scan, keeping each one's original span

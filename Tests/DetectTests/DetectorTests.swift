@@ -216,6 +216,14 @@ struct ContentDetectorTests {
         #expect(result.findings.map(\.matched) == ["转 到我的 支付宝"])
     }
 
+    @Test("a dense-view pattern whose first character cannot be read off runs on every message")
+    func denseAlwaysRuns() throws {
+        // `[...]` hides the first character from the trigger table: the pattern must still run.
+        let detector = try makeDetector(["m.txt": "@id money\n@view dense\nre:[转轉]账给我\n"])
+        let result = detector.detect(text: "钱 转账 给我吧", senderKind: nil, isGroup: nil, scratch: scratch)
+        #expect(result.findings.map(\.matched) == ["转账 给我"])
+    }
+
     @Test("a pattern that hits the match limit is reported as limit reached, naming the rule")
     func limitReached() throws {
         var set = RuleSet()
