@@ -16,17 +16,13 @@ import Normalize
 ///   to the root's transition without a probe or a failure chain (in chat text most characters
 ///   are such "starters" or in no word at all);
 /// - the root's transitions are a direct array; the others live in one open-addressing hash
-///   table of 8-byte slots (key and target packed, so a probe touches one cache line);
-/// - `firstOutput[state]` names the first state on the output chain (or -1), so the common case,
-///   no word ending here, costs one load.
+///   table of 8-byte slots (key and target packed, so a probe touches one cache line), behind a
+///   128-bit filter per symbol that answers most "no transition from this state" without it;
+/// - states where some word ends are numbered last, so the common case, no word ending here,
+///   is one comparison (`Transitions.outputFrom`).
 public final class LiteralMatcher: Sendable {
     /// Symbols of supplementary scalars.
     private let otherSymbols: [UInt32: UInt16]
-    /// States from this number on are those where some word ends.
-    let outputFrom: Int32
-    /// Symbols `1...followerLimit` occur after the first character of some word.
-    let followerLimit: Int
-    private let hashMask: Int
     /// Further words with the same text as a terminal word (a word in two categories).
     private let sameText: [Int32]
     /// Length in UTF-8 bytes of each word.
@@ -39,8 +35,6 @@ public final class LiteralMatcher: Sendable {
     public let count: Int
     /// The number of automaton states.
     public let stateCount: Int
-    /// The number of distinct characters in the words.
-    public let symbolCount: Int
     /// Bytes held by the automaton's tables.
     public let memoryBytes: Int
 
@@ -228,16 +222,12 @@ public final class LiteralMatcher: Sendable {
         }
 
         self.otherSymbols = otherSymbols
-        self.followerLimit = followerLimit
-        self.outputFrom = Int32(outputFrom)
-        self.hashMask = mask
         self.sameText = sameText
         self.byteLengths = byteLengths
         self.scalarLengths = scalarLengths
         self.longestWord = Int(scalarLengths.max() ?? 0)
         self.count = words.count
         self.stateCount = stateCount
-        self.symbolCount = symbolCount
         self.memoryBytes = bmpSymbols.count * 2 + otherSymbols.count * 16 + rootNext.count * 4 + slots.count * 8 + filter.count * 8
             + stateCount * 4 * 4 + (sameText.count + byteLengths.count + scalarLengths.count) * 4
         self.symbols = Self.copy(bmpSymbols)
@@ -264,11 +254,6 @@ public final class LiteralMatcher: Sendable {
         value < 0x10000 ? Int(symbols[Int(value)]) : Int(otherSymbols[value] ?? 0)
     }
 
-    /// The state after `state` reads symbol `sym`, failure links followed (symbol 0, a
-    /// character in no word, leads to the root).
-    @inline(__always)
-    func next(_ state: Int32, _ sym: Int) -> Int32 { transitions.next(state, sym) }
-
     /// Calls `found(wordID, lengthInScalars)` for each word ending at `state`.
     @inline(__always)
     func forEachWord(endingAt state: Int32, _ found: (Int, Int) -> Void) {
@@ -287,25 +272,13 @@ public final class LiteralMatcher: Sendable {
     /// valid UTF-8), in order of the occurrence's end, overlapping occurrences included.
     public func forEachMatch(in utf8: UnsafeBufferPointer<UInt8>, _ body: (Int, Range<Int>) -> Void) {
         guard let base = utf8.baseAddress else { return }
-        var stepper = Stepper(matcher: self)
+        let transitions = self.transitions
+        var state: Int32 = 0
         var i = 0
         while i < utf8.count {
             let value = UTF8Scalar.decode(base, &i)
-            stepper.step(symbol: symbol(value)) { word, _ in body(word, (i - Int(byteLengths[word]))..<i) }
-        }
-    }
-
-    /// A stepper over a stream of characters (the fused normalise-and-match path): feed each
-    /// character's symbol, get the words that end there.
-    struct Stepper {
-        let matcher: LiteralMatcher
-        var state: Int32 = 0
-
-        /// Advances by one character; calls `found(wordID, lengthInScalars)` for each word ending here.
-        @inline(__always)
-        mutating func step(symbol sym: Int, _ found: (Int, Int) -> Void) {
-            state = matcher.next(state, sym)
-            if state >= matcher.outputFrom { matcher.forEachWord(endingAt: state, found) }
+            state = transitions.next(state, symbol(value))
+            if state >= transitions.outputFrom { forEachWord(endingAt: state) { word, _ in body(word, (i - Int(byteLengths[word]))..<i) } }
         }
     }
 

@@ -289,7 +289,8 @@ public final class Normalizer: Sendable {
 
     /// Calls `body(entry, start, end)` for every table entry the text maps to, with the original
     /// byte range of the character it came from (an expansion gives several entries, one range).
-    /// The one decoding loop both normalisation passes share.
+    /// The decoding loop of the materialising pass; the wordlist scan (`scanDense`) decodes through
+    /// its composed table instead.
     @inline(__always)
     func forEachEntry(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UInt32, Int32, Int32) -> Void) {
         guard let base = bytes.baseAddress else { return }
