@@ -6,6 +6,7 @@ import Ingest
 import Store
 import Rules
 import Archive
+import Synchronization
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -50,6 +51,13 @@ public final class Daemon {
     private var notifier_: Notifier?
     private var metricsServer: MetricsServer?
     private var windows: WindowEngine
+    /// The pipeline's store, for the notifier's thread.
+    private let currentStore = StoreBox()
+
+    /// A store reference handed between threads.
+    final class StoreBox: Sendable {
+        let value = Mutex<ChatStore?>(nil)
+    }
 
     // Counters for STATUS lines and the stop summary.
     public private(set) var messagesRead = 0
@@ -124,15 +132,16 @@ public final class Daemon {
         }
         tailer = Tailer(patterns: config.watch, checkpoints: checkpoints, maxLineBytes: config.maxLineBytes)
         tailer.eventTime = pipeline.lineTime
-        storeIdentity = FileIdentity.of(path: pipeline.store.path)?.0
+        storeIdentity = pipeline.store.fileIdentity
         do {
             windows = try pipeline.makeWindowEngine(restore: true)
         } catch {
             throw PipelineError(message: "cannot load the window-rule state: \(error)")
         }
         if config.watchMode == "inotify" { setUpInotify() }
+        currentStore.value.withLock { $0 = pipeline.store }
         if !config.notifications.isEmpty {
-            notifier_ = Notifier(channels: config.notifications, storePath: config.resolvedStorePath, logger: logger)
+            notifier_ = Notifier(channels: config.notifications, store: Self.notifierStore(current: currentStore, config: config), logger: logger)
         }
         if let listen = config.metricsListen {
             do {
@@ -189,6 +198,29 @@ public final class Daemon {
                 continue
             }
             watched[dir] = wd
+        }
+    }
+
+    /// The store the notifier reads its queue from: on SQLite the daemon's own (one owner of the
+    /// database file per process; after a replaced store, the new one); on PostgreSQL a
+    /// connection of its own, opened when needed and again after a failure.
+    private static func notifierStore(current: StoreBox, config: Config) -> @Sendable () throws -> ChatStore {
+        if !config.usesSharedStore {
+            return {
+                guard let store = current.value.withLock({ $0 }) else { throw StoreError(path: config.resolvedStorePath, message: "not open") }
+                return store
+            }
+        }
+        let own = StoreBox()
+        let path = config.resolvedStorePath
+        return {
+            try own.value.withLock { (store) throws(StoreError) -> ChatStore in
+                // The backend reconnects by itself after a broken connection.
+                if let store { return store }
+                let opened = try ChatStore(path: path)
+                store = opened
+                return opened
+            }
         }
     }
 
@@ -261,7 +293,8 @@ public final class Daemon {
             windows = try fresh.makeWindowEngine(restore: true)
             pipeline = fresh
             tailer = newTailer
-            storeIdentity = FileIdentity.of(path: fresh.store.path)?.0
+            storeIdentity = fresh.store.fileIdentity
+            currentStore.value.withLock { $0 = fresh.store }
             tailer.discover()
             updateWatches()
             return false

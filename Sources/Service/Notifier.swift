@@ -6,12 +6,11 @@ import FoundationNetworking
 #endif
 public import Logging
 public import Pipeline
-import Store
+public import Store
 import Rules
 import Synchronization
 
-/// Sends the notifications the store has queued, on a thread of its own, with its own store
-/// connection: alerts at or above a channel's immediate severity go out one by one at once; the
+/// Sends the notifications the store has queued, on a thread of its own: alerts at or above a channel's immediate severity go out one by one at once; the
 /// rest wait for the channel's digest. When sending one by one would pass the channel's rate
 /// (WeCom robots: 20 a minute), the waiting alerts are folded into one digest instead: nothing is
 /// ever dropped. A failed delivery (an error, HTTP 429 or 5xx, a WeCom `errcode`) is retried with
@@ -25,7 +24,11 @@ public final class Notifier: Sendable {
     }
 
     let channels: [Channel]
-    let storePath: String
+    /// The store to read the queue from, asked for on every round: the daemon's own store object
+    /// (SQLite: never a second open of the file, see `SQLiteBackend`; and after the store file
+    /// was replaced, the new one), or a connection of the notifier's own (PostgreSQL, whose
+    /// advisory channel locks belong to a session).
+    let store: @Sendable () throws -> ChatStore
     let logger: Logger
     private let state = Mutex(State())
 
@@ -38,7 +41,7 @@ public final class Notifier: Sendable {
     }
 
     /// Channels whose URL cannot be read are reported and skipped.
-    public init(channels: [NotificationChannel], storePath: String, logger: Logger) {
+    public init(channels: [NotificationChannel], store: @escaping @Sendable () throws -> ChatStore, logger: Logger) {
         var ready: [Channel] = []
         for channel in channels {
             switch channel.resolveURL() {
@@ -53,7 +56,7 @@ public final class Notifier: Sendable {
             }
         }
         self.channels = ready
-        self.storePath = storePath
+        self.store = store
         self.logger = logger
     }
 
@@ -71,14 +74,11 @@ public final class Notifier: Sendable {
     public func stop() { state.withLock { $0.stop = true } }
 
     private func run() {
-        var store: ChatStore? = nil
         while !state.withLock({ $0.stop }) {
             do {
-                if store == nil { store = try ChatStore(path: storePath) }
-                try deliverDue(store!)
+                try deliverDue(try store())
             } catch {
                 logger.error("notification delivery paused", metadata: ["error": "\(error)"])
-                store = nil
             }
             Thread.sleep(forTimeInterval: 1)
         }

@@ -123,6 +123,26 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
     public var description: String { "\(path): \(message)" }
+
+    /// What went wrong when `doing` something to `path` failed with `errno`, saying plainly
+    /// when the cause is access ("permission denied: DIR"), naming the directory that refused.
+    public static func describeAccess(path: String, errno code: Int32, doing: String) -> String {
+        if code == EACCES || code == EPERM {
+            return "permission denied: \(deniedComponent(of: path)) (cannot \(doing); run as a user who may read and write the state directory)"
+        }
+        return "cannot \(doing): \(String(cString: strerror(code)))"
+    }
+
+    /// The first directory on the way to `path` this process may not search, or `path` itself.
+    public static func deniedComponent(of path: String) -> String {
+        var current = path.hasPrefix("/") ? "" : "."
+        let parts = path.split(separator: "/")
+        for part in parts.dropLast() {
+            current += "/" + part
+            if access(current, X_OK) != 0 && errno == EACCES { return current }
+        }
+        return path
+    }
 }
 
 /// The store: the archive index (with full-text search), alerts and their review trail,
@@ -148,11 +168,15 @@ public final class ChatStore: Sendable {
         if PostgresLocation.matches(location) {
             backend = try PostgresBackend(url: location)
         } else {
-            backend = try SQLiteBackend(path: location)
+            backend = try SQLiteBackend.shared(path: location)
         }
         path = backend.location
         self.daemon = daemon
     }
+
+    /// The SQLite file as this store opened it (nil on PostgreSQL): when the path names another
+    /// file, or none, the store was deleted or replaced under its user.
+    public var fileIdentity: FileIdentity? { (backend as? SQLiteBackend)?.identity }
 
     /// Whether several daemons may share this store (PostgreSQL).
     public var isShared: Bool { backend.dialect == .postgres }

@@ -1,20 +1,59 @@
 import Foundation
 import GRDB
+import Ingest
+import Synchronization
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 /// The embedded store's database: one SQLite file in WAL mode, through GRDB.
 ///
 /// WAL lets readers (the review CLI) run while a writer commits; writers wait for each other
 /// (busy timeout) instead of failing with "database is locked".
+///
+/// **One owner per file per process.** SQLite's locks are POSIX advisory locks, which belong to
+/// the process and the file, not to a descriptor: closing *any* descriptor on the database file
+/// drops every lock the process holds on it. A daemon that opened the file a second time (the
+/// notifier's own store, an open/close to create the file with its mode) lost the locks of its
+/// writing connection; the next review command's close then believed it was the last user and
+/// deleted the WAL under the daemon, whose later commits went into the deleted file (issue 15).
+/// So: ``shared(path:)`` hands every ``ChatStore`` of a process the same pool for a given file,
+/// and nothing outside SQLite ever opens a database that exists (see ``createIfMissing(_:)``).
 final class SQLiteBackend: SQLBackend {
     let location: String
     let pool: DatabasePool
+    /// The file as opened (device and inode): the daemon compares it with what the path names
+    /// now, to notice a store deleted or replaced under it.
+    let identity: FileIdentity?
     var dialect: SQLDialect { .sqlite }
 
-    /// Opens (creating when missing, mode 0640) and migrates the database at `path`.
-    init(path: String) throws(StoreError) {
+    /// The backend of every database file this process has open, by file identity.
+    private static let open = Mutex<[FileIdentity: WeakBackend]>([:])
+
+    private struct WeakBackend {
+        weak var backend: SQLiteBackend?
+    }
+
+    /// The backend for the database at `path`: the one this process already has open on that
+    /// file, or a new one (creating the file, mode 0640, and migrating it).
+    static func shared(path: String) throws(StoreError) -> SQLiteBackend {
+        try createIfMissing(path)
+        return try open.withLock { (backends) throws(StoreError) -> SQLiteBackend in
+            if let identity = FileIdentity.of(path: path)?.0, let existing = backends[identity]?.backend {
+                return existing
+            }
+            let backend = try SQLiteBackend(path: path)
+            backends = backends.filter { $0.value.backend != nil }
+            if let identity = backend.identity { backends[identity] = WeakBackend(backend: backend) }
+            return backend
+        }
+    }
+
+    /// Opens and migrates the database at `path` (see ``shared(path:)``: never open one file twice).
+    private init(path: String) throws(StoreError) {
         location = path
         do {
-            try Self.createPrivately(path)
             var configuration = Configuration()
             configuration.busyMode = .timeout(30)
             configuration.label = "chatwarden"
@@ -31,6 +70,8 @@ final class SQLiteBackend: SQLBackend {
                 try db.execute(sql: "PRAGMA temp_store = MEMORY")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
+            // Taken once SQLite holds the file: the inode SQLite opened, not one found later.
+            identity = FileIdentity.of(path: path)?.0
             try SQLiteSchema.migrator.migrate(pool)
         } catch let error as StoreError {
             throw error
@@ -40,13 +81,19 @@ final class SQLiteBackend: SQLBackend {
     }
 
     /// Creates the database file with mode 0640 before SQLite does (SQLite gives the WAL and
-    /// shared-memory files the same mode as the database).
-    static func createPrivately(_ path: String) throws(StoreError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else {
-            throw StoreError(path: path, message: "cannot create the database: \(String(cString: strerror(errno)))")
+    /// shared-memory files the same mode as the database), only when there is no file yet:
+    /// `O_EXCL` means the descriptor opened here is on an inode this call created, on which no
+    /// SQLite connection of this process can hold a lock. An existing database is never opened
+    /// outside SQLite (see the type's comment).
+    static func createIfMissing(_ path: String) throws(StoreError) {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        if fd >= 0 {
+            _ = Glibc.close(fd)
+            return
         }
-        _ = Glibc.close(fd)
+        let code = errno
+        if code == EEXIST { return }
+        throw StoreError(path: path, message: StoreError.describeAccess(path: path, errno: code, doing: "create the database"))
     }
 
     static func describe(_ error: any Error) -> String {

@@ -56,9 +56,20 @@ enum Setup {
     static func store(_ options: CommonOptions) throws -> ChatStore {
         let config = try config(options)
         let path = config.resolvedStorePath
-        if !config.usesSharedStore && access(path, F_OK) != 0 {
-            Terminal.error("chatwarden: no store at \(path) yet: run `chatwarden scan` or the daemon first, or pass --state-dir")
-            throw ExitCode(1)
+        if !config.usesSharedStore {
+            // Say whether the store is missing or kept from this user ("permission denied: DIR"),
+            // never "no store yet" for a store that is there but unreadable.
+            let exists = access(path, F_OK) == 0
+            let code = errno
+            if !exists && code == ENOENT {
+                Terminal.error("chatwarden: no store at \(path) yet: run `chatwarden scan` or the daemon first, or pass --state-dir")
+                throw ExitCode(1)
+            }
+            if !exists || access(path, R_OK | W_OK) != 0 {
+                let why = exists ? errno : code
+                Terminal.error("chatwarden: \(path): \(StoreError.describeAccess(path: path, errno: why, doing: "open the store"))")
+                throw ExitCode(1)
+            }
         }
         do {
             return try ChatStore(path: path, daemon: config.resolvedDaemonName)

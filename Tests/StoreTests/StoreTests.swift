@@ -82,6 +82,35 @@ struct StoreTests {
         }
     }
 
+    @Test("one owner per database file per process: a second store object on the same file opens no descriptor of its own")
+    func oneOwnerPerFile() throws {
+        let temp = try TempStore()
+        var batch = RecordBatch()
+        batch.messages = [message("m1", "x", time: 1)]
+        try temp.store.record(batch)
+        func descriptorsOnStore() -> Int {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return fds.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0) }
+                .filter { $0.hasPrefix(temp.location) }.count
+        }
+        _ = try temp.store.counts()  // the pool's reader connection opens on first use
+        let before = descriptorsOnStore()
+        #expect(before > 0)
+        do {
+            // Opened, used and dropped, as the notifier's store and the review code paths did:
+            // closing a descriptor of our own on the file would drop SQLite's locks on it.
+            let second = try ChatStore(path: temp.location)
+            #expect(second.fileIdentity == temp.store.fileIdentity)
+            #expect(try second.counts().messages == 1)
+            #expect(descriptorsOnStore() == before)
+        }
+        #expect(descriptorsOnStore() == before)
+        batch.messages = [message("m2", "y", time: 2)]
+        try temp.store.record(batch)
+        #expect(FileManager.default.fileExists(atPath: temp.location + "-wal"))
+        #expect(try temp.store.counts().messages == 2)
+    }
+
     @Test("review actions change the status and append to an audit trail that cannot be edited", arguments: StoreKind.allCases)
     func review(_ kind: StoreKind) throws {
         let temp = try TempStore(kind)
