@@ -297,6 +297,8 @@ public final class WindowEngine {
     private func slide(_ key: String, _ event: Event, windowMs: Int64, threshold: Int) -> [Event]? {
         var state = states[key] ?? KeyState()
         if let latest = state.events.last, event.time < latest.time - settings.allowedLatenessMs { return nil }
+        // A message read twice (a copytruncate copy, a file rotated and matched again) is one event.
+        if state.events.contains(where: { $0.msgid == event.msgid }) { return nil }
         // Slot into place (usually the end) and keep only what can still be in a window.
         let index = state.events.lastIndex { $0.time <= event.time }.map { $0 + 1 } ?? 0
         state.events.insert(event, at: index)
@@ -320,7 +322,7 @@ public final class WindowEngine {
                 }
             }
         }
-        if state.events.count > threshold * 4 { state.events.removeFirst(state.events.count - threshold * 4) }
+        Self.trim(&state.events, keep: threshold * 4, lateness: settings.allowedLatenessMs)
         state.lastTouched = newest
         states[key] = state
         markDirty(key)
@@ -332,6 +334,8 @@ public final class WindowEngine {
         var neighbours: [Event] = []
         var matchedKeys: [String] = []
         let keys = fingerprint.bandKeys.map { "b|" + String($0, radix: 16) }
+        // A message read twice is one event (see ``slide``).
+        if keys.contains(where: { states[$0]?.events.contains { $0.msgid == event.msgid } == true }) { return nil }
         for key in keys {
             guard var state = states[key] else { continue }
             // Expire what no longer falls in a window.
@@ -355,10 +359,9 @@ public final class WindowEngine {
             var state = states[key] ?? KeyState()
             state.events.append(event)
             state.fingerprints.append(fingerprint)
-            if state.events.count > 64 {
-                state.events.removeFirst(state.events.count - 64)
-                state.fingerprints.removeFirst(state.fingerprints.count - 64)
-            }
+            let before = state.events.count
+            Self.trim(&state.events, keep: 64, lateness: settings.allowedLatenessMs)
+            state.fingerprints.removeFirst(before - state.events.count)
             state.lastTouched = newest
             states[key] = state
             markDirty(key)
@@ -372,6 +375,20 @@ public final class WindowEngine {
         for key in keys { states[key]?.quietUntil = event.time + windowMs }
         let start = group.map(\.time).min()!
         return (windowID("window.blast", canonical, start), conversations, group.sorted { $0.time < $1.time }.map(\.msgid))
+    }
+
+    /// The most events a key keeps, however many arrive within the allowed lateness.
+    static let maxEventsPerKey = 256
+
+    /// Drops a key's oldest events beyond the `keep` a rule needs, but never those within the
+    /// allowed lateness of the newest (up to ``maxEventsPerKey``): a message read again (a
+    /// copytruncate copy, a rotated file matched again) is recognised by its id among them, and
+    /// one older than that is not counted anyway.
+    static func trim(_ events: inout [Event], keep: Int, lateness: Int64) {
+        guard events.count > keep, let newestTime = events.last?.time else { return }
+        let recent = events.count - (events.firstIndex { $0.time >= newestTime - lateness } ?? events.count)
+        let kept = min(max(keep, recent), maxEventsPerKey)
+        if events.count > kept { events.removeFirst(events.count - kept) }
     }
 
     private func update(_ key: String, _ body: (inout KeyState) -> Void) {

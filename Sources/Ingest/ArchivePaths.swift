@@ -8,21 +8,25 @@ public enum ArchivePaths {
     public static let archiveSuffixes = [".jsonl", ".json", ".ndjson", ".log", ".txt"]
 
     /// Files named explicitly, and the archive files under directories (recursively; rotated
-    /// files such as `chat.jsonl.1` included). With `eventTime`, files are put in order of their
-    /// first line's event time (then path): a rescan then replays the archive in time order
-    /// whatever the rotation scheme named the files, as the rules over time need.
-    public static func expand(_ paths: [String], eventTime: ((RawLine) -> Int64?)?) throws(IngestError) -> [String] {
-        let files = try expand(paths)
-        guard let eventTime else { return files }
-        func firstTime(_ path: String) -> Int64 {
-            guard let reader = try? LineReader(path: path) else { return Int64.max }
-            for _ in 0..<8 {
-                guard let line = try? reader.nextLine(atEndOfInput: true) else { break }
-                if let time = eventTime(line) { return time }
-            }
-            return Int64.max
+    /// files such as `chat.jsonl.1` included), each with the event time of its first line (the
+    /// first of its first 8 lines that has one; `Int64.max` when none does), in that order
+    /// (then by path): the ranks ``MergedFileReader`` merges them by.
+    public static func expand(_ paths: [String], eventTime: (RawLine) -> Int64?) throws(IngestError) -> [(path: String, firstTime: Int64)] {
+        try expand(paths).map { ($0, firstEventTime($0, complete: true, eventTime: eventTime)) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+    }
+
+    /// The event time of a file's first line that has one, among its first 8 complete lines
+    /// (`Int64.max` when none has). The daemon's tailer and `scan` rank files by it. `complete`:
+    /// the file is not being written, so a last line without its newline counts.
+    public static func firstEventTime(
+        _ path: String, complete: Bool, maxLineBytes: Int = 1 << 20, eventTime: (RawLine) -> Int64?
+    ) -> Int64 {
+        guard let reader = try? LineReader(path: path, maxLineBytes: maxLineBytes) else { return Int64.max }
+        for _ in 0..<8 {
+            guard let line = try? reader.nextLine(atEndOfInput: complete) else { break }
+            if !line.isOversized, let time = eventTime(line) { return time }
         }
-        return files.map { ($0, firstTime($0)) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
+        return Int64.max
     }
 
     /// Files named explicitly, and the archive files under directories (recursively, sorted by

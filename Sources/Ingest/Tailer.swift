@@ -52,11 +52,20 @@ public final class Tailer {
         var fingerprint: String
         /// Set when the path no longer names this file.
         var rotatedSince: Double?
-        /// The event time of the file's first line: files are read oldest first, so the rules
-        /// over time see messages in event-time order across rotated files.
+        /// The event time of the file's first line: the file's rank in the merge (``MergeKey``).
         var order: Int64 = Int64.max
         var lastGrowth: Double
         var lastSize: Int64
+        /// The next complete line, read but not yet handed out (the merge compares heads), with
+        /// the reader's position before it: what a checkpoint records while it is held.
+        var head: RawLine?
+        var headStart: (offset: Int64, line: Int) = (0, 0)
+        /// The event time of the last line that had one (a line without: this, so it stays put).
+        var lastTime: Int64 = Int64.min
+        /// Nothing complete is left to read now.
+        var exhausted = false
+        /// `lastTime` includes the head (times are read only while several files compete).
+        var headTimed = false
 
         init(path: String, identity: FileIdentity, reader: LineReader, offset: Int64, line: Int, fingerprint: String, now: Double) {
             self.path = path
@@ -207,6 +216,7 @@ public final class Tailer {
             let f = Followed(
                 path: path, identity: identity, reader: reader, offset: offset, line: line, fingerprint: fingerprint, now: now)
             f.order = firstEventTime(path)
+            f.lastTime = f.order
             followed[identity] = f
         } catch {
             close(fd)
@@ -254,79 +264,117 @@ public final class Tailer {
 
     // MARK: - Reading
 
-    /// Reads up to `maxLines` complete lines across the followed files.
+    /// Reads up to `maxLines` complete lines across the followed files, merged by event time
+    /// (``MergeKey``): a backlog in several files (after a restart, or a daemon that starts
+    /// behind) comes out in the order a rescan of the same files reads it.
     public func read(maxLines: Int, now: Double = Tailer.now()) -> TailBatch {
         var batch = TailBatch()
         batch.finished = forgotten
         forgotten.removeAll()
-        let ordered = followed.values.sorted { ($0.order, $0.identity.device, $0.identity.inode) < ($1.order, $1.identity.device, $1.identity.inode) }
-        for identity in ordered.map(\.identity) {
-            guard let f = followed[identity] else { continue }
-            if batch.lines.count >= maxLines { break }
-            // Truncated below what was read (copytruncate): start again from 0.
-            if let (_, size) = FileIdentity.of(fd: f.reader.descriptor) {
-                // Shrunk, or rewritten from the start since we looked (its first bytes changed).
-                let rewritten = size != f.lastSize && Fingerprint.length(of: f.fingerprint) > 0
-                    && !Fingerprint.matches(fd: f.reader.descriptor, fingerprint: f.fingerprint)
-                if size < f.reader.committedOffset || size < f.checkpointOffset || rewritten {
-                    do {
-                        let fd = dup(f.reader.descriptor)
-                        f.reader = try LineReader(fd: fd, path: f.path, offset: 0, line: 0, maxLineBytes: maxLineBytes)
-                        f.fingerprint = "0:"
-                        note(.truncated, f.path, "shrank to \(size) bytes; reading again from the start")
-                        batch.checkpoints.append(checkpoint(f, offset: 0, line: 0))
-                    } catch {
-                        note(.error, f.path, error.message)
-                        continue
-                    }
-                }
-                if size != f.lastSize {
-                    f.lastSize = size
-                    f.lastGrowth = now
-                }
-            }
-            let quietRotated = f.rotatedSince != nil && now - f.lastGrowth >= rotatedGrace
-            var advanced = false
-            do {
-                while batch.lines.count < maxLines,
-                    let line = try f.reader.nextLine(atEndOfInput: quietRotated)
-                {
-                    batch.lines.append(line)
-                    advanced = true
-                }
-            } catch {
-                note(.error, f.path, error.message)
-                continue
-            }
-            if advanced || f.reader.committedOffset != f.checkpointOffset {
-                batch.checkpoints.append(checkpoint(f, offset: f.reader.committedOffset, line: f.reader.linesRead))
-            }
-            if quietRotated && batch.lines.count < maxLines {
-                // Read to its end: let it go.
-                batch.finished.append(identity.key)
-                batch.checkpoints.removeAll { $0.source == identity.key }
-                registry[identity.key] = nil
-                followed[identity] = nil
-                note(.finished, f.path, "inode \(identity.inode) read to its end (\(f.reader.committedOffset) bytes); let go")
-            } else if f.rotatedSince == nil && now - f.lastGrowth >= idleClose && f.reader.pendingBytes == 0
-                && f.reader.committedOffset == f.lastSize
-            {
-                // Quiet and fully read: close it; its checkpoint keeps it known.
-                followed[identity] = nil
-            }
+        for f in followed.values { checkRewritten(f, into: &batch, now: now) }
+        // The merge: every file's next complete line; the oldest goes next, then that file's
+        // following line takes its place. Times are read only when there is a choice to make.
+        let merging = followed.count > 1
+        var heap = MinHeap<Followed>()
+        for f in followed.values where loadHead(f, now: now, timed: merging) { heap.push(key(f), f) }
+        while batch.lines.count < maxLines, let (_, f) = heap.pop() {
+            batch.lines.append(f.head!)
+            f.head = nil
+            if loadHead(f, now: now, timed: merging) { heap.push(key(f), f) }
         }
+        for f in followed.values.sorted(by: { key($0) < key($1) }) { settle(f, into: &batch, now: now) }
         for c in batch.checkpoints { registry[c.source] = c }
         return batch
     }
 
+    private func key(_ f: Followed) -> MergeKey {
+        MergeKey(time: f.lastTime, fileOrder: f.order, tiebreak: f.identity.inode)
+    }
+
+    /// A file that shrank below what was read (copytruncate), or whose first bytes changed, is
+    /// read again from 0.
+    private func checkRewritten(_ f: Followed, into batch: inout TailBatch, now: Double) {
+        guard let (_, size) = FileIdentity.of(fd: f.reader.descriptor) else { return }
+        let rewritten = size != f.lastSize && Fingerprint.length(of: f.fingerprint) > 0
+            && !Fingerprint.matches(fd: f.reader.descriptor, fingerprint: f.fingerprint)
+        if size < f.reader.committedOffset || size < f.checkpointOffset || rewritten {
+            do {
+                let fd = dup(f.reader.descriptor)
+                f.reader = try LineReader(fd: fd, path: f.path, offset: 0, line: 0, maxLineBytes: maxLineBytes)
+                f.fingerprint = "0:"
+                f.head = nil
+                f.exhausted = false
+                note(.truncated, f.path, "shrank to \(size) bytes; reading again from the start")
+                batch.checkpoints.append(checkpoint(f, offset: 0, line: 0))
+            } catch {
+                note(.error, f.path, error.message)
+                return
+            }
+        }
+        if size != f.lastSize {
+            f.lastSize = size
+            f.lastGrowth = now
+        }
+    }
+
+    /// A rotated file quiet for the grace period: its last line is complete even without a newline.
+    private func isQuietRotated(_ f: Followed, now: Double) -> Bool {
+        f.rotatedSince != nil && now - f.lastGrowth >= rotatedGrace
+    }
+
+    /// Makes sure `f` holds its next complete line; false when it has none now.
+    private func loadHead(_ f: Followed, now: Double, timed: Bool) -> Bool {
+        if f.head == nil {
+            let start = (f.reader.committedOffset, f.reader.linesRead)
+            do {
+                guard let line = try f.reader.nextLine(atEndOfInput: isQuietRotated(f, now: now)) else {
+                    f.exhausted = true
+                    return false
+                }
+                f.head = line
+                f.headStart = start
+                f.headTimed = false
+                f.exhausted = false
+            } catch {
+                note(.error, f.path, error.message)
+                f.exhausted = true
+                return false
+            }
+        }
+        if timed && !f.headTimed, let line = f.head {
+            f.headTimed = true
+            if !line.isOversized, let time = eventTime?(line) { f.lastTime = time }
+        }
+        return true
+    }
+
+    /// After the merge: `f`'s checkpoint (the position before a line it still holds), and a
+    /// rotated file read to its end let go, a quiet fully read one closed.
+    private func settle(_ f: Followed, into batch: inout TailBatch, now: Double) {
+        let identity = f.identity
+        let position = f.head != nil ? f.headStart : (f.reader.committedOffset, f.reader.linesRead)
+        if position.0 != f.checkpointOffset || position.1 != f.checkpointLine {
+            batch.checkpoints.append(checkpoint(f, offset: position.0, line: position.1))
+        }
+        if isQuietRotated(f, now: now) && f.head == nil && f.exhausted {
+            // Read to its end: let it go.
+            batch.finished.append(identity.key)
+            batch.checkpoints.removeAll { $0.source == identity.key }
+            registry[identity.key] = nil
+            followed[identity] = nil
+            note(.finished, f.path, "inode \(identity.inode) read to its end (\(f.reader.committedOffset) bytes); let go")
+        } else if f.rotatedSince == nil && now - f.lastGrowth >= idleClose && f.head == nil && f.reader.pendingBytes == 0
+            && f.reader.committedOffset == f.lastSize
+        {
+            // Quiet and fully read: close it; its checkpoint keeps it known.
+            followed[identity] = nil
+        }
+    }
+
     /// The event time of a file's first line (Int64.max when unknown).
     private func firstEventTime(_ path: String) -> Int64 {
-        guard let eventTime, let reader = try? LineReader(path: path, maxLineBytes: maxLineBytes) else { return Int64.max }
-        for _ in 0..<8 {
-            guard let line = try? reader.nextLine(atEndOfInput: false) else { break }
-            if let time = eventTime(line) { return time }
-        }
-        return Int64.max
+        guard let eventTime else { return Int64.max }
+        return ArchivePaths.firstEventTime(path, complete: false, maxLineBytes: maxLineBytes, eventTime: eventTime)
     }
 
     /// The checkpoint for `f` at `offset`, with a fingerprint of up to its first 1 KiB.

@@ -36,15 +36,17 @@ public struct ScanSummary: Sendable {
 }
 
 extension Pipeline {
-    /// Rescans archive files (or directories of them) from the start through the pipeline.
-    /// Unreadable files are reported in the summary and the scan goes on with the rest.
-    /// Checkpoints are not touched: a rescan never moves the daemon's place in its files.
+    /// Rescans archive files (or directories of them) from the start through the pipeline, all
+    /// files merged by event time (``MergedFileReader``: what a daemon reading the same files as a
+    /// backlog sees, so rules over time raise the same alerts). Unreadable files are reported in
+    /// the summary and the scan goes on with the rest. Checkpoints are not touched: a rescan never
+    /// moves the daemon's place in its files.
     public func scan(
         paths: [String], progress: ((ScanProgress) -> Void)? = nil
     ) throws -> ScanSummary {
         var summary = ScanSummary()
         let started = Clock.monotonicSeconds()
-        let files: [String]
+        let files: [(path: String, firstTime: Int64)]
         do {
             files = try ArchivePaths.expand(paths, eventTime: lineTime)
         } catch {
@@ -54,49 +56,39 @@ extension Pipeline {
         let scratch = DetectorScratch()
         // A rescan keeps its own window state: it replays the archive's time, not the daemon's.
         let windows = WindowEngine(settings: config.windows)
+        let reader = MergedFileReader(files: files, maxLineBytes: config.maxLineBytes, eventTime: lineTime)
         var lastProgress = 0.0
-        for (index, file) in files.enumerated() {
-            let reader: LineReader
-            do {
-                reader = try LineReader(path: file, maxLineBytes: config.maxLineBytes)
-            } catch {
-                summary.failures.append(error.description)
-                continue
-            }
-            summary.files += 1
-            var pending: [RawLine] = []
-            pending.reserveCapacity(config.batchSize)
-            func flush() throws {
-                guard !pending.isEmpty else { return }
-                let batch = prepare(pending, scratch: scratch, windows: windows)
-                let new = try commit(batch.record)
-                summary.lines += batch.lines
-                summary.bytes += batch.bytes
-                summary.messages += batch.record.messages.count
-                summary.quarantined += batch.record.quarantine.count
-                summary.alerts.append(contentsOf: batch.alerts)
-                summary.newAlerts += new.count
-                pending.removeAll(keepingCapacity: true)
-                if let progress {
-                    let now = Clock.monotonicSeconds()
-                    if now - lastProgress >= 0.5 {
-                        lastProgress = now
-                        progress(ScanProgress(
-                            file: file, filesDone: index, filesTotal: files.count, lines: summary.lines,
-                            bytes: summary.bytes, alerts: summary.alerts.count, seconds: now - started))
-                    }
+        var pending: [RawLine] = []
+        pending.reserveCapacity(config.batchSize)
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let batch = prepare(pending, scratch: scratch, windows: windows)
+            let new = try commit(batch.record)
+            summary.lines += batch.lines
+            summary.bytes += batch.bytes
+            summary.messages += batch.record.messages.count
+            summary.quarantined += batch.record.quarantine.count
+            summary.alerts.append(contentsOf: batch.alerts)
+            summary.newAlerts += new.count
+            let file = pending.last!.position.file
+            pending.removeAll(keepingCapacity: true)
+            if let progress {
+                let now = Clock.monotonicSeconds()
+                if now - lastProgress >= 0.5 {
+                    lastProgress = now
+                    progress(ScanProgress(
+                        file: file, filesDone: max(reader.filesStarted - 1, 0), filesTotal: files.count, lines: summary.lines,
+                        bytes: summary.bytes, alerts: summary.alerts.count, seconds: now - started))
                 }
             }
-            do {
-                while let line = try reader.nextLine(atEndOfInput: true) {
-                    pending.append(line)
-                    if pending.count >= config.batchSize { try flush() }
-                }
-            } catch let error as IngestError {
-                summary.failures.append(error.description)
-            }
-            try flush()
         }
+        while let line = reader.next() {
+            pending.append(line)
+            if pending.count >= config.batchSize { try flush() }
+        }
+        try flush()
+        summary.files = reader.filesStarted
+        summary.failures += reader.failures
         summary.seconds = Clock.monotonicSeconds() - started
         return summary
     }

@@ -48,6 +48,30 @@ struct WindowRulesTests {
         #expect(quiet.isEmpty, "\(name)-negative: \(quiet)")
     }
 
+    @Test("a message read twice (a copytruncate copy, a rotated file matched again) counts once in every window")
+    func replayedMessagesCountOnce() {
+        var settings = WindowSettings()
+        settings.floodCount = 3
+        settings.floodWindowMs = 10_000
+        settings.blastConversations = 3
+        settings.hitsCount = 3
+        let engine = WindowEngine(settings: settings)
+        // Flood: two messages, each read twice, are two messages.
+        for m in [text("a", 0), text("a", 0), text("b", 1_000), text("b", 1_000)] {
+            #expect(engine.process(m, contentRules: []).isEmpty)
+        }
+        #expect(engine.process(text("c", 2_000), contentRules: []).map(\.rule) == ["window.flood"])
+        // Blast: the same ad to two conversations, both read twice, is not three conversations.
+        let ad = "【限时特惠】空气净化器第二件半价，今天下单再送滤芯"
+        for (id, room) in [("x1", "r1"), ("x1", "r1"), ("x2", "r2"), ("x2", "r2")] {
+            #expect(engine.process(text(id, 100_000, from: "zhangwei", room: room, ad), contentRules: []).isEmpty)
+        }
+        // Repeated hits: two hits read twice are two hits.
+        for id in ["h1", "h1", "h2", "h2"] {
+            #expect(engine.process(text(id, 200_000, from: "lisi", room: "r9", "x"), contentRules: ["luring"]).isEmpty)
+        }
+    }
+
     @Test("window boundaries: (t − T, t]; two messages exactly T apart are not in one window")
     func boundaries() {
         var settings = WindowSettings()

@@ -1,12 +1,25 @@
 import Foundation
 import Testing
 
-/// Kill -9 at random moments while the archive grows and rotates; then compare with a clean scan.
+/// Kill -9 at random moments while several archive files grow at once (their message times
+/// interleave, as when archivers write one file per conversation), rotate (rename) and are
+/// copy-truncated; then compare with a clean scan of the same files, content alerts and rules
+/// over time alike.
 ///
 /// `CHATWARDEN_CRASH_KILLS` sets the number of kills (default 50; `make crash-test` runs 500).
 @Suite("End to end: crash safety", .serialized)
 struct CrashTests {
-    @Test("SIGKILL at random moments, with writes and rotations: zero alerts lost, zero duplicated")
+    /// One conversation per file: staff zhangwei and customer k; every fifth text a violation.
+    static func line(_ i: Int, file k: Int) -> String {
+        let text = ArchiveLines.texts[i % ArchiveLines.texts.count]
+        let customer = "wmCrashCustomer0000000000000000\(k)"
+        let (from, to) = i % 2 == 0 ? ("zhangwei", customer) : (customer, "zhangwei")
+        // 200 ms apart: a burst written while the daemon reads stays well inside the allowed
+        // lateness (60 s), as an archiver writing messages as they come does.
+        return #"{"msgid":"c\#(i)","action":"send","from":"\#(from)","tolist":["\#(to)"],"roomid":"","msgtime":\#(1_795_136_400_000 + Int64(i) * 200),"msgtype":"text","text":{"content":"\#(text)"}}"#
+    }
+
+    @Test("SIGKILL at random moments, several files written at once, rotations and copytruncate: the same alerts as a clean scan")
     func killNine() throws {
         let kills = Int(ProcessInfo.processInfo.environment["CHATWARDEN_CRASH_KILLS"] ?? "") ?? 50
         let seed = UInt64(ProcessInfo.processInfo.environment["CHATWARDEN_CRASH_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max)
@@ -15,30 +28,47 @@ struct CrashTests {
         let archive = state.path + "/archive"
         let daemonState = state.path + "/daemon"
         try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
-        let current = archive + "/chat.jsonl"
+        let fileCount = 5
+        func current(_ k: Int) -> String { archive + "/chat\(k).jsonl" }
         var written = 0
         var rotations = 0
-        var partial = ""
+        var truncations = 0
+        var partial = Array(repeating: "", count: fileCount)
 
         func writeSome() {
-            // A burst of lines; sometimes the last one is left half-written until the next burst.
-            var text = partial
-            partial = ""
+            // First the lines left half-written at the end of the last burst.
+            for k in 0..<fileCount where !partial[k].isEmpty {
+                ArchiveLines.append(current(k), partial[k])
+                partial[k] = ""
+            }
+            // A burst of lines spread over the files, each appended as it is "received".
             for _ in 0..<Int.random(in: 20...300, using: &rng) {
-                text += ArchiveLines.line(written, prefix: "c") + "\n"
+                let k = Int.random(in: 0..<fileCount, using: &rng)
+                ArchiveLines.append(current(k), Self.line(written, file: k) + "\n")
                 written += 1
             }
+            // Sometimes the burst's last line is left half-written until the next burst.
             if Bool.random(using: &rng) {
-                let line = ArchiveLines.line(written, prefix: "c") + "\n"
+                let k = Int.random(in: 0..<fileCount, using: &rng)
+                let line = Self.line(written, file: k) + "\n"
                 written += 1
                 let cut = line.index(line.startIndex, offsetBy: Int.random(in: 1..<line.count - 1, using: &rng))
-                text += line[..<cut]
-                partial = String(line[cut...])
+                ArchiveLines.append(current(k), String(line[..<cut]))
+                partial[k] = String(line[cut...])
             }
-            ArchiveLines.append(current, text)
-            if Int.random(in: 0..<6, using: &rng) == 0 && partial.isEmpty {
+            let k = Int.random(in: 0..<fileCount, using: &rng)
+            guard partial[k].isEmpty else { return }
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0:
                 rotations += 1
-                rename(current, archive + "/chat.jsonl.\(rotations)")
+                rename(current(k), archive + "/chat\(k).jsonl.\(rotations + truncations)")
+            case 1:
+                // copytruncate: a copy under a rotated name, then the original emptied in place.
+                truncations += 1
+                let bytes = FileManager.default.contents(atPath: current(k)) ?? Data()
+                FileManager.default.createFile(atPath: archive + "/chat\(k).jsonl.\(rotations + truncations)", contents: bytes)
+                truncate(current(k), 0)
+            default: break
             }
         }
 
@@ -56,7 +86,7 @@ struct CrashTests {
             _ = daemon.wait()
         }
         // Finish the archive, let a daemon catch up, stop it cleanly.
-        ArchiveLines.append(current, partial)
+        for k in 0..<fileCount where !partial[k].isEmpty { ArchiveLines.append(current(k), partial[k]) }
         let final = try DaemonProcess(arguments: arguments, logPath: log)
         let env = ["CHATWARDEN_STATE_DIR": daemonState]
         // Wait while the daemon makes progress (a long run leaves a long backlog for the debug build).
@@ -74,27 +104,44 @@ struct CrashTests {
             }
             usleep(500_000)
         }
+        // Rotated files are let go once quiet: give the daemon its grace period before stopping.
+        Thread.sleep(forTimeInterval: 2.5)
         final.signal(SIGTERM)
         #expect(final.wait() == 0)
         #expect(caughtUp, "the daemon indexed \(indexed) of \(written) messages (seed \(seed)); log \(log)")
 
         // A clean scan of the same files is the reference.
         let reference = try Binary.run(["scan", "--state-dir", state.path + "/reference", "--format", "json", archive])
-        let expected = try Binary.jsonLines(reference.stdout).map { $0["id"] as! String }
-        let stored = try Binary.jsonLines(
-            Binary.run(["alerts", "list", "--format", "json", "--limit", "1000000"], environment: env).stdout
-        ).map { $0["id"] as! String }
+        func ids(_ rows: [[String: Any]]) -> [String: String] {
+            Dictionary(rows.map { ($0["id"] as! String, $0["rule"] as! String) }, uniquingKeysWith: { a, _ in a })
+        }
+        let expected = ids(try Binary.jsonLines(reference.stdout))
+        let stored = ids(try Binary.jsonLines(
+            Binary.run(["alerts", "list", "--format", "json", "--limit", "1000000"], environment: env).stdout))
         let logged = try Binary.jsonLines(String(contentsOfFile: daemonState + "/alerts.jsonl", encoding: .utf8)).map { $0["id"] as! String }
 
-        #expect(!expected.isEmpty)
-        let lost = Set(expected).subtracting(stored).count, extra = Set(stored).subtracting(expected).count
-        #expect(lost == 0 && extra == 0, "store vs clean scan (seed \(seed)): \(lost) lost, \(extra) extra of \(expected.count)")
-        let repeated = logged.count - Set(logged).count, missing = Set(expected).subtracting(logged).count
+        // Compared by rule family: content rules, and the rules over time.
+        var summary: [String] = []
+        for (family, isFamily) in [("content", { (rule: String) in !rule.hasPrefix("window.") }), ("window", { $0.hasPrefix("window.") })] {
+            let want = Set(expected.filter { isFamily($0.value) }.keys)
+            let got = Set(stored.filter { isFamily($0.value) }.keys)
+            let lost = want.subtracting(got), extra = got.subtracting(want)
+            #expect(lost.isEmpty && extra.isEmpty, """
+                \(family) alerts, store vs clean scan (seed \(seed)): \(lost.count) lost (\(lost.compactMap { expected[$0] }.sorted().prefix(5))), \
+                \(extra.count) extra (\(extra.compactMap { stored[$0] }.sorted().prefix(5))) of \(want.count)
+                """)
+            summary.append("\(want.count) \(family)")
+        }
+        #expect(expected.values.contains { $0.hasPrefix("window.") }, "the archive raises rules over time")
+        let repeated = logged.count - Set(logged).count, missing = Set(expected.keys).subtracting(logged).count
         #expect(repeated == 0, "alert log lines repeated: \(repeated) (seed \(seed))")
         #expect(missing == 0, "alert log lines missing: \(missing) of \(expected.count) (seed \(seed))")
         let quarantine = try Binary.run(["quarantine", "--format", "json"], environment: env).stdout
         #expect(quarantine.isEmpty, "no line was cut by a kill: \(quarantine.prefix(500)) (seed \(seed))")
-        print("crash test: \(kills) kills, \(written) messages, \(rotations) rotations, \(expected.count) alerts, seed \(seed)")
+        print("""
+            crash test: \(kills) kills, \(fileCount) files written at once, \(written) messages, \(rotations) rotations, \
+            \(truncations) copytruncates, alerts \(summary.joined(separator: " + ")), seed \(seed)
+            """)
     }
 }
 
