@@ -83,6 +83,33 @@ public struct Alert: Sendable, Equatable {
             details: finding.summary, relatedMsgids: finding.related)
     }
 
+    /// The category of alerts about the engine itself (a pattern stopped at its match limit).
+    public static let engineCategory = "engine"
+    /// The category of alerts about the archive's integrity (a message id reused).
+    public static let integrityCategory = "integrity"
+
+    /// Whether this alert is a content rule's hit on what someone wrote — what rules over time
+    /// count (repeated hits, recall after a hit) — rather than a note about the engine or the
+    /// archive. The one definition the pipeline and `rules test --file` share.
+    public var isContentHit: Bool { category != Self.engineCategory && category != Self.integrityCategory }
+
+    /// The rule of the alert raised when a record reuses an indexed message's id with a
+    /// different text (the index keeps the first; the other is kept beside it).
+    public static let conflictingRecordRule = "integrity.msgid-conflict"
+
+    /// The alert for a record that reuses `message.msgid`, whose indexed text is `indexedText`:
+    /// one per record (the id names the record's place in the archive).
+    public static func conflictingRecord(_ message: ArchiveMessage, indexedText: String) -> Alert {
+        let place = "\(message.source.file):\(message.source.offset)"
+        let summary = "another record with message id \(message.msgid) has a different text; the index keeps the first"
+        return Alert(
+            id: contentID(rule: conflictingRecordRule, msgid: message.msgid + "@" + place), rule: conflictingRecordRule,
+            category: integrityCategory, severity: .high, msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid,
+            conversation: message.conversationKey, from: message.from, tolist: message.tolist, matched: "", term: summary,
+            spanStart: 0, spanEnd: 0, text: message.scannableText, file: message.source.file, line: message.source.line,
+            offset: message.source.offset, details: summary + "; indexed text: " + indexedText)
+    }
+
     /// Groups a message's findings into alerts: one per rule per message, the first hit as the
     /// evidence and every hit listed in the details.
     public static func fromFindings(_ findings: [Finding], message: ArchiveMessage) -> [Alert] {
@@ -97,7 +124,7 @@ public struct Alert: Sendable, Equatable {
         return order.map { rule in
             let hits = byRule[rule]!
             let first = hits[0]
-            let details: String
+            var details: String
             if first.limitReached {
                 details = hits.map { "\($0.rule) (\($0.origin)): \($0.detail)" }.joined(separator: "; ")
             } else {
@@ -107,9 +134,11 @@ public struct Alert: Sendable, Equatable {
                     return d
                 }.joined(separator: "; ")
             }
+            // Evidence read from a repaired record says so (the original bytes are in the file).
+            if let repair = message.repair { details += "; record repaired: " + repair }
             return Alert(
                 id: contentID(rule: rule, msgid: message.msgid), rule: rule,
-                category: first.limitReached ? "engine" : first.category,
+                category: first.limitReached ? engineCategory : first.category,
                 severity: hits.map(\.severity).max() ?? first.severity,
                 msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid,
                 conversation: message.conversationKey, from: message.from, tolist: message.tolist,

@@ -112,6 +112,10 @@ public struct ArchiveMessage: Sendable, Equatable {
     public var content: MessageContent
     /// Where the record is in the archive.
     public var source: SourcePosition
+    /// How the record was repaired to be read at all (invalid UTF-8 replaced, a text too long
+    /// cut), in words for the reviewer; nil for a record read as written. The original bytes
+    /// stay in the archive file at ``source``.
+    public var repair: String? = nil
 
     public init(
         msgid: String, action: MessageAction, from: String, tolist: [String], roomid: String,
@@ -164,6 +168,28 @@ public struct ArchiveMessage: Sendable, Equatable {
         case .link, .weapp, .file, .card, .location: return true
         default: return false
         }
+    }
+
+    /// This message with its text cut to at most `maxBytes` bytes of UTF-8 (at a character
+    /// boundary), or nil when it is not longer than that. Only free text can be that long: typed
+    /// text, rich text and forwarded chat records.
+    public func cutting(textTo maxBytes: Int) -> ArchiveMessage? {
+        func cut(_ s: String) -> String {
+            var end = s.utf8.index(s.utf8.startIndex, offsetBy: maxBytes)
+            while end > s.utf8.startIndex && UTF8.isContinuation(s.utf8[end]) {
+                end = s.utf8.index(before: end)
+            }
+            return String(s[..<end])
+        }
+        guard scannableText.utf8.count > maxBytes else { return nil }
+        var copy = self
+        switch content {
+        case .text(let s): copy.content = .text(cut(s))
+        case .richText(let s): copy.content = .richText(cut(s))
+        case .chatRecord(let title, let text): copy.content = .chatRecord(title: title, text: cut(text))
+        default: return nil
+        }
+        return copy
     }
 
     private static func join(_ parts: String...) -> String {

@@ -87,6 +87,7 @@ extension Pipeline {
             if pending.count >= config.batchSize { try flush() }
         }
         try flush()
+        confirmAlertLog()
         summary.files = reader.filesStarted
         summary.failures += reader.failures
         summary.seconds = Clock.monotonicSeconds() - started

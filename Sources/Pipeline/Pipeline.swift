@@ -48,7 +48,7 @@ struct Examined: Sendable {
     /// the rules over time run, which may be inside a store transaction).
     var storedRecall: RecalledMessage?
 
-    var contentRules: [String] { alerts.filter { $0.category != "engine" }.map(\.rule) }
+    var contentRules: [String] { alerts.filter(\.isContentHit).map(\.rule) }
 }
 
 /// The one pipeline: decode → normalise → detect → record. The daemon and `scan` both run
@@ -167,38 +167,112 @@ public final class Pipeline: Sendable {
     /// (for ``commitSharingWindows(_:windows:)``, which runs the rest).
     public func examine(_ lines: [RawLine], scratch: DetectorScratch, forWindows: Bool = true) -> PreparedBatch {
         var batch = PreparedBatch()
-        var batchMsgids = Set<String>()
+        let now = ChatStore.nowMilliseconds()
+        var decoded: [ArchiveMessage] = []
+        decoded.reserveCapacity(lines.count)
         for line in lines {
             batch.lines += 1
             batch.bytes += line.bytes.count + 1
-            if line.isOversized {
-                batch.record.quarantine.append(QuarantineRecord(
-                    file: line.position.file, line: line.position.line, offset: line.position.offset,
-                    reason: "line longer than \(config.maxLineBytes) bytes; skipped to the next line",
-                    excerpt: QuarantineRecord.excerpt(of: line.bytes, limit: 512)))
-                continue
-            }
-            let decoded = line.bytes.withUnsafeBufferPointer { decoder.decode($0, at: line.position) }
-            switch decoded {
+            switch decodeRepairing(line, now: now) {
             case .failure(let error):
                 batch.record.quarantine.append(QuarantineRecord(
                     file: line.position.file, line: line.position.line, offset: line.position.offset,
-                    reason: error.description, excerpt: QuarantineRecord.excerpt(of: line.bytes)))
+                    reason: error.description, excerpt: QuarantineRecord.excerpt(of: line.bytes, limit: line.isOversized ? 512 : 4096)))
             case .success(let message):
-                batch.record.messages.append(message)
-                let detection = detector.detect(message, scratch: scratch)
-                let alerts = detection.findings.isEmpty ? [] : Alert.fromFindings(detection.findings, message: message)
-                var storedRecall: RecalledMessage? = nil
-                if forWindows, let pre = WindowEngine.recalledID(message), !batchMsgids.contains(pre),
-                    let stored = try? store.recalledMessage(msgid: pre)
-                {
-                    storedRecall = RecalledMessage(text: stored.text, alertRules: stored.alertRules)
-                }
-                batchMsgids.insert(message.msgid)
-                batch.examined.append(Examined(message: message, alerts: alerts, storedRecall: storedRecall))
+                decoded.append(message)
             }
         }
+        // What the index already holds under these ids: a record seen again is nothing new, but
+        // another record reusing an id with a different text must not pass in silence.
+        let indexed = (try? store.indexedTexts(msgids: decoded.map(\.msgid))) ?? [:]
+        var firstInBatch: [String: String] = [:]
+        for message in decoded {
+            batch.record.messages.append(message)
+            let detection = detector.detect(message, scratch: scratch)
+            var alerts = detection.findings.isEmpty ? [] : Alert.fromFindings(detection.findings, message: message)
+            let text = message.scannableText
+            if let earlier = indexed[message.msgid] ?? firstInBatch[message.msgid], earlier != text {
+                batch.record.messageVersions.append(message)
+                alerts.append(Alert.conflictingRecord(message, indexedText: earlier))
+            }
+            var storedRecall: RecalledMessage? = nil
+            if forWindows, let pre = WindowEngine.recalledID(message), firstInBatch[pre] == nil,
+                let stored = try? store.recalledMessage(msgid: pre)
+            {
+                storedRecall = RecalledMessage(text: stored.text, alertRules: stored.alertRules)
+            }
+            if firstInBatch[message.msgid] == nil { firstInBatch[message.msgid] = text }
+            batch.examined.append(Examined(message: message, alerts: alerts, storedRecall: storedRecall))
+        }
         return batch
+    }
+
+    /// Decodes a line, repairing what keeps a record from being read rather than setting it
+    /// aside unseen: a line cut at `max_line_bytes` is closed (``JSONPrefix``) and read as far as
+    /// it goes; invalid UTF-8 is replaced by U+FFFD. The repair is noted on the message (and so on
+    /// its alerts); the original bytes stay in the archive file. A time before WeCom existed or
+    /// more than a day ahead of `now` is not plausible: such a record is quarantined with the
+    /// reason, since it would sort first everywhere and push every window's clock forward.
+    func decodeRepairing(_ line: RawLine, now: Int64) -> Result<ArchiveMessage, DecodeError> {
+        var bytes = line.bytes
+        var repairs: [String] = []
+        if line.isOversized {
+            guard let closed = JSONPrefix.closing(bytes) else {
+                return .failure(DecodeError(reason: "line longer than \(config.maxLineBytes) bytes and not a JSON object; skipped to the next line"))
+            }
+            bytes = closed
+            repairs.append("the record is longer than \(config.maxLineBytes) bytes: only its first \(config.maxLineBytes) bytes were read")
+        }
+        var result = bytes.withUnsafeBufferPointer { decoder.decode($0, at: line.position) }
+        if case .failure = result, let bad = Self.firstInvalidUTF8(bytes) {
+            let repaired = Array(String(decoding: bytes, as: UTF8.self).utf8)
+            let retried = repaired.withUnsafeBufferPointer { decoder.decode($0, at: line.position) }
+            if case .success = retried {
+                result = retried
+                repairs.append("invalid UTF-8 (first at byte \(bad + 1) of the line) replaced by U+FFFD")
+            }
+        }
+        guard case .success(var message) = result else {
+            if line.isOversized, case .failure(let error) = result {
+                return .failure(DecodeError(reason: "line longer than \(config.maxLineBytes) bytes, and its beginning does not decode: \(error.description)"))
+            }
+            return result
+        }
+        if let reason = Self.implausibleTime(message.msgtime, now: now) {
+            return .failure(DecodeError(reason: reason, field: message.action == .switchEnterprise ? "time" : "msgtime"))
+        }
+        if !repairs.isEmpty {
+            message.repair = repairs.joined(separator: "; ") + "; the original bytes are in the archive file"
+        }
+        return .success(message)
+    }
+
+    /// The earliest plausible message time: 2012-01-01 (WeCom and its archive came later).
+    static let earliestPlausibleTime: Int64 = 1_325_376_000_000
+
+    /// Why `msgtime` cannot be a real message's time, or nil when it can.
+    static func implausibleTime(_ msgtime: Int64, now: Int64) -> String? {
+        if msgtime < earliestPlausibleTime {
+            return "message time \(msgtime) is before 2012, before WeCom existed: not a real message time"
+        }
+        if msgtime > now + 86_400_000 {
+            return "message time \(msgtime) is more than a day ahead of this machine's clock: not a real message time"
+        }
+        return nil
+    }
+
+    /// The offset of the first byte that is not valid UTF-8, or nil when all are.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
     }
 
     /// Runs the rules over time on examined messages, in order, and collects every alert.
@@ -229,7 +303,7 @@ public final class Pipeline: Sendable {
         guard let message = batch.examined[..<index].last(where: { $0.message.msgid == msgid })?.message else { return nil }
         return RecalledMessage(
             text: message.scannableText,
-            alertRules: batch.alerts.filter { $0.msgid == msgid && $0.category != "engine" }.map(\.rule))
+            alertRules: batch.alerts.filter { $0.msgid == msgid && $0.isContentHit }.map(\.rule))
     }
 
     /// A window engine with this pipeline's settings (and, for the daemon, its saved state).
@@ -313,6 +387,22 @@ public final class Pipeline: Sendable {
             logger.error("cannot write the alert log; will retry", metadata: ["error": "\(error)"])
         }
         return new
+    }
+
+    /// Marks the alerts written to the alert log since the last commit as logged (a commit does
+    /// that for the batch before it; at the end of a scan, or when the daemon stops, nothing
+    /// follows). If it fails, the next start finds them in the log's tail.
+    public func confirmAlertLog() {
+        let marks = logState.withLock { state in
+            defer { state.writtenUnmarked.removeAll() }
+            return state.writtenUnmarked
+        }
+        do {
+            try store.markLogged(marks)
+        } catch {
+            logState.withLock { $0.writtenUnmarked.insert(contentsOf: marks, at: 0) }
+            logger.warning("cannot confirm the alert log in the store; the next start will", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Appends every committed-but-unlogged alert that is not already in the log, and marks them

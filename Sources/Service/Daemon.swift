@@ -253,6 +253,7 @@ public final class Daemon {
             updateWatches()
         }
         notifier.stopping()
+        pipeline.confirmAlertLog()
         notifier_?.stop()
         logger.notice("chatwarden stopped", metadata: [
             "messages": "\(messagesRead)", "alerts": "\(alertsRaised)", "quarantined": "\(quarantined)",

@@ -58,6 +58,8 @@ public struct StoredMessage: Sendable, Equatable {
     public var offset: Int64
     /// For a recall record: the message it withdrew.
     public var recalls: String?
+    /// How the record was repaired to be read (see `ArchiveMessage.repair`).
+    public var repair: String? = nil
 }
 
 /// Filters shared by the listing commands. `nil` means "any".
@@ -192,9 +194,11 @@ extension ChatStore {
                 throw StoreError(path: self.path, message: "no alert \(alertID)")
             }
             try db.execute("UPDATE alerts SET status = ?, updated_at = ? WHERE id = ?", [.text(action.status.rawValue), .integer(now), .text(alertID)])
-            try db.execute(
-                "INSERT INTO review_actions (alert_id, action, status, reviewer, note, at) VALUES (?, ?, ?, ?, ?, ?)",
-                [.text(alertID), .text(action.rawValue), .text(action.status.rawValue), .text(reviewer), .text(note), .integer(now)])
+            let values: [SQLValue] = [.text(alertID), .text(action.rawValue), .text(action.status.rawValue), .text(reviewer), .text(note), .integer(now)]
+            let rowid = try db.one(
+                "INSERT INTO review_actions (alert_id, action, status, reviewer, note, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING rowid", values)
+            try EvidenceChain.append(
+                [(.review, rowid?.string("rowid") ?? "", EvidenceChain.contentHash(values.map(db.dialect.stored)))], db, now: now)
             var stored = Self.storedAlert(from: row)
             stored.status = action.status
             stored.updatedAt = now
@@ -236,12 +240,21 @@ extension ChatStore {
             msgid: row.string("msgid"), msgtime: row.int64("msgtime"), action: row.string("action"), msgtype: row.string("msgtype"),
             sender: row.string("sender"), senderKind: row.string("sender_kind"), tolist: stringArray(row.optionalString("tolist")),
             roomid: row.string("roomid"), conversation: row.string("conversation"), text: row.string("text"), file: row.string("file"),
-            line: row.int("line"), offset: row.int64("offset"), recalls: row.optionalString("recalls"))
+            line: row.int("line"), offset: row.int64("offset"), recalls: row.optionalString("recalls"), repair: row.optionalString("repair"))
     }
 
     /// One message by id.
     public func message(msgid: String) throws(StoreError) -> StoredMessage? {
         try read { db in try db.one("SELECT * FROM messages WHERE msgid = ?", [.text(msgid)]).map(Self.storedMessage(from:)) }
+    }
+
+    /// Other records that came with `msgid` but a different text (the index holds the first), in
+    /// the order they were seen: text, where it is in the archive.
+    public func otherVersions(msgid: String) throws(StoreError) -> [(text: String, file: String, line: Int)] {
+        try read { db in
+            try db.query("SELECT text, file, line FROM message_versions WHERE msgid = ? ORDER BY seen_at, file, \"offset\"", [.text(msgid)])
+                .map { ($0.string("text"), $0.string("file"), $0.int("line")) }
+        }
     }
 
     /// The conversation around a message: up to `before` earlier and `after` later messages of the

@@ -82,6 +82,8 @@ public struct RecordBatch: Sendable {
     public var windowDeletes: [String] = []
     /// Window state shared by every daemon of a shared store (keys that span archive shards).
     public var sharedWindowUpserts: [(String, String)] = []
+    /// Records that reuse an indexed message's id with a different text: kept beside it.
+    public var messageVersions: [ArchiveMessage] = []
 
     public init() {}
 
@@ -172,6 +174,8 @@ public final class ChatStore: Sendable {
         }
         path = backend.location
         self.daemon = daemon
+        // A store made before the evidence chain: chain its alerts and review actions once.
+        _ = try write { db in try EvidenceChain.backfillIfPending(db, now: Self.nowMilliseconds()) }
     }
 
     /// The SQLite file as this store opened it (nil on PostgreSQL): when the path names another
@@ -226,8 +230,10 @@ public final class ChatStore: Sendable {
     static let messageInsert = SQLInsert(
         table: "messages",
         columns: ["msgid", "msgtime", "action", "msgtype", "sender", "sender_kind", "tolist", "roomid", "conversation", "text",
-                  "payload", "file", "line", "offset", "recalls"],
+                  "payload", "file", "line", "offset", "recalls", "repair"],
         conflict: "DO NOTHING")
+    static let versionInsert = SQLInsert(
+        table: "message_versions", columns: ["msgid", "text", "msgtime", "file", "line", "offset", "seen_at"], conflict: "DO NOTHING")
     static let alertInsert = SQLInsert(
         table: "alerts",
         columns: ["id", "rule", "category", "severity", "severity_rank", "msgid", "msgtime", "roomid", "conversation", "sender",
@@ -322,12 +328,16 @@ public final class ChatStore: Sendable {
                 .text(m.msgid), .integer(m.msgtime), .text(m.action.text), .text(m.msgtype), .text(m.from),
                 .text(m.senderKind.rawValue), Self.json(m.tolist), .text(m.roomid), .text(m.conversationKey),
                 .text(m.scannableText), SQLValue(payload), .text(m.source.file), SQLValue(m.source.line),
-                .integer(m.source.offset), SQLValue(recalls),
+                .integer(m.source.offset), SQLValue(recalls), SQLValue(m.repair),
             ]
+        })
+        try db.insert(Self.versionInsert, rows: batch.messageVersions.map { m in
+            [.text(m.msgid), .text(m.scannableText), .integer(m.msgtime), .text(m.source.file), SQLValue(m.source.line),
+             .integer(m.source.offset), .integer(now)]
         })
         var inserted: [Alert] = []
         if !batch.alerts.isEmpty {
-            let ids = try db.insert(Self.alertInsert, rows: batch.alerts.map { a in
+            let rows = batch.alerts.map { a -> [SQLValue] in
                 [
                     .text(a.id), .text(a.rule), .text(a.category), .text(a.severity.rawValue), SQLValue(a.severity.rank),
                     .text(a.msgid), .integer(a.msgtime), .text(a.roomid), .text(a.conversation), .text(a.from),
@@ -335,9 +345,15 @@ public final class ChatStore: Sendable {
                     .text(a.text), .text(a.file), SQLValue(a.line), .integer(a.offset), .text(a.details),
                     Self.json(a.relatedMsgids), .integer(now), .integer(now), .text(ParticipantKind(id: a.from).rawValue), daemon,
                 ]
-            })
+            }
+            let ids = try db.insert(Self.alertInsert, rows: rows)
             var fresh = Set(ids.compactMap(\.string))
-            for alert in batch.alerts where fresh.remove(alert.id) != nil { inserted.append(alert) }
+            var entries: [(kind: EvidenceChain.Kind, ref: String, content: String)] = []
+            for (alert, row) in zip(batch.alerts, rows) where fresh.remove(alert.id) != nil {
+                inserted.append(alert)
+                entries.append((.alert, alert.id, Self.chainHash(alertRow: row, dialect: db.dialect)))
+            }
+            try EvidenceChain.append(entries, db, now: now)
         }
         if !inserted.isEmpty && !batch.notificationRoutes.isEmpty {
             var rows: [[SQLValue]] = []
@@ -372,6 +388,30 @@ public final class ChatStore: Sendable {
         return inserted
     }
 
+    /// The chained content hash of an alert row as bound for insertion (as the database will hold it).
+    static func chainHash(alertRow: [SQLValue], dialect: SQLDialect) -> String {
+        let byColumn = Dictionary(uniqueKeysWithValues: zip(alertInsert.columns, alertRow))
+        return EvidenceChain.contentHash(EvidenceChain.alertColumns.map { dialect.stored(byColumn[$0] ?? .null) })
+    }
+
+    /// The indexed text of each of `msgids` that the index holds (to tell a record seen again
+    /// from another record reusing a message id).
+    public func indexedTexts(msgids: [String]) throws(StoreError) -> [String: String] {
+        guard !msgids.isEmpty else { return [:] }
+        return try read { db in
+            var texts: [String: String] = [:]
+            var start = 0
+            while start < msgids.count {
+                let chunk = msgids[start..<min(start + 500, msgids.count)].map(SQLValue.text)
+                for row in try db.query("SELECT msgid, text FROM messages WHERE msgid IN (\(Self.marks(chunk.count)))", chunk) {
+                    texts[row.string("msgid")] = row.string("text")
+                }
+                start += chunk.count
+            }
+            return texts
+        }
+    }
+
     /// Marks alerts as written to the alert log.
     public func markLogged(_ ids: [String]) throws(StoreError) {
         guard !ids.isEmpty else { return }
@@ -396,7 +436,11 @@ public final class ChatStore: Sendable {
     public func recalledMessage(msgid: String) throws(StoreError) -> (text: String, alertRules: [String])? {
         try read { db in
             guard let row = try db.one("SELECT text FROM messages WHERE msgid = ?", [.text(msgid)]) else { return nil }
-            let rules = try db.query("SELECT rule FROM alerts WHERE msgid = ? ORDER BY rowid", [.text(msgid)]).map { $0.string("rule") }
+            // Content hits only (what ``Alert/isContentHit`` says), as the pipeline counts them.
+            let rules = try db.query(
+                "SELECT rule FROM alerts WHERE msgid = ? AND category NOT IN (?, ?) ORDER BY rowid",
+                [.text(msgid), .text(Alert.engineCategory), .text(Alert.integrityCategory)]
+            ).map { $0.string("rule") }
             return (row.string("text"), rules)
         }
     }

@@ -248,7 +248,7 @@ struct PostgresExecutor: SQLExecutor {
             switch value {
             case .null: bindings.appendNull()
             case .integer(let v): bindings.append(v)
-            case .text(let s): bindings.append(s)
+            case .text(let s): bindings.append(SQLDialect.postgres.stored(s))
             }
         }
         return bindings

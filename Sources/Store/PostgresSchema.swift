@@ -146,5 +146,35 @@ enum PostgresSchema {
             """,
             "CREATE INDEX notifications_due ON notifications(state, next_at)",
         ]),
+        ("v6-evidence", [
+            // See SQLiteSchema v6: repairs, other versions of a message id, the evidence chain.
+            "ALTER TABLE messages ADD COLUMN repair TEXT",
+            """
+            CREATE TABLE message_versions (
+                msgid TEXT NOT NULL,
+                text TEXT NOT NULL,
+                msgtime BIGINT NOT NULL,
+                file TEXT NOT NULL,
+                line BIGINT NOT NULL,
+                "offset" BIGINT NOT NULL,
+                seen_at BIGINT NOT NULL,
+                PRIMARY KEY (msgid, file, "offset")
+            )
+            """,
+            """
+            CREATE TABLE evidence_chain (
+                seq BIGINT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                ref TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                UNIQUE (kind, ref)
+            )
+            """,
+            "CREATE TABLE store_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "INSERT INTO store_state (key, value) VALUES ('chain_backfill', 'pending')",
+        ]),
     ]
 }

@@ -56,6 +56,20 @@ public struct SQLRow: Sendable {
 /// Where the two databases' SQL differs.
 public enum SQLDialect: Sendable {
     case sqlite, postgres
+
+    /// `text` as this database holds it. SQLite keeps every character, U+0000 included (a
+    /// string holding one is bound as bytes, so nothing cuts it there). PostgreSQL's `text`
+    /// cannot hold U+0000 at all: it is kept as U+FFFD, and the rest of the text is whole.
+    func stored(_ text: String) -> String {
+        guard self == .postgres, text.utf8.contains(0) else { return text }
+        return String(text.unicodeScalars.map { $0.value == 0 ? "\u{FFFD}" : Character($0) })
+    }
+
+    /// `value` as this database holds it (see ``stored(_:)``).
+    func stored(_ value: SQLValue) -> SQLValue {
+        if case .text(let text) = value { return .text(stored(text)) }
+        return value
+    }
 }
 
 /// A bulk insert: `INSERT INTO table (columns) VALUES … ON CONFLICT conflict`.

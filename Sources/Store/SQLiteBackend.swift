@@ -145,7 +145,9 @@ struct GRDBExecutor: SQLExecutor {
             switch value {
             case .null: return nil
             case .integer(let v): return v
-            case .text(let s): return s
+            // SQLite's text binding stops at U+0000: a string holding one goes in as its bytes
+            // (read back as text by `value(_:)`), so the evidence is never cut short.
+            case .text(let s): return s.utf8.contains(0) ? Data(s.utf8) : s
             }
         })
     }

@@ -198,6 +198,43 @@ enum SQLiteSchema {
                 ALTER TABLE quarantine ADD COLUMN daemon TEXT NOT NULL DEFAULT '';
                 """)
         }
+        migrator.registerMigration("v6-evidence") { db in
+            // Issue 15: evidence nobody edits unnoticed, and never a silent mismatch.
+            // - messages.repair: how a record was repaired to be read (invalid UTF-8, cut line).
+            // - message_versions: other records that came with an indexed message's id but a
+            //   different text (the index keeps the first; these are shown beside it).
+            // - evidence_chain: one hash chain over alerts and review actions, in commit order;
+            //   `chatwarden verify` walks it. Rows that existed before are chained at the next
+            //   open (store_state 'chain_backfill').
+            try db.execute(sql: """
+                ALTER TABLE messages ADD COLUMN repair TEXT;
+                CREATE TABLE message_versions (
+                    msgid TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    msgtime INTEGER NOT NULL,
+                    file TEXT NOT NULL,
+                    line INTEGER NOT NULL,
+                    "offset" INTEGER NOT NULL,
+                    seen_at INTEGER NOT NULL,
+                    PRIMARY KEY (msgid, file, "offset")
+                ) WITHOUT ROWID;
+                CREATE TABLE evidence_chain (
+                    seq INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    ref TEXT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    UNIQUE (kind, ref)
+                );
+                CREATE TABLE store_state (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO store_state (key, value) VALUES ('chain_backfill', 'pending');
+                """)
+        }
         return migrator
     }
 }

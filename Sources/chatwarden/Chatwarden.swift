@@ -27,7 +27,7 @@ struct Chatwarden: AsyncParsableCommand {
             """,
         subcommands: [
             Scan.self, Daemon.self, AlertsCommand.self, Search.self, Context.self, RulesCommand.self, Stats.self, Export.self,
-            ReportCommand.self, Quarantine.self,
+            ReportCommand.self, Quarantine.self, Verify.self,
         ]
     )
 

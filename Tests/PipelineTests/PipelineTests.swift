@@ -116,7 +116,7 @@ struct PipelineTests {
         let state = TempState()
         let pipeline = try Pipeline(config: state.config(), logger: logger)
         let lines = [
-            rawLine(#"{"msgid":"a","action":"send","from":"zhangwei","tolist":["wmCustomer0000000001"],"roomid":"","msgtime":1,"msgtype":"text","text":{"content":"加我微信 zhang_wei1988"}}"#, line: 1),
+            rawLine(#"{"msgid":"a","action":"send","from":"zhangwei","tolist":["wmCustomer0000000001"],"roomid":"","msgtime":1795136400000,"msgtype":"text","text":{"content":"加我微信 zhang_wei1988"}}"#, line: 1),
             rawLine(#"{"msgid":"b","action":"send","from":"zhangwei""#, line: 2),
             RawLine(bytes: Array("xxxx".utf8), position: SourcePosition(file: "t.jsonl", line: 3, offset: 3000, length: 4), isOversized: true),
         ]
@@ -139,7 +139,7 @@ struct PipelineTests {
         // First run: the store commits, but the alert log is not written (as if killed in between).
         config.alertLogPath = ""
         let first = try Pipeline(config: config, logger: logger)
-        let line = rawLine(#"{"msgid":"a","action":"send","from":"zhangwei","tolist":["wmCustomer0000000001"],"roomid":"","msgtime":1,"msgtype":"text","text":{"content":"私下转账，保本稳赚"}}"#)
+        let line = rawLine(#"{"msgid":"a","action":"send","from":"zhangwei","tolist":["wmCustomer0000000001"],"roomid":"","msgtime":1795136400000,"msgtype":"text","text":{"content":"私下转账，保本稳赚"}}"#)
         let batch = first.prepare([line], scratch: DetectorScratch())
         try first.commit(batch.record)
         let ids = batch.alerts.map(\.id)

@@ -92,7 +92,19 @@ struct Context: AsyncParsableCommand {
                 listing.objects[i] = MessageRows.json(m, recalledBy: recall)
             }
         }
+        // Another record reused this id with a different text: never a silent mismatch between
+        // an alert and the message it cites.
+        let versions = try store.otherVersions(msgid: msgid)
+        if let marked = messages.firstIndex(where: { $0.msgid == msgid }), !versions.isEmpty {
+            listing.rows[marked][4] += "  (\(versions.count) other record(s) with this id: see below)"
+            listing.objects[marked] = MessageRows.json(messages[marked], recalledBy: recalls[msgid], otherVersions: versions)
+        }
         listing.print(format)
+        if format == .table {
+            for version in versions {
+                print("  ⚠ another record with message id \(Terminal.escape(msgid)) (\(Terminal.escape(version.file)):\(version.line)) says: \(Terminal.escape(version.text))")
+            }
+        }
     }
 }
 

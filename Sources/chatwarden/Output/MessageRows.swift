@@ -11,7 +11,7 @@ enum MessageRows {
         return m.text
     }
 
-    static func json(_ m: StoredMessage, recalledBy: String? = nil) -> JSONValue {
+    static func json(_ m: StoredMessage, recalledBy: String? = nil, otherVersions: [(text: String, file: String, line: Int)] = []) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("msgid", .string(m.msgid)), ("msgtime", .integer(m.msgtime)),
             ("time", .string(TimeFormat.iso8601UTC(milliseconds: m.msgtime))), ("action", .string(m.action)),
@@ -22,6 +22,12 @@ enum MessageRows {
         ]
         if let recalls = m.recalls { members.append(("recalls", .string(recalls))) }
         if let recalledBy { members.append(("recalled_by", .string(recalledBy))) }
+        if let repair = m.repair { members.append(("repair", .string(repair))) }
+        if !otherVersions.isEmpty {
+            members.append(("other_versions", .array(otherVersions.map { v in
+                .object([("text", .string(v.text)), ("file", .string(v.file)), ("line", .integer(Int64(v.line)))])
+            })))
+        }
         return .object(members)
     }
 
