@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Archive"),
         .target(name: "Normalize", dependencies: ["COpenCC"]),
         .target(name: "Rules", dependencies: ["PCRE2", "Normalize", "Archive"]),
-        .target(name: "Detect", dependencies: ["Rules", "Normalize", "Archive", "PCRE2"]),
+        .target(name: "Detect", dependencies: ["Rules", "Normalize", "Archive", "PCRE2", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Alerts", dependencies: ["Archive", "Detect"]),
         .target(
             name: "Store",
@@ -81,10 +81,10 @@ let package = Package(
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Normalize"]),
         .testTarget(name: "DetectTests", dependencies: ["Detect", "Rules", "Archive", "PCRE2", "Normalize"], exclude: ["Fixtures"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Archive", "Detect", "Rules"]),
         // A real PostgreSQL server for the tests that need one.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", "Ingest", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", "Ingest", "Detect", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Archive"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Rules", "PCRE2", "Alerts", "Archive", "Detect", "Ingest", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Store", "Alerts", "Rules"]),

@@ -34,6 +34,9 @@ public struct Alert: Sendable, Equatable {
     public var details: String
     /// Other messages that are part of the evidence (window rules, recalls).
     public var relatedMsgids: [String]
+    /// The id an earlier release gave this alert (empty: none), so that a store made by it does
+    /// not get the same alert twice under two ids. Not stored, not in the JSON.
+    public var legacyID = ""
 
     public init(
         id: String, rule: String, category: String, severity: Severity, msgid: String, msgtime: Int64,
@@ -75,12 +78,14 @@ public struct Alert: Sendable, Equatable {
 
     /// The alert for what a rule over time raised on `message`.
     public static func fromWindow(_ finding: WindowFinding, message: ArchiveMessage) -> Alert {
-        Alert(
+        var alert = Alert(
             id: finding.id, rule: finding.rule, category: finding.category, severity: finding.severity,
             msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid, conversation: message.conversationKey,
             from: message.from, tolist: message.tolist, matched: "", term: finding.summary, spanStart: 0, spanEnd: 0,
             text: finding.evidence, file: message.source.file, line: message.source.line, offset: message.source.offset,
             details: finding.summary, relatedMsgids: finding.related)
+        alert.legacyID = finding.legacyID
+        return alert
     }
 
     /// The category of alerts about the engine itself (a pattern stopped at its match limit).
@@ -136,7 +141,7 @@ public struct Alert: Sendable, Equatable {
             }
             // Evidence read from a repaired record says so (the original bytes are in the file).
             if let repair = message.repair { details += "; record repaired: " + repair }
-            return Alert(
+            var alert = Alert(
                 id: contentID(rule: rule, msgid: message.msgid), rule: rule,
                 category: first.limitReached ? engineCategory : first.category,
                 severity: hits.map(\.severity).max() ?? first.severity,
@@ -145,6 +150,8 @@ public struct Alert: Sendable, Equatable {
                 matched: first.matched, term: first.limitReached ? first.rule : first.term,
                 spanStart: first.range.lowerBound, spanEnd: first.range.upperBound, text: text,
                 file: message.source.file, line: message.source.line, offset: message.source.offset, details: details)
+            alert.legacyID = AlertIDs.legacyContent(rule: rule, msgid: message.msgid)
+            return alert
         }
     }
 }

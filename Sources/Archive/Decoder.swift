@@ -67,12 +67,15 @@ public struct WeComDecoder: MessageDecoder {
     }
 
     public func decode(object: JSONValue, at position: SourcePosition) -> Result<ArchiveMessage, DecodeError> {
+        // A record as the archive API hands it out (with its msgid and seq) but still encrypted:
+        // the archiver must decrypt it first; nothing in it can be read here.
+        if object["encrypt_chat_msg"] != nil || object["encrypt_random_key"] != nil {
+            return .failure(DecodeError(
+                reason: "encrypted archive record: the archiver must decrypt it (WeCom Finance SDK DecryptData with the "
+                    + "private key of publickey_ver) before writing it to the archive",
+                field: object["encrypt_chat_msg"] != nil ? "encrypt_chat_msg" : "encrypt_random_key"))
+        }
         guard let msgid = object["msgid"]?.stringValue, !msgid.isEmpty else {
-            if object["encrypt_chat_msg"] != nil {
-                return .failure(DecodeError(
-                    reason: "encrypted archive record: decrypt it with the WeCom Finance SDK before archiving",
-                    field: "encrypt_chat_msg"))
-            }
             return .failure(DecodeError(reason: "missing or empty message id", field: "msgid"))
         }
         let action = MessageAction(object["action"]?.stringValue ?? "send")

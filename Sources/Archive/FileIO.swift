@@ -22,6 +22,17 @@ public enum FileIO {
         }
     }
 
+    /// Why reading `what` failed, in words an operator can act on: "no such file",
+    /// "permission denied", or the system's reason.
+    public static func describe(errno code: Int32, reading what: String) -> String {
+        switch code {
+        case ENOENT: return "no such file"
+        case EACCES, EPERM: return "permission denied (cannot read \(what) as this user)"
+        case EISDIR: return "is a directory, not a file"
+        default: return "cannot read \(what): \(String(cString: strerror(code)))"
+        }
+    }
+
     /// The reason for the last failed call, as text.
     public static var lastError: String { String(cString: strerror(errno)) }
 

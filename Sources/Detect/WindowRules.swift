@@ -1,6 +1,7 @@
 public import Archive
 public import Rules
 public import Normalize
+import Crypto
 
 /// Settings of the rules over time. Every threshold has a documented default (README, "Rules
 /// over time").
@@ -46,6 +47,8 @@ public struct WindowFinding: Sendable, Equatable {
     public var severity: Severity
     /// Deterministic alert id (rule + window key + window start, or rule + message id).
     public var id: String
+    /// The id an earlier release gave the same alert (see ``AlertIDs``).
+    public var legacyID: String = ""
     /// What was seen, for people ("12 messages in 60 s", "the same text to 6 conversations").
     public var summary: String
     /// Evidence text (for a recall: the recalled message's text).
@@ -234,6 +237,8 @@ public final class WindowEngine {
 
         processed += 1
         if states.count > settings.maxKeys || processed % 50_000 == 0 { evict() }
+        for i in found.indices { found[i].legacyID = legacyIDs[found[i].id] ?? "" }
+        legacyIDs.removeAll(keepingCapacity: true)
         return found
     }
 
@@ -435,12 +440,19 @@ public final class WindowEngine {
 
     // MARK: - Ids
 
+    /// The ids made for the message being processed, with the ids an earlier release gave them.
+    private var legacyIDs: [String: String] = [:]
+
     private func windowID(_ rule: String, _ key: String, _ start: Int64) -> String {
-        AlertIDs.window(rule: rule, key: key, start: start)
+        let id = AlertIDs.window(rule: rule, key: key, start: start)
+        legacyIDs[id] = AlertIDs.legacyWindow(rule: rule, key: key, start: start)
+        return id
     }
 
     private func messageID(_ rule: String, _ message: ArchiveMessage) -> String {
-        AlertIDs.content(rule: rule, msgid: message.msgid)
+        let id = AlertIDs.content(rule: rule, msgid: message.msgid)
+        legacyIDs[id] = AlertIDs.legacyContent(rule: rule, msgid: message.msgid)
+        return id
     }
 
     static func duration(_ ms: Int64) -> String {
@@ -512,12 +524,39 @@ public final class WindowEngine {
 }
 
 /// Deterministic alert ids, shared by content and window rules (the Alerts module builds the
-/// same from these).
+/// same from these): the first 128 bits of SHA-256 over the parts, as 32 hex digits.
+///
+/// Ids are shortened to their first 8 or so digits by people (`alerts show 3fa9c2e1`), so every
+/// digit must depend on every input byte: sequential message ids (`msg0` … `msg2999`) must not
+/// share prefixes. The ids of earlier releases (``legacyContent(rule:msgid:)``, an FNV-1a whose
+/// last input bytes barely reach its first digits) stay valid in the stores that hold them; the
+/// store uses them so that a rescan of old archives does not raise a second alert for the same thing.
 public enum AlertIDs {
-    public static func content(rule: String, msgid: String) -> String { fnv128(["content", rule, msgid]) }
-    public static func window(rule: String, key: String, start: Int64) -> String { fnv128(["window", rule, key, String(start)]) }
+    public static func content(rule: String, msgid: String) -> String { digest(["content", rule, msgid]) }
+    public static func window(rule: String, key: String, start: Int64) -> String { digest(["window", rule, key, String(start)]) }
 
-    /// 128-bit FNV-1a over the parts (NUL-separated), as 32 hex digits.
+    /// The id an earlier release gave the same alert.
+    public static func legacyContent(rule: String, msgid: String) -> String { fnv128(["content", rule, msgid]) }
+    public static func legacyWindow(rule: String, key: String, start: Int64) -> String { fnv128(["window", rule, key, String(start)]) }
+
+    /// SHA-256 over the parts (NUL-separated), the first 16 bytes as 32 hex digits.
+    public static func digest(_ parts: [String]) -> String {
+        var bytes: [UInt8] = []
+        for (index, part) in parts.enumerated() {
+            if index > 0 { bytes.append(0) }
+            bytes.append(contentsOf: part.utf8)
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for byte in SHA256.hash(data: bytes).prefix(16) {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// 128-bit FNV-1a over the parts (NUL-separated), as 32 hex digits: the ids of earlier releases.
     public static func fnv128(_ parts: [String]) -> String {
         var hash: UInt128 = 0x6C62_272E_07BB_0142_62B8_2175_6295_C58D
         let prime: UInt128 = 0x0000_0000_0100_0000_0000_0000_0000_013B

@@ -169,7 +169,8 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public var message: String
 
     public var description: String {
-        var text = "\(file):\(line):\(column): "
+        // Whole-file problems (missing, unreadable) have no line to point at.
+        var text = line > 0 ? "\(file):\(line):\(column): " : "\(file): "
         if let key { text += "\(key): " }
         return text + message
     }
@@ -179,11 +180,13 @@ extension Config {
     /// Reads a configuration file. Unknown keys are errors (a typo must not silently fall back
     /// to a default), and so are values of the wrong type.
     public static func load(file: String) throws(ConfigError) -> Config {
-        guard let bytes = FileIO.readAll(file) else {
-            throw ConfigError(file: file, line: 0, column: 0, key: nil, message: "cannot read: \(String(cString: strerror(errno)))")
+        guard var bytes = FileIO.readAll(file) else {
+            throw ConfigError(file: file, line: 0, column: 0, key: nil, message: FileIO.describe(errno: errno, reading: "the configuration file"))
         }
+        // Windows Notepad starts a UTF-8 file with a byte-order mark: it is not part of the text.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigError(file: file, line: 0, column: 0, key: nil, message: "not valid UTF-8")
+            throw ConfigError(file: file, line: 0, column: 0, key: nil, message: "not valid UTF-8 (save the file as UTF-8)")
         }
         return try parse(text, file: file)
     }
@@ -445,17 +448,38 @@ public struct NotificationChannel: Sendable, Equatable {
     }
 
     /// Reads the URL from where the configuration says (nil with a reason when it cannot).
+    /// The webhook URL, read and checked (http or https): a channel that cannot send is a bad
+    /// configuration, refused at start-up (and on reload, which keeps the running one).
+    public func usableURL() -> Result<String, ConfigError> {
+        switch resolveURL() {
+        case .failure(let error): return .failure(error)
+        case .success(let text):
+            let scheme = text.prefix { $0 != ":" }.lowercased()
+            guard scheme == "https" || scheme == "http", text.contains("://") else {
+                return .failure(ConfigError(
+                    file: "[notify.\(name)]", line: 0, column: 0, key: nil,
+                    message: "the webhook URL is not an http(s) URL (it begins \"\(text.prefix(8))…\")"))
+            }
+            return .success(text)
+        }
+    }
+
     public func resolveURL() -> Result<String, ConfigError> {
         switch url {
         case .literal(let u): return .success(u)
         case .environment(let name):
             guard let v = Config.environment(name) else {
-                return .failure(ConfigError(file: "", line: 0, column: 0, key: "notify.\(self.name).url_env", message: "$\(name) is not set"))
+                return .failure(ConfigError(file: "environment", line: 0, column: 0, key: "notify.\(self.name).url_env", message: "$\(name) is not set"))
             }
             return .success(v)
         case .file(let path):
-            guard let bytes = FileIO.readAll(path), let text = String(validating: bytes, as: UTF8.self) else {
-                return .failure(ConfigError(file: path, line: 0, column: 0, key: "notify.\(self.name).url_file", message: "cannot read: \(FileIO.lastError)"))
+            guard let bytes = FileIO.readAll(path) else {
+                return .failure(ConfigError(
+                    file: path, line: 0, column: 0, key: "notify.\(self.name).url_file",
+                    message: FileIO.describe(errno: errno, reading: "the webhook URL file")))
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                return .failure(ConfigError(file: path, line: 0, column: 0, key: "notify.\(self.name).url_file", message: "not valid UTF-8"))
             }
             return .success(text.trimmingCharacters())
         }

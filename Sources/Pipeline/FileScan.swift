@@ -2,7 +2,7 @@ public import Alerts
 import Archive
 import Detect
 public import Ingest
-import Store
+public import Store
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -32,6 +32,8 @@ public struct ScanSummary: Sendable {
     public var newAlerts = 0
     /// Files that could not be read, with the reason.
     public var failures: [String] = []
+    /// The first line quarantined (to say why, when nothing decoded).
+    public var firstQuarantined: QuarantineRecord?
     public var seconds = 0.0
 }
 
@@ -68,6 +70,7 @@ extension Pipeline {
             summary.bytes += batch.bytes
             summary.messages += batch.record.messages.count
             summary.quarantined += batch.record.quarantine.count
+            if summary.firstQuarantined == nil { summary.firstQuarantined = batch.record.quarantine.first }
             summary.alerts.append(contentsOf: batch.alerts)
             summary.newAlerts += new.count
             let file = pending.last!.position.file

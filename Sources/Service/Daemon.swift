@@ -74,6 +74,7 @@ public final class Daemon {
         guard !config.watch.isEmpty else {
             throw PipelineError(message: "nothing to watch: set [daemon] watch = [\"/path/*.jsonl\"] in the configuration")
         }
+        try Self.checkChannels(config)
         try Self.setUpSignals(into: &signalRead)
         // A store that cannot be opened (corrupted, disk full) is waited out, not a crash loop:
         // say why every few seconds and try again until it works or we are told to stop.
@@ -194,10 +195,34 @@ public final class Daemon {
         for dir in tailer.directories where watched[dir] == nil {
             let wd = inotify_add_watch(inotifyFD, dir, mask)
             if wd < 0 {
-                logger.warning("cannot watch directory; it is polled", metadata: ["directory": "\(dir)", "error": "\(String(cString: strerror(errno)))"])
+                let code = errno
+                let reason = code == ENOENT ? "it does not exist" : code == EACCES ? "permission denied" : String(cString: strerror(code))
+                // Said once, then at most once a minute while it lasts (it is retried every poll).
+                let now = Tailer.now()
+                if let last = watchFailures[dir], last.reason == reason, now - last.at < 60 { continue }
+                watchFailures[dir] = (reason, now)
+                logger.warning("cannot watch the archive directory; polling it until it can be watched", metadata: [
+                    "directory": "\(dir)", "reason": "\(reason)",
+                ])
                 continue
             }
+            if watchFailures.removeValue(forKey: dir) != nil {
+                logger.notice("watching the archive directory", metadata: ["directory": "\(dir)"])
+            }
             watched[dir] = wd
+        }
+    }
+
+    /// Directories that could not be watched: the reason, and when it was last said.
+    private var watchFailures: [String: (reason: String, at: Double)] = [:]
+
+    /// Every notification channel must be able to send: an operator who configured one must not
+    /// believe alerts are sent while they are not.
+    static func checkChannels(_ config: Config) throws(PipelineError) {
+        for channel in config.notifications {
+            if case .failure(let error) = channel.usableURL() {
+                throw PipelineError(message: "notification channel '\(channel.name)' cannot send: \(error)")
+            }
         }
     }
 
@@ -483,9 +508,10 @@ public final class Daemon {
             }
         }
         do {
+            try Self.checkChannels(newConfig)
             pipeline = try pipeline.reloaded(config: newConfig)
         } catch {
-            logger.error("reload failed: keeping the running rules", metadata: ["error": "\(error.description)"])
+            logger.error("reload failed: keeping the running configuration and rules", metadata: ["error": "\(error.description)"])
             notifier.ready(status: "reload failed, running the previous rules: \(error.message)")
             return
         }

@@ -38,6 +38,8 @@ public struct LineLogHandler: LogHandler {
         var all = metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
         if let extra = event.metadata { all.merge(extra) { _, new in new } }
+        // An empty field says nothing (`detail=""`): left out.
+        all = all.filter { !"\($0.value)".isEmpty }
         var line = ""
         switch format {
         case .text:

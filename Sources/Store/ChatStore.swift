@@ -175,8 +175,16 @@ public final class ChatStore: Sendable {
         path = backend.location
         self.daemon = daemon
         // A store made before the evidence chain: chain its alerts and review actions once.
-        _ = try write { db in try EvidenceChain.backfillIfPending(db, now: Self.nowMilliseconds()) }
+        legacyIDs = try backend.write { db in
+            try EvidenceChain.backfillIfPending(db, now: Self.nowMilliseconds())
+            return try db.one("SELECT value FROM store_state WHERE key = 'legacy_alert_ids'")?.string("value") == "present"
+        }
     }
+
+    private let legacyIDs: Bool
+
+    /// Whether this store holds alerts made under the earlier id scheme (read once at open).
+    var hasLegacyAlertIDs: Bool { legacyIDs }
 
     /// The SQLite file as this store opened it (nil on PostgreSQL): when the path names another
     /// file, or none, the store was deleted or replaced under its user.
@@ -336,8 +344,16 @@ public final class ChatStore: Sendable {
              .integer(m.source.offset), .integer(now)]
         })
         var inserted: [Alert] = []
-        if !batch.alerts.isEmpty {
-            let rows = batch.alerts.map { a -> [SQLValue] in
+        // A store made before the id scheme changed: an alert it holds under its old id is the
+        // same alert (see AlertIDs), not a new one.
+        var alerts = batch.alerts
+        if !alerts.isEmpty, hasLegacyAlertIDs {
+            let legacy = alerts.map(\.legacyID).filter { !$0.isEmpty }.map(SQLValue.text)
+            let known = Set(try Self.rows(db, "SELECT id FROM alerts WHERE id IN (%@)", legacy).map { $0.string("id") })
+            if !known.isEmpty { alerts.removeAll { known.contains($0.legacyID) } }
+        }
+        if !alerts.isEmpty {
+            let rows = alerts.map { a -> [SQLValue] in
                 [
                     .text(a.id), .text(a.rule), .text(a.category), .text(a.severity.rawValue), SQLValue(a.severity.rank),
                     .text(a.msgid), .integer(a.msgtime), .text(a.roomid), .text(a.conversation), .text(a.from),
@@ -349,7 +365,7 @@ public final class ChatStore: Sendable {
             let ids = try db.insert(Self.alertInsert, rows: rows)
             var fresh = Set(ids.compactMap(\.string))
             var entries: [(kind: EvidenceChain.Kind, ref: String, content: String)] = []
-            for (alert, row) in zip(batch.alerts, rows) where fresh.remove(alert.id) != nil {
+            for (alert, row) in zip(alerts, rows) where fresh.remove(alert.id) != nil {
                 inserted.append(alert)
                 entries.append((.alert, alert.id, Self.chainHash(alertRow: row, dialect: db.dialect)))
             }

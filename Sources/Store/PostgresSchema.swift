@@ -176,5 +176,12 @@ enum PostgresSchema {
             "CREATE TABLE store_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             "INSERT INTO store_state (key, value) VALUES ('chain_backfill', 'pending')",
         ]),
+        ("v7-alert-id-scheme", [
+            // See SQLiteSchema v7.
+            """
+            INSERT INTO store_state (key, value)
+            SELECT 'legacy_alert_ids', CASE WHEN EXISTS (SELECT 1 FROM alerts) THEN 'present' ELSE 'none' END
+            """,
+        ]),
     ]
 }

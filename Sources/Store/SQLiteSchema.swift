@@ -235,6 +235,14 @@ enum SQLiteSchema {
                 INSERT INTO store_state (key, value) VALUES ('chain_backfill', 'pending');
                 """)
         }
+        migrator.registerMigration("v7-alert-id-scheme") { db in
+            // Alert ids became SHA-256 based (issue 22). A store holding alerts made under the old
+            // scheme keeps them; new alerts whose old-scheme id it holds are not inserted again.
+            try db.execute(sql: """
+                INSERT INTO store_state (key, value)
+                SELECT 'legacy_alert_ids', CASE WHEN EXISTS (SELECT 1 FROM alerts) THEN 'present' ELSE 'none' END;
+                """)
+        }
         return migrator
     }
 }

@@ -66,6 +66,8 @@ struct CommonOptions: ParsableArguments {
             valueName: "path|url"))
     var store: String?
 
-    @Option(name: .long, help: ArgumentHelp("Log level for messages on standard error: trace, debug, info, notice, warning, error.", valueName: "level"))
-    var logLevel: String = "warning"
+    @Option(name: .long, help: ArgumentHelp(
+        "Log level for messages on standard error: trace, debug, info, notice, warning, error. Default: info for the daemon, warning for every other command.",
+        valueName: "level"))
+    var logLevel: String?
 }

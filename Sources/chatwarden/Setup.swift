@@ -13,8 +13,10 @@ import Store
 enum Setup {
     nonisolated(unsafe) private static var loggingReady = false
 
-    static func logger(_ options: CommonOptions, format: LineLogHandler.Format = .text) -> Logger {
-        let level = Logger.Level(rawValue: options.logLevel.lowercased()) ?? .warning
+    /// The logger; `defaultLevel` when --log-level is not given (the daemon logs `info`, the
+    /// other commands `warning`, as `--help` says).
+    static func logger(_ options: CommonOptions, format: LineLogHandler.Format = .text, defaultLevel: Logger.Level = .warning) -> Logger {
+        let level = options.logLevel.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? defaultLevel
         if !loggingReady {
             loggingReady = true
             LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level, format: format) }

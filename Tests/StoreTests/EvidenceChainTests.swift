@@ -3,6 +3,7 @@ import Testing
 @testable import Alerts
 @testable import Archive
 @testable import Store
+@testable import Detect
 
 /// The evidence chain on both stores: intact after ordinary use, broken and named after any edit
 /// made behind the product's back (issue 15, part 4).
@@ -77,5 +78,35 @@ struct EvidenceChainTests {
         let report = try reopened.verify(alertLog: nil)
         #expect(report.isIntact, "\(report.problems)")
         #expect(report.alerts == 5 && report.reviews == 2)
+    }
+}
+
+@Suite("Alert id scheme")
+struct AlertIDSchemeTests {
+    @Test("a store holding alerts under the old ids does not take the same alert again under its new id", arguments: StoreKind.allCases)
+    func legacyIDs(_ kind: StoreKind) throws {
+        let temp = try TempStore(kind)
+        let m = message("m1", "加微信", time: 1000)
+        var old = alert(for: m)
+        old.id = AlertIDs.legacyContent(rule: "luring", msgid: "m1")
+        var batch = RecordBatch()
+        batch.messages = [m]
+        batch.alerts = [old]
+        try temp.store.record(batch)
+        // As the migration leaves a store that held alerts before the new scheme.
+        try temp.store.write { db in try db.execute("UPDATE store_state SET value = 'present' WHERE key = 'legacy_alert_ids'") }
+        let reopened = try ChatStore(path: temp.location)
+        var new = alert(for: m)
+        new.legacyID = old.id
+        batch.alerts = [new]
+        #expect(try reopened.record(batch).isEmpty, "the same alert under its new id is not new")
+        #expect(try reopened.counts().alerts == 1)
+        // Another message's alert is new.
+        let other = message("m2", "加微信", time: 2000)
+        var fresh = alert(for: other)
+        fresh.legacyID = AlertIDs.legacyContent(rule: "luring", msgid: "m2")
+        batch.messages = [other]
+        batch.alerts = [fresh]
+        #expect(try reopened.record(batch).map(\.id) == [fresh.id])
     }
 }

@@ -56,6 +56,11 @@ struct AlertsCommand: AsyncParsableCommand {
         @Argument(help: "Alert id (or its first 6+ digits).")
         var id: String
 
+        func validate() throws {
+            // One alert with its conversation and trail has no single table shape for a spreadsheet.
+            if format == .csv { throw ValidationError("show prints one alert for a person (table) or a program (json); for CSV use `chatwarden export`") }
+        }
+
         func run() async throws {
             let store = try Setup.store(common)
             let stored = try AlertLookup.find(id, in: store)

@@ -42,13 +42,14 @@ struct Daemon: AsyncParsableCommand {
 
     func validate() throws {
         guard LineLogHandler.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+        if let level = common.logLevel, Logger.Level(rawValue: level.lowercased()) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
         if let name, !Config.isValidDaemonName(name) { throw ValidationError("--name \(name): \(Config.daemonNameRule)") }
     }
 
     func run() async throws {
-        var options = common
-        if options.logLevel == "warning" { options.logLevel = "info" }
-        let logger = Setup.logger(options, format: LineLogHandler.Format(rawValue: logFormat)!)
+        let logger = Setup.logger(common, format: LineLogHandler.Format(rawValue: logFormat)!, defaultLevel: .info)
         var config = try Setup.config(common)
         if !watch.isEmpty {
             config.watch = watch

@@ -70,6 +70,18 @@ struct Scan: AsyncParsableCommand {
         Terminal.error(note)
         Terminal.error("store: \(pipeline.store.path)")
         if let log = pipeline.alertLog { Terminal.error("alert log: \(log.path)") }
+        if summary.messages == 0, let first = summary.firstQuarantined {
+            // Every line was set aside: most likely not WeCom archive lines at all.
+            Terminal.error("""
+                chatwarden: nothing decoded: all \(summary.quarantined) line(s) were quarantined; the first                 (\(Terminal.escape(first.file)):\(first.line)): \(Terminal.escape(first.reason))
+                If these are JSON lines of another shape, describe their fields in [archive.mapping] with                 [archive] format = "mapped" (see config/chatwarden.toml); `chatwarden quarantine` lists every line and why.
+                """)
+            throw ExitCode(1)
+        }
+        if summary.lines == 0 && summary.failures.isEmpty {
+            Terminal.error("chatwarden: nothing to scan: no archive lines in \(paths.map(Terminal.escape).joined(separator: " "))")
+            throw ExitCode(1)
+        }
         if !summary.failures.isEmpty || !summary.alerts.isEmpty { throw ExitCode(1) }
     }
 }
