@@ -10,7 +10,10 @@ let package = Package(
         .executable(name: "chatwarden", targets: ["chatwarden"]),
         .library(
             name: "ChatwardenKit",
-            targets: ["Pipeline", "Store", "Rules", "Detect", "Archive", "Normalize", "PCRE2", "Alerts", "Ingest", "Service", "FuzzTargets"]),
+            targets: [
+                "Pipeline", "Config", "Store", "Rules", "Detect", "Archive", "Normalize", "PCRE2", "Alerts", "Ingest", "Service",
+                "FuzzTargets", "Support", "Vocabulary",
+            ]),
         // The test harness (a throw-away PostgreSQL server), for the benchmarks.
         .library(name: "ChatwardenTestSupport", targets: ["TestSupport"]),
     ],
@@ -39,55 +42,66 @@ let package = Package(
             providers: [.apt(["libopencc-dev"])]
         ),
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
-        .target(name: "Archive"),
+        // Leaf modules: shared vocabulary (severity, review states, category ids) and small
+        // readers (JSON, whole files, the monotonic clock), so no module imports the message
+        // model or the rules just to name a severity or parse a file.
+        .target(name: "Vocabulary"),
+        .target(name: "Support"),
+        .target(name: "Archive", dependencies: ["Support"]),
         .target(name: "Normalize", dependencies: ["COpenCC"]),
-        .target(name: "Rules", dependencies: ["PCRE2", "Normalize", "Archive"]),
-        .target(name: "Detect", dependencies: ["Rules", "Normalize", "Archive", "PCRE2", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Alerts", dependencies: ["Archive", "Detect"]),
+        .target(name: "Rules", dependencies: ["PCRE2", "Normalize", "Archive", "Support", "Vocabulary"]),
+        .target(name: "Detect", dependencies: ["Rules", "Normalize", "Archive", "PCRE2", "Support", "Vocabulary"]),
+        .target(name: "Alerts", dependencies: ["Archive", "Detect", "Support", "Vocabulary", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "Store",
             dependencies: [
-                "Archive", "Alerts", "Rules", "Ingest", .product(name: "GRDB", package: "GRDB.swift"),
+                "Archive", "Alerts", "Detect", "Ingest", "Support", "Vocabulary", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "Ingest", dependencies: ["Archive"]),
+        .target(name: "Ingest", dependencies: ["Archive", "Support"]),
+        // The configuration model and its TOML reader (errors with file:line:key).
+        .target(name: "Config", dependencies: ["Archive", "PCRE2", "Rules", "Detect", "Alerts", "Support", "Vocabulary"]),
         .target(
             name: "Pipeline",
             dependencies: [
-                "Archive", "Normalize", "Rules", "Detect", "Alerts", "Store", "Ingest", "PCRE2",
+                "Archive", "Normalize", "Rules", "Detect", "Alerts", "Store", "Ingest", "PCRE2", "Config", "Support", "Vocabulary",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "Service",
-            dependencies: ["Pipeline", "Archive", "Ingest", "Store", "Alerts", "Detect", "Rules", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Pipeline", "Config", "Archive", "Ingest", "Store", "Alerts", "Detect", "Rules", "Support", "Vocabulary",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // What the fuzzers (Fuzz/) run; the test suite replays their corpus and crashes through it.
-        .target(name: "FuzzTargets", dependencies: ["Archive", "Normalize", "Rules", "Detect", "Pipeline", "PCRE2"]),
+        .target(name: "FuzzTargets", dependencies: ["Archive", "Normalize", "Rules", "Detect", "Pipeline", "Config", "PCRE2", "Support"]),
         .executableTarget(
             name: "chatwarden",
             dependencies: [
-                "Pipeline", "Service", "Store", "Rules", "Detect", "Alerts", "Archive", "Ingest", "Normalize", "PCRE2",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Pipeline", "Config", "Service", "Store", "Rules", "Detect", "Alerts", "Archive", "Ingest", "Normalize", "PCRE2",
+                "Support", "Vocabulary", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Support"]),
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "Normalize"]),
-        .testTarget(name: "DetectTests", dependencies: ["Detect", "Rules", "Archive", "PCRE2", "Normalize"], exclude: ["Fixtures"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Archive", "Detect", "Rules"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Normalize", "Support", "Vocabulary"]),
+        .testTarget(name: "DetectTests", dependencies: ["Detect", "Rules", "Archive", "PCRE2", "Normalize", "Support", "Vocabulary"], exclude: ["Fixtures"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Archive", "Detect", "Rules", "Support", "Vocabulary"]),
         // A real PostgreSQL server for the tests that need one.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", "Ingest", "Detect", "TestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Archive"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Rules", "PCRE2", "Alerts", "Archive", "Detect", "Ingest", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Store", "Alerts", "Rules"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", "Ingest", "Detect", "Support", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Archive", "Support"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Alerts", "Archive", "Detect", "PCRE2", "Rules", "Support", "Vocabulary"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Config", "Support", "Store", "Rules", "PCRE2", "Alerts", "Archive", "Detect", "Ingest", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Config", "Store", "Alerts", "Rules", "Support", "Vocabulary"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ]

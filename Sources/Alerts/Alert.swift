@@ -1,6 +1,7 @@
 public import Archive
 public import Detect
-public import Rules
+public import Vocabulary
+import Rules
 
 /// An alert: something a reviewer must look at, with its evidence.
 ///
@@ -79,24 +80,20 @@ public struct Alert: Sendable, Equatable {
     /// The alert for what a rule over time raised on `message`.
     public static func fromWindow(_ finding: WindowFinding, message: ArchiveMessage) -> Alert {
         var alert = Alert(
-            id: finding.id, rule: finding.rule, category: finding.category, severity: finding.severity,
+            id: AlertIDs.id(rule: finding.rule, subject: finding.subject), rule: finding.rule, category: finding.category, severity: finding.severity,
             msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid, conversation: message.conversationKey,
             from: message.from, tolist: message.tolist, matched: "", term: finding.summary, spanStart: 0, spanEnd: 0,
             text: finding.evidence, file: message.source.file, line: message.source.line, offset: message.source.offset,
             details: finding.summary, relatedMsgids: finding.related)
-        alert.legacyID = finding.legacyID
+        alert.legacyID = AlertIDs.legacy(rule: finding.rule, subject: finding.subject)
         return alert
     }
 
-    /// The category of alerts about the engine itself (a pattern stopped at its match limit).
-    public static let engineCategory = "engine"
-    /// The category of alerts about the archive's integrity (a message id reused).
-    public static let integrityCategory = "integrity"
-
-    /// Whether this alert is a content rule's hit on what someone wrote — what rules over time
-    /// count (repeated hits, recall after a hit) — rather than a note about the engine or the
-    /// archive. The one definition the pipeline and `rules test --file` share.
-    public var isContentHit: Bool { category != Self.engineCategory && category != Self.integrityCategory }
+    /// Whether this alert is a note about the engine (a pattern stopped at its limit) or the
+    /// archive (a message id reused) rather than about what someone wrote or did: notes are not
+    /// what rules over time count (repeated hits, recall after a hit). The one definition the
+    /// pipeline and the store share.
+    public var isNote: Bool { category == AlertCategory.engine || category == AlertCategory.integrity }
 
     /// The rule of the alert raised when a record reuses an indexed message's id with a
     /// different text (the index keeps the first; the other is kept beside it).
@@ -109,7 +106,7 @@ public struct Alert: Sendable, Equatable {
         let summary = "another record with message id \(message.msgid) has a different text; the index keeps the first"
         return Alert(
             id: contentID(rule: conflictingRecordRule, msgid: message.msgid + "@" + place), rule: conflictingRecordRule,
-            category: integrityCategory, severity: .high, msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid,
+            category: AlertCategory.integrity, severity: .high, msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid,
             conversation: message.conversationKey, from: message.from, tolist: message.tolist, matched: "", term: summary,
             spanStart: 0, spanEnd: 0, text: message.scannableText, file: message.source.file, line: message.source.line,
             offset: message.source.offset, details: summary + "; indexed text: " + indexedText)
@@ -143,7 +140,7 @@ public struct Alert: Sendable, Equatable {
             if let repair = message.repair { details += "; record repaired: " + repair }
             var alert = Alert(
                 id: contentID(rule: rule, msgid: message.msgid), rule: rule,
-                category: first.limitReached ? engineCategory : first.category,
+                category: first.limitReached ? AlertCategory.engine : first.category,
                 severity: hits.map(\.severity).max() ?? first.severity,
                 msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid,
                 conversation: message.conversationKey, from: message.from, tolist: message.tolist,

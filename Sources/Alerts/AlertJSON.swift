@@ -1,5 +1,7 @@
 public import Archive
 import Rules
+public import Support
+public import Vocabulary
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

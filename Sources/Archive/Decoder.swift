@@ -1,3 +1,4 @@
+public import Support
 /// Why one archive line could not be decoded. Goes to the quarantine with the line's position;
 /// the scan carries on.
 public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {

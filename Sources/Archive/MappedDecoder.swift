@@ -1,3 +1,4 @@
+public import Support
 /// Decodes JSON lines of another shape through a field mapping (dotted paths), for archives
 /// written by other tools. Every mapped message is a `send` of type `text` unless the mapping
 /// names fields for the action and the type.

@@ -1,6 +1,7 @@
 public import PCRE2
 public import Rules
 import Normalize
+public import Vocabulary
 
 /// A built-in detector for contact details and payment identifiers people use to take a customer
 /// off the platform: a PCRE2 pattern on the light view, plus a validation of what it captured

@@ -2,6 +2,7 @@ public import Rules
 public import Normalize
 public import Archive
 import PCRE2
+public import Vocabulary
 
 /// One thing a content rule found in one message.
 public struct Finding: Sendable, Equatable {

@@ -1,7 +1,8 @@
 public import Archive
 public import Rules
 public import Normalize
-import Crypto
+public import Support
+public import Vocabulary
 
 /// Settings of the rules over time. Every threshold has a documented default (README, "Rules
 /// over time").
@@ -40,15 +41,66 @@ public struct WindowSettings: Sendable, Equatable {
     ]
 }
 
+/// One key's saved state, as the store keeps it: the state itself is the engine's own encoding
+/// (opaque to the store); what the store needs to know — how old the key is, to expire shared
+/// state — is a column of its own.
+public struct WindowStateRow: Sendable, Equatable {
+    public var key: String
+    public var data: String
+    /// The event time (ms) the key was last used.
+    public var lastTouched: Int64
+
+    public init(key: String, data: String, lastTouched: Int64) {
+        self.key = key
+        self.data = data
+        self.lastTouched = lastTouched
+    }
+}
+
+/// The rule family a window key belongs to, written as the key's prefix. Keys are built here
+/// only, so the prefixes are spelled once.
+public enum WindowKeyFamily: String, Sendable, CaseIterable {
+    /// Flood: conversation + sender.
+    case flood = "f|"
+    /// Blast: one band of a text's near-duplicate fingerprint.
+    case blast = "b|"
+    /// Repeated hits: sender.
+    case repeatedHits = "h|"
+    /// Recall after hit: conversation + sender.
+    case recall = "r|"
+    /// A group member's first message: room + sender.
+    case member = "m|"
+
+    /// The families whose windows can span archive shards, shared by the daemons of one store.
+    public static let sharedAcrossShards: Set<WindowKeyFamily> = [.blast, .repeatedHits]
+
+    /// A key of this family from its parts.
+    public func key(_ parts: String...) -> String { rawValue + parts.joined(separator: "|") }
+
+    /// The family of `key`, from its prefix.
+    public init?(key: String) {
+        guard let family = Self.allCases.first(where: { key.hasPrefix($0.rawValue) }) else { return nil }
+        self = family
+    }
+}
+
+/// What an alert is about: the thing its deterministic id is made from, so that replaying any
+/// input, a crash, or a rescan names the same alert the same way.
+public enum AlertSubject: Sendable, Hashable {
+    /// One message (content rules, and window rules that judge a single message).
+    case message(String)
+    /// One window of a rule over time: the window's key and the time of its first message.
+    case window(key: String, start: Int64)
+}
+
 /// What a rule over time raised for one message.
 public struct WindowFinding: Sendable, Equatable {
     public var rule: String
     public var category: String
     public var severity: Severity
-    /// Deterministic alert id (rule + window key + window start, or rule + message id).
-    public var id: String
-    /// The id an earlier release gave the same alert (see ``AlertIDs``).
-    public var legacyID: String = ""
+    /// What the alert is about — one message, or one window (its key and first message's
+    /// time) — from which the Alerts module names it (a deterministic id).
+    public var subject: AlertSubject
     /// What was seen, for people ("12 messages in 60 s", "the same text to 6 conversations").
     public var summary: String
     /// Evidence text (for a recall: the recalled message's text).
@@ -95,9 +147,9 @@ public final class WindowEngine {
     /// Messages processed (expiry runs every 50,000).
     private var processed = 0
     private let normalizer: Normalizer
-    /// Key prefixes whose state is shared with other daemons (a shared store): blast bands and
-    /// repeated hits, the rules whose window can span archive shards. Empty: nothing is shared.
-    public var sharedPrefixes: [String] = []
+    /// Key families whose state is shared with other daemons (a shared store): normally
+    /// ``WindowKeyFamily/sharedAcrossShards``. Empty: nothing is shared.
+    public var sharedFamilies: Set<WindowKeyFamily> = []
     /// Fingerprints computed by ``sharedKeys(for:contentRules:)``, used by ``process`` for the
     /// same message instead of computing them twice.
     private var fingerprintCache: [String: NearDuplicate] = [:]
@@ -149,7 +201,7 @@ public final class WindowEngine {
         if enabled("money.staff-redpacket"), kind == .staff, case .redPacket(_, let count, let cents) = message.content {
             found.append(WindowFinding(
                 rule: "money.staff-redpacket", category: "offplatform-money", severity: .high,
-                id: messageID("money.staff-redpacket", message), summary: "red packet from staff: \(count) × total \(Self.yuan(cents)) yuan",
+                subject: .message(message.msgid), summary: "red packet from staff: \(count) × total \(Self.yuan(cents)) yuan",
                 evidence: message.scannableText, related: []))
         }
 
@@ -157,18 +209,18 @@ public final class WindowEngine {
         let sharesLink = message.isGroup && kind == .customer && Self.isLinkLike(message)
         if sharesLink && enabled("group.customer-link") {
             found.append(WindowFinding(
-                rule: "group.customer-link", category: "spam", severity: .low, id: messageID("group.customer-link", message),
+                rule: "group.customer-link", category: "spam", severity: .low, subject: .message(message.msgid),
                 summary: "a customer posted a \(message.msgtype) in a group", evidence: message.scannableText, related: []))
         }
         if message.isGroup && kind == .customer && message.action == .send {
             // A member's first message in a group starts their "new member" period.
-            let key = "m|" + message.roomid + "|" + message.from
+            let key = WindowKeyFamily.member.key(message.roomid, message.from)
             if states[key] == nil { update(key) { $0.events = [event] } }
             if sharesLink, enabled("window.new-member-link"), let first = states[key]?.events.first,
                 t >= first.time, t - first.time < settings.newMemberWindowMs
             {
                 found.append(WindowFinding(
-                    rule: "window.new-member-link", category: "spam", severity: .medium, id: messageID("window.new-member-link", message),
+                    rule: "window.new-member-link", category: "spam", severity: .medium, subject: .message(message.msgid),
                     summary: first.msgid == message.msgid
                         ? "a new group member's first message is a \(message.msgtype)"
                         : "a new group member posted a \(message.msgtype) \(Self.duration(t - first.time)) after their first message",
@@ -178,11 +230,11 @@ public final class WindowEngine {
 
         // Flood: one sender, many messages in one conversation.
         if enabled("window.flood"), message.action == .send {
-            let key = "f|" + conversation + "|" + message.from
+            let key = WindowKeyFamily.flood.key(conversation, message.from)
             if let window = slide(key, event, windowMs: settings.floodWindowMs, threshold: settings.floodCount) {
                 found.append(WindowFinding(
                     rule: "window.flood", category: "spam", severity: .medium,
-                    id: windowID("window.flood", key, window.first!.time),
+                    subject: .window(key: key, start: window.first!.time),
                     summary: "\(window.count) messages from \(message.from) in \(Self.duration(t - window.first!.time)) (threshold \(settings.floodCount) in \(Self.duration(settings.floodWindowMs)))",
                     evidence: message.scannableText, related: window.map(\.msgid)))
             }
@@ -194,7 +246,7 @@ public final class WindowEngine {
         {
             if let blast = blast(blastEvent, fingerprint) {
                 found.append(WindowFinding(
-                    rule: "window.blast", category: "spam", severity: .high, id: blast.id,
+                    rule: "window.blast", category: "spam", severity: .high, subject: blast.subject,
                     summary: "the same text sent to \(blast.conversations) conversations within \(Self.duration(settings.blastWindowMs))",
                     evidence: message.scannableText, related: blast.related))
             }
@@ -202,18 +254,18 @@ public final class WindowEngine {
 
         // Repeated hits: one sender raising content alerts again and again.
         if enabled("window.repeated-hits"), !contentRules.isEmpty {
-            let key = "h|" + message.from
+            let key = WindowKeyFamily.repeatedHits.key(message.from)
             if let window = slide(key, event, windowMs: settings.hitsWindowMs, threshold: settings.hitsCount) {
                 found.append(WindowFinding(
                     rule: "window.repeated-hits", category: "escalation", severity: .high,
-                    id: windowID("window.repeated-hits", key, window.first!.time),
+                    subject: .window(key: key, start: window.first!.time),
                     summary: "\(window.count) messages from \(message.from) raised content alerts within \(Self.duration(t - window.first!.time))",
                     evidence: message.scannableText, related: window.map(\.msgid)))
             }
         }
 
         // Recall after hit.
-        let recallKey = "r|" + conversation + "|" + message.from
+        let recallKey = WindowKeyFamily.recall.key(conversation, message.from)
         if !contentRules.isEmpty {
             update(recallKey) { $0.events = [event] }
         }
@@ -223,13 +275,13 @@ public final class WindowEngine {
             if let recalled, !recalled.alertRules.isEmpty {
                 found.append(WindowFinding(
                     rule: "window.recall-after-hit", category: "evidence-hiding", severity: .high,
-                    id: messageID("window.recall-after-hit", message),
+                    subject: .message(message.msgid),
                     summary: "recalled a message that raised \(recalled.alertRules.joined(separator: ", "))",
                     evidence: recalled.text, related: [pre]))
             } else if recentHit, let lastHit {
                 found.append(WindowFinding(
                     rule: "window.recall-after-hit", category: "evidence-hiding", severity: .high,
-                    id: messageID("window.recall-after-hit", message),
+                    subject: .message(message.msgid),
                     summary: "recalled a message \(Self.duration(t - lastHit.time)) after an alert in the same conversation",
                     evidence: recalled?.text ?? "(the recalled message is not in the archive)", related: [pre, lastHit.msgid]))
             }
@@ -237,9 +289,12 @@ public final class WindowEngine {
 
         processed += 1
         if states.count > settings.maxKeys || processed % 50_000 == 0 { evict() }
-        for i in found.indices { found[i].legacyID = legacyIDs[found[i].id] ?? "" }
-        legacyIDs.removeAll(keepingCapacity: true)
         return found
+    }
+
+    /// The blast keys of a text: one per band of its fingerprint.
+    static func blastKeys(_ fingerprint: NearDuplicate) -> [String] {
+        fingerprint.bandKeys.map { WindowKeyFamily.blast.key(String($0, radix: 16)) }
     }
 
     private func fingerprint(_ message: ArchiveMessage) -> NearDuplicate? {
@@ -251,16 +306,16 @@ public final class WindowEngine {
     /// The shared keys ``process`` will touch for this message (call it first, with the same
     /// arguments): the store locks them for the batch and hands back their state.
     public func sharedKeys(for message: ArchiveMessage, contentRules: [String]) -> [String] {
-        guard !sharedPrefixes.isEmpty else { return [] }
+        guard !sharedFamilies.isEmpty else { return [] }
         var keys: [String] = []
-        if sharedPrefixes.contains("b|"), enabled("window.blast"), message.action == .send, !message.scannableText.isEmpty,
+        if sharedFamilies.contains(.blast), enabled("window.blast"), message.action == .send, !message.scannableText.isEmpty,
             let fingerprint = fingerprint(message)
         {
             fingerprintCache[message.msgid] = fingerprint
-            keys += fingerprint.bandKeys.map { "b|" + String($0, radix: 16) }
+            keys += Self.blastKeys(fingerprint)
         }
-        if sharedPrefixes.contains("h|"), enabled("window.repeated-hits"), !contentRules.isEmpty {
-            keys.append("h|" + message.from)
+        if sharedFamilies.contains(.repeatedHits), enabled("window.repeated-hits"), !contentRules.isEmpty {
+            keys.append(WindowKeyFamily.repeatedHits.key(message.from))
         }
         return keys
     }
@@ -275,7 +330,8 @@ public final class WindowEngine {
     }
 
     func isShared(_ key: String) -> Bool {
-        !sharedPrefixes.isEmpty && sharedPrefixes.contains { key.hasPrefix($0) }
+        guard !sharedFamilies.isEmpty, let family = WindowKeyFamily(key: key) else { return false }
+        return sharedFamilies.contains(family)
     }
 
     /// For a recall: the id of the message it withdrew.
@@ -334,11 +390,11 @@ public final class WindowEngine {
         return fired
     }
 
-    private func blast(_ event: Event, _ fingerprint: NearDuplicate) -> (id: String, conversations: Int, related: [String])? {
+    private func blast(_ event: Event, _ fingerprint: NearDuplicate) -> (subject: AlertSubject, conversations: Int, related: [String])? {
         let windowMs = settings.blastWindowMs
         var neighbours: [Event] = []
         var matchedKeys: [String] = []
-        let keys = fingerprint.bandKeys.map { "b|" + String($0, radix: 16) }
+        let keys = Self.blastKeys(fingerprint)
         // A message read twice is one event (see ``slide``).
         if keys.contains(where: { states[$0]?.events.contains { $0.msgid == event.msgid } == true }) { return nil }
         for key in keys {
@@ -379,7 +435,7 @@ public final class WindowEngine {
         if let quiet = states[canonical]?.quietUntil, event.time < quiet { return nil }
         for key in keys { states[key]?.quietUntil = event.time + windowMs }
         let start = group.map(\.time).min()!
-        return (windowID("window.blast", canonical, start), conversations, group.sorted { $0.time < $1.time }.map(\.msgid))
+        return (.window(key: canonical, start: start), conversations, group.sorted { $0.time < $1.time }.map(\.msgid))
     }
 
     /// The most events a key keeps, however many arrive within the allowed lateness.
@@ -422,7 +478,7 @@ public final class WindowEngine {
     private func evict() {
         let horizon = expiryHorizon
         let memberHorizon = newest - settings.memberMemoryMs
-        for (key, state) in states where state.lastTouched < (key.hasPrefix("m|") ? memberHorizon : horizon) {
+        for (key, state) in states where state.lastTouched < (WindowKeyFamily(key: key) == .member ? memberHorizon : horizon) {
             states[key] = nil
             deleted.insert(key)
             dirty.remove(key)
@@ -440,20 +496,7 @@ public final class WindowEngine {
 
     // MARK: - Ids
 
-    /// The ids made for the message being processed, with the ids an earlier release gave them.
-    private var legacyIDs: [String: String] = [:]
 
-    private func windowID(_ rule: String, _ key: String, _ start: Int64) -> String {
-        let id = AlertIDs.window(rule: rule, key: key, start: start)
-        legacyIDs[id] = AlertIDs.legacyWindow(rule: rule, key: key, start: start)
-        return id
-    }
-
-    private func messageID(_ rule: String, _ message: ArchiveMessage) -> String {
-        let id = AlertIDs.content(rule: rule, msgid: message.msgid)
-        legacyIDs[id] = AlertIDs.legacyContent(rule: rule, msgid: message.msgid)
-        return id
-    }
 
     static func duration(_ ms: Int64) -> String {
         if ms < 1000 { return "\(ms) ms" }
@@ -463,25 +506,26 @@ public final class WindowEngine {
     }
 
     static func yuan(_ cents: Int64) -> String {
-        "\(cents / 100).\(String(format2: cents % 100))"
+        "\(cents / 100)." + (cents % 100 < 10 ? "0" : "") + "\(cents % 100)"
     }
 
     // MARK: - Persistence
 
     /// Keys changed since the last call (with their encoded state) and keys removed.
     ///
-    /// Shared keys (``sharedPrefixes``) come back in `shared` and are never deleted here: another
-    /// daemon may still be using them; the store expires them by age.
-    public func takeChanges() -> (upserts: [(String, String)], deletes: [String], shared: [(String, String)]) {
+    /// Shared keys (``sharedFamilies``) come back in `shared` and are never deleted here: another
+    /// daemon may still be using them; the store expires them by age (``WindowStateRow/lastTouched``).
+    public func takeChanges() -> (upserts: [WindowStateRow], deletes: [String], shared: [WindowStateRow]) {
         defer {
             dirty.removeAll(keepingCapacity: true)
             deleted.removeAll(keepingCapacity: true)
         }
-        var upserts: [(String, String)] = []
-        var shared: [(String, String)] = []
+        var upserts: [WindowStateRow] = []
+        var shared: [WindowStateRow] = []
         for key in dirty {
             guard let state = states[key] else { continue }
-            if isShared(key) { shared.append((key, Self.encode(state))) } else { upserts.append((key, Self.encode(state))) }
+            let row = WindowStateRow(key: key, data: Self.encode(state), lastTouched: state.lastTouched)
+            if isShared(key) { shared.append(row) } else { upserts.append(row) }
         }
         return (upserts, deleted.filter { !isShared($0) }, shared)
     }
@@ -523,60 +567,3 @@ public final class WindowEngine {
     }
 }
 
-/// Deterministic alert ids, shared by content and window rules (the Alerts module builds the
-/// same from these): the first 128 bits of SHA-256 over the parts, as 32 hex digits.
-///
-/// Ids are shortened to their first 8 or so digits by people (`alerts show 3fa9c2e1`), so every
-/// digit must depend on every input byte: sequential message ids (`msg0` … `msg2999`) must not
-/// share prefixes. The ids of earlier releases (``legacyContent(rule:msgid:)``, an FNV-1a whose
-/// last input bytes barely reach its first digits) stay valid in the stores that hold them; the
-/// store uses them so that a rescan of old archives does not raise a second alert for the same thing.
-public enum AlertIDs {
-    public static func content(rule: String, msgid: String) -> String { digest(["content", rule, msgid]) }
-    public static func window(rule: String, key: String, start: Int64) -> String { digest(["window", rule, key, String(start)]) }
-
-    /// The id an earlier release gave the same alert.
-    public static func legacyContent(rule: String, msgid: String) -> String { fnv128(["content", rule, msgid]) }
-    public static func legacyWindow(rule: String, key: String, start: Int64) -> String { fnv128(["window", rule, key, String(start)]) }
-
-    /// SHA-256 over the parts (NUL-separated), the first 16 bytes as 32 hex digits.
-    public static func digest(_ parts: [String]) -> String {
-        var bytes: [UInt8] = []
-        for (index, part) in parts.enumerated() {
-            if index > 0 { bytes.append(0) }
-            bytes.append(contentsOf: part.utf8)
-        }
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        for byte in SHA256.hash(data: bytes).prefix(16) {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// 128-bit FNV-1a over the parts (NUL-separated), as 32 hex digits: the ids of earlier releases.
-    public static func fnv128(_ parts: [String]) -> String {
-        var hash: UInt128 = 0x6C62_272E_07BB_0142_62B8_2175_6295_C58D
-        let prime: UInt128 = 0x0000_0000_0100_0000_0000_0000_0000_013B
-        for (index, part) in parts.enumerated() {
-            if index > 0 {
-                hash ^= 0
-                hash = hash &* prime
-            }
-            for byte in part.utf8 {
-                hash ^= UInt128(byte)
-                hash = hash &* prime
-            }
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 32 - hex.count) + hex
-    }
-}
-
-extension String {
-    init(format2 value: Int64) {
-        self = value < 10 ? "0\(value)" : "\(value)"
-    }
-}

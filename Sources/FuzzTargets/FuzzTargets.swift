@@ -4,6 +4,7 @@ import Normalize
 import Pipeline
 import Rules
 import PCRE2
+public import Config
 
 /// What the fuzzers run, one function per input kind; also replayed by the test suite over the
 /// kept corpus and every crash ever found (`Fuzz/Corpus`, `Fuzz/Crashes`), so a crash once found

@@ -1,4 +1,5 @@
 import Archive
+public import Support
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -17,7 +18,13 @@ public struct TailBatch: Sendable {
 
 /// Something the tailer wants a person to know (logged by the daemon).
 public struct TailEvent: Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable { case opened, resumed, rotated, truncated, finished, error }
+    public enum Kind: String, Sendable {
+        case opened, resumed, rotated, truncated, finished, error
+        /// A directory that cannot be watched (the path), and why (the detail): it is polled.
+        case unwatchable
+        /// A directory that could not be watched now is.
+        case watching
+    }
     public var kind: Kind
     public var path: String
     public var detail: String
@@ -133,7 +140,7 @@ public final class Tailer {
     // MARK: - Discovery
 
     /// Finds new, rotated and truncated files. Cheap enough to run on every event and poll.
-    public func discover(now: Double = Tailer.now()) {
+    public func discover(now: Double = MonotonicClock.seconds()) {
         var seen = Set<FileIdentity>()
         for pattern in patterns {
             for path in Glob.expand(pattern) {
@@ -267,7 +274,7 @@ public final class Tailer {
     /// Reads up to `maxLines` complete lines across the followed files, merged by event time
     /// (``MergeKey``): a backlog in several files (after a restart, or a daemon that starts
     /// behind) comes out in the order a rescan of the same files reads it.
-    public func read(maxLines: Int, now: Double = Tailer.now()) -> TailBatch {
+    public func read(maxLines: Int, now: Double = MonotonicClock.seconds()) -> TailBatch {
         var batch = TailBatch()
         batch.finished = forgotten
         forgotten.removeAll()
@@ -409,9 +416,4 @@ public final class Tailer {
         }
     }
 
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 }

@@ -3,6 +3,8 @@ import Archive
 import Detect
 public import Ingest
 public import Store
+public import Config
+public import Support
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -47,7 +49,7 @@ extension Pipeline {
         paths: [String], progress: ((ScanProgress) -> Void)? = nil
     ) throws -> ScanSummary {
         var summary = ScanSummary()
-        let started = Clock.monotonicSeconds()
+        let started = MonotonicClock.seconds()
         let files: [(path: String, firstTime: Int64)]
         do {
             files = try ArchivePaths.expand(paths, eventTime: lineTime)
@@ -57,15 +59,15 @@ extension Pipeline {
         }
         let scratch = DetectorScratch()
         // A rescan keeps its own window state: it replays the archive's time, not the daemon's.
-        let windows = WindowEngine(settings: config.windows)
+        let windows = WindowStrategy.local(WindowEngine(settings: config.windows), persist: false)
         let reader = MergedFileReader(files: files, maxLineBytes: config.maxLineBytes, eventTime: lineTime)
         var lastProgress = 0.0
         var pending: [RawLine] = []
         pending.reserveCapacity(config.batchSize)
         func flush() throws {
             guard !pending.isEmpty else { return }
-            let batch = prepare(pending, scratch: scratch, windows: windows)
-            let new = try commit(batch.record)
+            var batch = prepare(SourceBatch(lines: pending), windows: windows, scratch: scratch)
+            let new = try commit(&batch, windows: windows)
             summary.lines += batch.lines
             summary.bytes += batch.bytes
             summary.messages += batch.record.messages.count
@@ -76,7 +78,7 @@ extension Pipeline {
             let file = pending.last!.position.file
             pending.removeAll(keepingCapacity: true)
             if let progress {
-                let now = Clock.monotonicSeconds()
+                let now = MonotonicClock.seconds()
                 if now - lastProgress >= 0.5 {
                     lastProgress = now
                     progress(ScanProgress(
@@ -93,7 +95,7 @@ extension Pipeline {
         confirmAlertLog()
         summary.files = reader.filesStarted
         summary.failures += reader.failures
-        summary.seconds = Clock.monotonicSeconds() - started
+        summary.seconds = MonotonicClock.seconds() - started
         return summary
     }
 }
@@ -111,11 +113,4 @@ extension Pipeline {
     }
 }
 
-/// Monotonic time.
-public enum Clock {
-    public static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-}
+

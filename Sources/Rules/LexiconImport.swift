@@ -1,5 +1,7 @@
 import Archive
 public import Normalize
+public import Support
+public import Vocabulary
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

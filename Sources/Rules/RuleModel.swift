@@ -1,20 +1,5 @@
 public import Archive
-
-/// How urgent an alert is. Ordered: `low < medium < high < critical`.
-public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable, Codable {
-    case low, medium, high, critical
-
-    public var rank: Int {
-        switch self {
-        case .low: return 1
-        case .medium: return 2
-        case .high: return 3
-        case .critical: return 4
-        }
-    }
-
-    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
-}
+public import Vocabulary
 
 /// Whose messages a rule looks at.
 public enum SenderScope: String, Sendable, Hashable, CaseIterable {

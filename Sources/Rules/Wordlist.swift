@@ -1,6 +1,8 @@
 public import PCRE2
 public import Normalize
 import Archive
+public import Support
+public import Vocabulary
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

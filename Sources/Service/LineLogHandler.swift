@@ -1,6 +1,7 @@
 public import Logging
 import Archive
 import Synchronization
+public import Support
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

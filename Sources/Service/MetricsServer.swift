@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
@@ -7,8 +10,21 @@ public struct DaemonMetrics: Sendable {
     public var messages = 0
     public var quarantined = 0
     public var batches = 0
-    /// Alerts raised since start, by (category, severity).
-    public var alerts: [String: Int] = [:]
+    /// Alerts raised since start, by category and severity.
+    public var alerts: [AlertCount: Int] = [:]
+
+    /// The labels of `chatwarden_alerts_total`.
+    public struct AlertCount: Hashable, Sendable, Comparable {
+        public var category: String
+        public var severity: String
+
+        public init(category: String, severity: String) {
+            self.category = category
+            self.severity = severity
+        }
+
+        public static func < (a: AlertCount, b: AlertCount) -> Bool { (a.category, a.severity) < (b.category, b.severity) }
+    }
     /// Seconds spent decoding, normalising and detecting (the rules' share of the work).
     public var detectSeconds = 0.0
     public var commitSeconds = 0.0
@@ -36,8 +52,7 @@ public struct DaemonMetrics: Sendable {
         metric(
             "chatwarden_alerts_total", "counter", "Alerts raised since start, by category and severity.",
             alerts.keys.sorted().map { key in
-                let parts = key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
-                return ("{category=\"\(Self.escape(parts[0]))\",severity=\"\(Self.escape(parts.count > 1 ? parts[1] : ""))\"}", "\(alerts[key]!)")
+                ("{category=\"\(Self.escape(key.category))\",severity=\"\(Self.escape(key.severity))\"}", "\(alerts[key]!)")
             })
         metric("chatwarden_rule_match_seconds_total", "counter", "Time spent decoding, normalising and matching rules.", [("", Self.number(detectSeconds))])
         metric("chatwarden_commit_seconds_total", "counter", "Time spent committing batches to the store.", [("", Self.number(commitSeconds))])
@@ -72,12 +87,14 @@ public struct DaemonMetrics: Sendable {
     }
 }
 
-/// A tiny HTTP endpoint for Prometheus, on a loopback TCP port or a Unix socket, served from the
-/// daemon's own loop: every request gets the current metrics and the connection is closed.
-/// (One request at a time, each answered at once; a scrape every few seconds is all it serves.)
-public final class MetricsServer {
+/// A tiny HTTP endpoint for Prometheus, on a loopback TCP port or a Unix socket, served by a
+/// thread of its own (so a slow or silent client never holds up the ingest loop): every request
+/// gets the figures as the loop last published them, and the connection is closed. One request
+/// at a time, each answered at once; a scrape every few seconds is all it serves.
+public final class MetricsServer: Sendable {
     public let address: String
     let fd: Int32
+    private let stopped = Mutex(false)
 
     public struct SetupError: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -144,11 +161,22 @@ public final class MetricsServer {
         if address.hasPrefix("unix:") { unlink(String(address.dropFirst(5))) }
     }
 
-    /// The listening descriptor, for the daemon's poll set.
-    public var descriptor: Int32 { fd }
+    /// Serves on a thread of its own until ``stop()``, answering each scrape with `render()`.
+    public func start(render: @escaping @Sendable () -> String) {
+        let thread = Thread { [self] in
+            while !stopped.withLock({ $0 }) {
+                var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+                if poll(&fds, 1, 250) > 0 { serve(render) }
+            }
+        }
+        thread.name = "chatwarden-metrics"
+        thread.start()
+    }
+
+    public func stop() { stopped.withLock { $0 = true } }
 
     /// Answers every pending connection with `body` (or 404 for another path).
-    public func serve(_ body: () -> String) {
+    func serve(_ body: () -> String) {
         while true {
             let client = accept(fd, nil, nil)
             guard client >= 0 else { return }

@@ -9,6 +9,9 @@ public import Pipeline
 public import Store
 import Rules
 import Synchronization
+public import Config
+public import Support
+public import Vocabulary
 
 /// Sends the notifications the store has queued, on a thread of its own: alerts at or above a channel's immediate severity go out one by one at once; the
 /// rest wait for the channel's digest. When sending one by one would pass the channel's rate

@@ -1,3 +1,4 @@
+public import Support
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
@@ -76,9 +77,7 @@ public final class SystemdNotifier {
 
     /// `RELOADING=1` with the monotonic time systemd wants alongside it (systemd ≥ 253).
     public func reloading() {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        let usec = UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
+        let usec = MonotonicClock.microseconds()
         send("RELOADING=1\nMONOTONIC_USEC=\(usec)\nSTATUS=reloading rules and configuration")
     }
 

@@ -1,5 +1,6 @@
 public import Alerts
 public import Rules
+public import Vocabulary
 import Archive
 import Foundation
 
@@ -9,26 +10,6 @@ public struct StoredAlert: Sendable, Equatable {
     public var status: AlertStatus
     public var createdAt: Int64
     public var updatedAt: Int64
-}
-
-/// Where an alert is in review.
-public enum AlertStatus: String, Sendable, CaseIterable, Hashable {
-    case new, acknowledged, dismissed, escalated
-}
-
-/// What a reviewer did.
-public enum ReviewAction: String, Sendable, CaseIterable {
-    case acknowledge, dismiss, escalate, reopen
-
-    /// The status the action leads to.
-    public var status: AlertStatus {
-        switch self {
-        case .acknowledge: return .acknowledged
-        case .dismiss: return .dismissed
-        case .escalate: return .escalated
-        case .reopen: return .new
-        }
-    }
 }
 
 /// One entry of the append-only review trail.

@@ -3,149 +3,13 @@ public import Alerts
 public import Ingest
 public import Rules
 import Foundation
+public import Support
+public import Vocabulary
+public import Detect
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
-
-/// A line that could not be decoded, kept with where it is and why.
-public struct QuarantineRecord: Sendable, Equatable {
-    public var file: String
-    public var line: Int
-    public var offset: Int64
-    public var reason: String
-    /// The start of the line, control characters and invalid bytes escaped (at most 4 KiB).
-    public var excerpt: String
-
-    public init(file: String, line: Int, offset: Int64, reason: String, excerpt: String) {
-        self.file = file
-        self.line = line
-        self.offset = offset
-        self.reason = reason
-        self.excerpt = excerpt
-    }
-
-    /// Escapes raw line bytes for keeping: valid UTF-8 is kept, control characters and invalid
-    /// bytes become `\xNN`.
-    public static func excerpt(of bytes: [UInt8], limit: Int = 4096) -> String {
-        var out = ""
-        var iterator = bytes.prefix(limit).makeIterator()
-        var decoder = UTF8()
-        var consumed = 0
-        let slice = Array(bytes.prefix(limit))
-        while true {
-            let before = consumed
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let s):
-                consumed += UTF8.width(s)
-                if s.value < 0x20 || s.value == 0x7F {
-                    out += "\\x" + String(format2: UInt8(s.value))
-                } else {
-                    out.unicodeScalars.append(s)
-                }
-            case .emptyInput:
-                if bytes.count > limit { out += "…" }
-                return out
-            case .error:
-                // Resynchronise one byte at a time.
-                if before < slice.count { out += "\\x" + String(format2: slice[before]) }
-                consumed = before + 1
-                iterator = slice[consumed...].makeIterator()
-                decoder = UTF8()
-            }
-        }
-    }
-}
-
-extension String {
-    init(format2 byte: UInt8) {
-        let hex = String(byte, radix: 16, uppercase: true)
-        self = hex.count == 1 ? "0" + hex : hex
-    }
-}
-
-/// What one pipeline batch changes in the store, committed in one transaction.
-public struct RecordBatch: Sendable {
-    public var messages: [ArchiveMessage] = []
-    public var alerts: [Alert] = []
-    public var quarantine: [QuarantineRecord] = []
-    public var checkpoints: [Checkpoint] = []
-    /// Checkpoints of sources that are gone (a rotated file read to its end and let go).
-    public var removedCheckpoints: [String] = []
-    /// Alerts of earlier batches now written to the alert log: marked in this transaction, so
-    /// confirming the log costs no transaction of its own.
-    public var loggedAlerts: [String] = []
-    /// Where new alerts are to be notified (enqueued for the alerts this batch inserts).
-    public var notificationRoutes: [NotificationRoute] = []
-    /// Window-rule state that changed (key, encoded state) and keys dropped.
-    public var windowUpserts: [(String, String)] = []
-    public var windowDeletes: [String] = []
-    /// Window state shared by every daemon of a shared store (keys that span archive shards).
-    public var sharedWindowUpserts: [(String, String)] = []
-    /// Records that reuse an indexed message's id with a different text: kept beside it.
-    public var messageVersions: [ArchiveMessage] = []
-
-    public init() {}
-
-    public var isEmpty: Bool {
-        messages.isEmpty && alerts.isEmpty && quarantine.isEmpty && checkpoints.isEmpty && removedCheckpoints.isEmpty
-            && loggedAlerts.isEmpty && windowUpserts.isEmpty && windowDeletes.isEmpty && sharedWindowUpserts.isEmpty
-    }
-}
-
-/// Which alerts go to a notification channel, and which of them cannot wait for a digest.
-public struct NotificationRoute: Sendable, Equatable {
-    public var channel: String
-    public var minimumSeverity: Severity
-    /// Categories to send (empty: all).
-    public var categories: Set<String>
-    /// At or above this severity an alert is sent on its own at once; below, in a digest.
-    public var immediateSeverity: Severity
-
-    public init(channel: String, minimumSeverity: Severity, categories: Set<String>, immediateSeverity: Severity) {
-        self.channel = channel
-        self.minimumSeverity = minimumSeverity
-        self.categories = categories
-        self.immediateSeverity = immediateSeverity
-    }
-
-    public func accepts(_ alert: Alert) -> Bool {
-        alert.severity >= minimumSeverity && (categories.isEmpty || categories.contains(alert.category))
-    }
-
-    public func isImmediate(_ alert: Alert) -> Bool { alert.severity >= immediateSeverity }
-}
-
-/// A store failure, naming the database file (or the PostgreSQL URL without its password).
-public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public let path: String
-    public let message: String
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-    public var description: String { "\(path): \(message)" }
-
-    /// What went wrong when `doing` something to `path` failed with `errno`, saying plainly
-    /// when the cause is access ("permission denied: DIR"), naming the directory that refused.
-    public static func describeAccess(path: String, errno code: Int32, doing: String) -> String {
-        if code == EACCES || code == EPERM {
-            return "permission denied: \(deniedComponent(of: path)) (cannot \(doing); run as a user who may read and write the state directory)"
-        }
-        return "cannot \(doing): \(String(cString: strerror(code)))"
-    }
-
-    /// The first directory on the way to `path` this process may not search, or `path` itself.
-    public static func deniedComponent(of path: String) -> String {
-        var current = path.hasPrefix("/") ? "" : "."
-        let parts = path.split(separator: "/")
-        for part in parts.dropLast() {
-            current += "/" + part
-            if access(current, X_OK) != 0 && errno == EACCES { return current }
-        }
-        return path
-    }
-}
 
 /// The store: the archive index (with full-text search), alerts and their review trail,
 /// checkpoints, the quarantine, the state of the rules over time and the notification queue.
@@ -166,12 +30,20 @@ public final class ChatStore: Sendable {
 
     /// Opens (creating and migrating when needed) the store at `location`: a SQLite file path
     /// (created with mode 0640), or a `postgres://` URL.
-    public init(path location: String, daemon: String = "") throws(StoreError) {
-        if PostgresLocation.matches(location) {
-            backend = try PostgresBackend(url: location)
-        } else {
-            backend = try SQLiteBackend.shared(path: location)
-        }
+    public convenience init(path location: String, daemon: String = "") throws(StoreError) {
+        let backend: any SQLBackend = PostgresLocation.matches(location)
+            ? try PostgresBackend(url: location) : try SQLiteBackend.shared(path: location)
+        try self.init(backend: backend, daemon: daemon)
+    }
+
+    /// A store in memory that goes with the object: the same schema and queries, for what runs
+    /// the pipeline without keeping anything (`chatwarden rules test --file`).
+    public static func inMemory() throws(StoreError) -> ChatStore {
+        try ChatStore(backend: SQLiteBackend.inMemory(), daemon: "")
+    }
+
+    private init(backend: any SQLBackend, daemon: String) throws(StoreError) {
+        self.backend = backend
         path = backend.location
         self.daemon = daemon
         // A store made before the evidence chain: chain its alerts and review actions once.
@@ -259,7 +131,8 @@ public final class ChatStore: Sendable {
                 fingerprint = excluded.fingerprint, "offset" = excluded."offset", line = excluded.line, updated_at = excluded.updated_at
             """)
     static let windowUpsert = SQLInsert(
-        table: "window_state", columns: ["daemon", "key", "data"], conflict: "(daemon, key) DO UPDATE SET data = excluded.data")
+        table: "window_state", columns: ["daemon", "key", "data", "last_touched"],
+        conflict: "(daemon, key) DO UPDATE SET data = excluded.data, last_touched = excluded.last_touched")
 
     /// Commits one batch in a single transaction: messages (idempotent by msgid), alerts
     /// (idempotent by id), quarantined lines, checkpoints, window state, the notification queue.
@@ -296,7 +169,7 @@ public final class ChatStore: Sendable {
             var start = 0
             while start < keys.count {
                 let chunk = keys[start..<min(start + 500, keys.count)].map(SQLValue.text)
-                try db.insert(Self.windowCreate, rows: chunk.map { [owner, $0, .text("")] })
+                try db.insert(Self.windowCreate, rows: chunk.map { [owner, $0, .text(""), .integer(0)] })
                 states += try db.query(
                     "SELECT key, data FROM window_state WHERE daemon = ? AND key IN (\(Self.marks(chunk.count))) ORDER BY key"
                         + (isShared ? " FOR UPDATE" : ""),
@@ -309,7 +182,7 @@ public final class ChatStore: Sendable {
         }
     }
 
-    static let windowCreate = SQLInsert(table: "window_state", columns: ["daemon", "key", "data"], conflict: "DO NOTHING")
+    static let windowCreate = SQLInsert(table: "window_state", columns: ["daemon", "key", "data", "last_touched"], conflict: "DO NOTHING")
 
     /// Drops shared window state untouched since `before` (event time, ms): keys of windows that
     /// have closed for every daemon.
@@ -317,7 +190,7 @@ public final class ChatStore: Sendable {
         guard isShared else { return }
         _ = try write { db in
             try db.execute(
-                "DELETE FROM window_state WHERE daemon = ? AND CASE WHEN data = '' THEN true ELSE (data::json->>'l')::bigint < ? END",
+                "DELETE FROM window_state WHERE daemon = ? AND last_touched < ?",
                 [.text(Self.sharedWindowOwner), .integer(before)])
         }
     }
@@ -393,13 +266,17 @@ public final class ChatStore: Sendable {
             ]
         })
         try Self.inChunks(db, "DELETE FROM checkpoints WHERE daemon = ? AND source IN (%@)", prefix: [daemon], batch.removedCheckpoints.map(SQLValue.text))
-        var window: [String: String] = [:]
-        for (key, data) in batch.windowUpserts { window[key] = data }
-        try db.insert(Self.windowUpsert, rows: window.sorted { $0.key < $1.key }.map { [daemon, .text($0.key), .text($0.value)] })
+        // One row per key (the last wins): PostgreSQL refuses to upsert a row twice in one statement.
+        func lastPerKey(_ rows: [WindowStateRow]) -> [WindowStateRow] {
+            var byKey: [String: WindowStateRow] = [:]
+            for row in rows { byKey[row.key] = row }
+            return byKey.values.sorted { $0.key < $1.key }
+        }
+        try db.insert(Self.windowUpsert, rows: lastPerKey(batch.windowUpserts).map { [daemon, .text($0.key), .text($0.data), .integer($0.lastTouched)] })
         try Self.inChunks(db, "DELETE FROM window_state WHERE daemon = ? AND key IN (%@)", prefix: [daemon], batch.windowDeletes.map(SQLValue.text))
-        var shared: [String: String] = [:]
-        for (key, data) in batch.sharedWindowUpserts { shared[key] = data }
-        try db.insert(Self.windowUpsert, rows: shared.sorted { $0.key < $1.key }.map { [.text(Self.sharedWindowOwner), .text($0.key), .text($0.value)] })
+        try db.insert(Self.windowUpsert, rows: lastPerKey(batch.sharedWindowUpserts).map {
+            [.text(Self.sharedWindowOwner), .text($0.key), .text($0.data), .integer($0.lastTouched)]
+        })
         try Self.inChunks(db, "UPDATE alerts SET logged = 1 WHERE id IN (%@)", batch.loggedAlerts.map(SQLValue.text))
         return inserted
     }
@@ -452,10 +329,10 @@ public final class ChatStore: Sendable {
     public func recalledMessage(msgid: String) throws(StoreError) -> (text: String, alertRules: [String])? {
         try read { db in
             guard let row = try db.one("SELECT text FROM messages WHERE msgid = ?", [.text(msgid)]) else { return nil }
-            // Content hits only (what ``Alert/isContentHit`` says), as the pipeline counts them.
+            // No notes about the engine or the archive (``Alert/isNote``), as the pipeline counts.
             let rules = try db.query(
                 "SELECT rule FROM alerts WHERE msgid = ? AND category NOT IN (?, ?) ORDER BY rowid",
-                [.text(msgid), .text(Alert.engineCategory), .text(Alert.integrityCategory)]
+                [.text(msgid), .text(AlertCategory.engine), .text(AlertCategory.integrity)]
             ).map { $0.string("rule") }
             return (row.string("text"), rules)
         }

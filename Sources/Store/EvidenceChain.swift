@@ -2,6 +2,7 @@ import Alerts
 import Archive
 import Crypto
 import Foundation
+public import Support
 
 /// Evidence nobody edits unnoticed: one hash chain over every alert and every review action, in
 /// the order they were committed.
@@ -67,9 +68,7 @@ enum EvidenceChain {
         hex(SHA256.hash(data: Array((previous + content).utf8)))
     }
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String($0 >> 4, radix: 16) + String($0 & 0xF, radix: 16) }.joined()
-    }
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 { Hex.lowercase(digest) }
 
     /// Appends entries for rows just written, in this transaction. On PostgreSQL a transaction
     /// lock makes daemons writing at once take turns at the chain's head.

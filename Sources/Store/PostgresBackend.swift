@@ -5,6 +5,7 @@ import NIOPosix
 import NIOSSL
 import PostgresNIO
 import Synchronization
+public import Support
 
 /// Where a PostgreSQL store is: parsed from `postgres://user:password@host:port/database?sslmode=…`.
 ///
@@ -23,7 +24,7 @@ public struct PostgresLocation: Sendable, Equatable {
 
     /// Whether `text` names a PostgreSQL store rather than a SQLite file.
     public static func matches(_ text: String) -> Bool {
-        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+        StoreLocation.isPostgres(text)
     }
 
     public init(url text: String) throws(StoreError) {

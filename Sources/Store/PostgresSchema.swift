@@ -183,5 +183,10 @@ enum PostgresSchema {
             SELECT 'legacy_alert_ids', CASE WHEN EXISTS (SELECT 1 FROM alerts) THEN 'present' ELSE 'none' END
             """,
         ]),
+        ("v8-window-last-touched", [
+            // See SQLiteSchema v8.
+            "ALTER TABLE window_state ADD COLUMN last_touched BIGINT NOT NULL DEFAULT 0",
+            "UPDATE window_state SET last_touched = coalesce((data::json->>'l')::bigint, 0) WHERE data <> ''",
+        ]),
     ]
 }

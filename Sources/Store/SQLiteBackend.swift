@@ -22,7 +22,8 @@ import Synchronization
 /// and nothing outside SQLite ever opens a database that exists (see ``createIfMissing(_:)``).
 final class SQLiteBackend: SQLBackend {
     let location: String
-    let pool: DatabasePool
+    /// A pool (WAL: readers beside the writer) for a file; a queue for a store in memory.
+    let pool: any DatabaseWriter
     /// The file as opened (device and inode): the daemon compares it with what the path names
     /// now, to notice a store deleted or replaced under it.
     let identity: FileIdentity?
@@ -50,10 +51,33 @@ final class SQLiteBackend: SQLBackend {
         }
     }
 
+    /// A database in memory (one connection; gone with the object), migrated like a file.
+    static func inMemory() throws(StoreError) -> SQLiteBackend {
+        try SQLiteBackend(path: ":memory:", inMemory: true)
+    }
+
     /// Opens and migrates the database at `path` (see ``shared(path:)``: never open one file twice).
-    private init(path: String) throws(StoreError) {
+    private init(path: String, inMemory: Bool = false) throws(StoreError) {
         location = path
         do {
+            if inMemory {
+                pool = try DatabaseQueue(configuration: Self.configuration())
+                identity = nil
+                try SQLiteSchema.migrator.migrate(pool)
+                return
+            }
+            pool = try DatabasePool(path: path, configuration: Self.configuration())
+            // Taken once SQLite holds the file: the inode SQLite opened, not one found later.
+            identity = FileIdentity.of(path: path)?.0
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: path, message: Self.describe(error))
+        }
+    }
+
+    static func configuration() -> Configuration {
             var configuration = Configuration()
             configuration.busyMode = .timeout(30)
             configuration.label = "chatwarden"
@@ -69,15 +93,7 @@ final class SQLiteBackend: SQLBackend {
                 try db.execute(sql: "PRAGMA mmap_size = 268435456")
                 try db.execute(sql: "PRAGMA temp_store = MEMORY")
             }
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // Taken once SQLite holds the file: the inode SQLite opened, not one found later.
-            identity = FileIdentity.of(path: path)?.0
-            try SQLiteSchema.migrator.migrate(pool)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(path: path, message: Self.describe(error))
-        }
+            return configuration
     }
 
     /// Creates the database file with mode 0640 before SQLite does (SQLite gives the WAL and

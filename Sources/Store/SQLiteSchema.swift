@@ -243,6 +243,14 @@ enum SQLiteSchema {
                 SELECT 'legacy_alert_ids', CASE WHEN EXISTS (SELECT 1 FROM alerts) THEN 'present' ELSE 'none' END;
                 """)
         }
+        migrator.registerMigration("v8-window-last-touched") { db in
+            // How old a key's window state is, as a column: the store expires shared state by it
+            // instead of reading the window engine's own encoding (once, here, for old rows).
+            try db.execute(sql: """
+                ALTER TABLE window_state ADD COLUMN last_touched INTEGER NOT NULL DEFAULT 0;
+                UPDATE window_state SET last_touched = coalesce(json_extract(data, '$.l'), 0) WHERE data <> '';
+                """)
+        }
         return migrator
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import Pipeline
 import Service
 import Store
+import Config
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

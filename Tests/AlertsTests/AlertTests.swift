@@ -4,6 +4,7 @@ import Testing
 import Archive
 import Detect
 import Rules
+import Vocabulary
 
 private func message(_ id: String, _ text: String, repair: String? = nil) -> ArchiveMessage {
     var m = ArchiveMessage(
@@ -81,12 +82,12 @@ struct AlertTests {
         #expect(object["span"] as? [Int] == [0, 4])
     }
 
-    @Test("content hits are what rules over time count: not engine notes, not integrity notes")
-    func contentHits() {
+    @Test("notes about the engine or the archive are not what rules over time count; hits on what was written are")
+    func notes() {
         let m = message("m1", "x")
-        #expect(Alert.fromFindings([finding("luring", "x", 0..<1)], message: m)[0].isContentHit)
-        #expect(!Alert.conflictingRecord(m, indexedText: "y").isContentHit)
+        #expect(!Alert.fromFindings([finding("luring", "x", 0..<1)], message: m)[0].isNote)
+        #expect(Alert.conflictingRecord(m, indexedText: "y").isNote)
         let engine = Alert.fromFindings([finding("slow", "t", 0..<0, severity: .low, limit: true)], message: m)[0]
-        #expect(engine.category == Alert.engineCategory && !engine.isContentHit)
+        #expect(engine.category == AlertCategory.engine && engine.isNote)
     }
 }

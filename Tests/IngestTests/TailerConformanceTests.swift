@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Archive
+import Support
 @testable import Ingest
 
 /// A tailer over a temporary directory, with the checkpoints a store would keep.
@@ -24,7 +25,7 @@ final class TailHarness {
 
     /// One round of the daemon loop: discover, read everything, "commit".
     @discardableResult
-    func round(now: Double = Tailer.now()) -> [String] {
+    func round(now: Double = MonotonicClock.seconds()) -> [String] {
         tailer.discover(now: now)
         var lines: [String] = []
         while true {
@@ -106,7 +107,7 @@ struct TailerConformanceTests {
         #expect(h.round() == ["2"])
         #expect(h.tailer.fileCount == 1, "still followed during its grace period")
         h.append("a.jsonl.1", "3-partial")
-        let later = Tailer.now() + 120
+        let later = MonotonicClock.seconds() + 120
         #expect(h.round(now: later).isEmpty, "it just grew: the last line may still be being written")
         #expect(h.round(now: later + 120) == ["3-partial"], "once quiet for the grace period, its last line is complete")
         #expect(h.tailer.fileCount == 0)
@@ -260,7 +261,7 @@ struct TailerConformanceTests {
         let h = TailHarness()
         h.tailer.idleClose = 10
         h.append("a.jsonl", "1\n")
-        let start = Tailer.now()
+        let start = MonotonicClock.seconds()
         h.round(now: start)
         h.round(now: start + 20)
         #expect(h.tailer.fileCount == 0, "closed after being quiet")

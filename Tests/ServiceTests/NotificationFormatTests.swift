@@ -4,6 +4,8 @@ import Pipeline
 import Rules
 import Store
 import Testing
+import Vocabulary
+import Config
 @testable import Service
 
 /// What a notification says, and that chat text cannot change what it looks like.

@@ -6,6 +6,7 @@ import Testing
 import Ingest
 import TestSupport
 import Synchronization
+import Detect
 
 /// What only a store shared by several daemons (PostgreSQL) has to get right.
 @Suite("Store: shared by several daemons")
@@ -82,7 +83,7 @@ struct SharedStoreTests {
         defer { b.close() }
         var batchA = RecordBatch()
         batchA.checkpoints = [Checkpoint(source: "chat", path: "/a/chat.jsonl", device: 1, inode: 2, fingerprint: "fa", offset: 10, line: 1)]
-        batchA.windowUpserts = [("f|x|zhangwei", "{}")]
+        batchA.windowUpserts = [WindowStateRow(key: "f|x|zhangwei", data: "{}", lastTouched: 0)]
         let m = message("a1", "加微信", time: 1000)
         batchA.messages = [m]
         batchA.alerts = [alert(for: m)]
@@ -155,7 +156,7 @@ struct SharedStoreTests {
         try temp.store.record(sharedKeys: ["b|1", "b|2"]) { states in
             #expect(states.map(\.0) == ["b|1", "b|2"] && states.allSatisfy { $0.1.isEmpty })
             var batch = RecordBatch()
-            batch.sharedWindowUpserts = [("b|1", #"{"l":5}"#)]
+            batch.sharedWindowUpserts = [WindowStateRow(key: "b|1", data: #"{"l":5}"#, lastTouched: 5)]
             return batch
         }
         // A second writer sees it; while it holds the keys, a third waits for them.
@@ -167,7 +168,7 @@ struct SharedStoreTests {
                 entered.signal()
                 release.wait()
                 var batch = RecordBatch()
-                batch.sharedWindowUpserts = [("b|1", #"{"l":9}"#)]
+                batch.sharedWindowUpserts = [WindowStateRow(key: "b|1", data: #"{"l":9}"#, lastTouched: 9)]
                 return batch
             }
         }

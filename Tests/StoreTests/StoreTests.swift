@@ -6,6 +6,7 @@ import Testing
 @testable import Store
 import Ingest
 import TestSupport
+import Vocabulary
 
 /// The two stores every store test runs on.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {

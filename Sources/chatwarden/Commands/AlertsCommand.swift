@@ -3,6 +3,8 @@ import ArgumentParser
 import Archive
 import Store
 import Rules
+import Vocabulary
+import Support
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

@@ -3,6 +3,8 @@ import ArgumentParser
 import Archive
 import Store
 import Rules
+import Support
+import Vocabulary
 
 /// `chatwarden search TEXT`.
 struct Search: AsyncParsableCommand {

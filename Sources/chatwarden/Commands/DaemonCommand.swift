@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import Pipeline
 import Service
+import Config
 
 /// `chatwarden daemon`: the service systemd runs.
 struct Daemon: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import Alerts
 import ArgumentParser
 import Rules
 import Store
+import Vocabulary
 
 /// `--since` and `--until`, shared by every command that looks at a period.
 struct TimeRangeOptions: ParsableArguments {

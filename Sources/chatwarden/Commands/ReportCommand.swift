@@ -1,6 +1,7 @@
 import ArgumentParser
 import Archive
 import Store
+import Support
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

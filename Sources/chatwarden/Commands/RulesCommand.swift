@@ -7,6 +7,9 @@ import Pipeline
 import Rules
 import PCRE2
 import Alerts
+import Config
+import Vocabulary
+import Ingest
 
 /// `chatwarden rules check | test | import`.
 struct RulesCommand: AsyncParsableCommand {
@@ -112,25 +115,49 @@ struct RulesCommand: AsyncParsableCommand {
                     Terminal.error("chatwarden: \(file): cannot read")
                     throw ExitCode(1)
                 }
-                // Archive JSON lines are replayed in order through the rules over time as well.
-                let decoder = config.decoder
-                let replay = SequenceReplay(detector: detector, settings: config.windows, keepNormalized: true)
-                for (index, line) in data.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
-                    let position = SourcePosition(file: file, line: index + 1, offset: 0, length: line.utf8.count)
-                    if line.hasPrefix("{"), case .success(let message) = decoder.decode(String(line), at: position) {
-                        let (detection, windows) = replay.replay(message)
-                        if !detection.findings.isEmpty || !windows.isEmpty { triggered = true }
-                        let label = "\(file):\(index + 1) \(message.msgid) \(TimeFormat.local(milliseconds: message.msgtime)) \(message.from)"
-                        Explain.print(detection, label: label, text: message.scannableText, format: format)
-                        Explain.printWindows(windows, label: label, message: message, format: format)
-                    } else {
-                        let detection = detector.detect(text: String(line), senderKind: senderKind, isGroup: isGroup, scratch: scratch)
-                        if !detection.findings.isEmpty { triggered = true }
-                        Explain.print(detection, label: "\(file):\(index + 1)", text: String(line), format: format)
-                    }
-                }
+                if try replay(data, file: file, config: config, logger: logger, senderKind: senderKind, isGroup: isGroup) { triggered = true }
             }
             if triggered { throw ExitCode(1) }
+        }
+
+        /// Each line of a file in order: archive records go through the pipeline itself (the
+        /// same batch path as the daemon and `scan`, on a store in memory, with rules over time
+        /// in a state of their own), plain text through content detection. True if anything fired.
+        func replay(
+            _ data: String, file: String, config: Config, logger: Logger, senderKind: ParticipantKind?, isGroup: Bool?
+        ) throws -> Bool {
+            let pipeline: Pipeline
+            do {
+                pipeline = try Pipeline.inMemory(config: config, logger: logger)
+            } catch {
+                Terminal.error("chatwarden: \(error)")
+                throw ExitCode(2)
+            }
+            let windows = WindowStrategy.local(WindowEngine(settings: config.windows), persist: false)
+            let scratch = DetectorScratch(keepNormalized: true)
+            var triggered = false
+            var offset: Int64 = 0
+            for (index, line) in data.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                defer { offset += Int64(line.utf8.count) + 1 }
+                if line.isEmpty { continue }
+                let position = SourcePosition(file: file, line: index + 1, offset: offset, length: line.utf8.count)
+                guard line.hasPrefix("{"), case .success = pipeline.decoder.decode(String(line), at: position) else {
+                    let detection = pipeline.detector.detect(text: String(line), senderKind: senderKind, isGroup: isGroup, scratch: scratch)
+                    if !detection.findings.isEmpty { triggered = true }
+                    Explain.print(detection, label: "\(file):\(index + 1)", text: String(line), format: format)
+                    continue
+                }
+                let source = SourceBatch(lines: [RawLine(bytes: Array(line.utf8), position: position)])
+                let batch = try pipeline.process(source, windows: windows, scratch: scratch, explain: true)
+                for item in batch.examined {
+                    let message = item.message
+                    if !item.alerts.isEmpty || !item.windowAlerts.isEmpty { triggered = true }
+                    let label = "\(file):\(index + 1) \(message.msgid) \(TimeFormat.local(milliseconds: message.msgtime)) \(message.from)"
+                    if let detection = item.detection { Explain.print(detection, label: label, text: message.scannableText, format: format) }
+                    Explain.printWindows(item.windowAlerts, label: label, message: message, format: format)
+                }
+            }
+            return triggered
         }
     }
 

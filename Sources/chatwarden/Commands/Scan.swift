@@ -3,6 +3,7 @@ import ArgumentParser
 import Alerts
 import Pipeline
 import Store
+import Config
 
 /// `chatwarden scan PATH...`: rescan archive files through the same pipeline as the daemon.
 struct Scan: AsyncParsableCommand {

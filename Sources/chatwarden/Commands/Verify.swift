@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Pipeline
 import Store
+import Config
 
 /// `chatwarden verify`: is the evidence as it was written?
 struct Verify: AsyncParsableCommand {

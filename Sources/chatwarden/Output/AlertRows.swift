@@ -1,6 +1,8 @@
 import Alerts
 import Archive
 import Rules
+import Support
+import Vocabulary
 
 /// Alerts as a listing: the columns a reviewer scans, and every field in JSON.
 enum AlertRows {

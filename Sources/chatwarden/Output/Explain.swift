@@ -2,6 +2,9 @@ import Archive
 import Detect
 import Rules
 import Normalize
+import Support
+import Vocabulary
+import Alerts
 
 /// Prints what detection found in one text, and why, for `rules test`.
 enum Explain {
@@ -72,20 +75,20 @@ enum Explain {
     }
 
     /// What the rules over time raised on one replayed message.
-    static func printWindows(_ findings: [WindowFinding], label: String, message: ArchiveMessage, format: OutputFormat) {
+    static func printWindows(_ alerts: [Alert], label: String, message: ArchiveMessage, format: OutputFormat) {
         var out = ""
-        for f in findings {
+        for a in alerts {
             if format == .json {
                 JSONValue.object([
-                    ("kind", .string("window")), ("input", .string(label)), ("rule", .string(f.rule)), ("category", .string(f.category)),
-                    ("severity", .string(f.severity.rawValue)), ("id", .string(f.id)), ("msgtime", .integer(message.msgtime)),
-                    ("summary", .string(f.summary)), ("evidence", .string(f.evidence)), ("related", .array(f.related.map(JSONValue.string))),
+                    ("kind", .string("window")), ("input", .string(label)), ("rule", .string(a.rule)), ("category", .string(a.category)),
+                    ("severity", .string(a.severity.rawValue)), ("id", .string(a.id)), ("msgtime", .integer(message.msgtime)),
+                    ("summary", .string(a.details)), ("evidence", .string(a.text)), ("related", .array(a.relatedMsgids.map(JSONValue.string))),
                 ]).write(to: &out)
                 out += "\n"
             } else {
-                out += "  WINDOW \(f.rule)  [\(f.category), \(f.severity.rawValue)]  \(Terminal.escape(f.summary))"
-                if !f.related.isEmpty { out += "  messages: \(f.related.map(Terminal.escape).joined(separator: " "))" }
-                out += "  id \(f.id.prefix(12))\n"
+                out += "  WINDOW \(a.rule)  [\(a.category), \(a.severity.rawValue)]  \(Terminal.escape(a.details))"
+                if !a.relatedMsgids.isEmpty { out += "  messages: \(a.relatedMsgids.map(Terminal.escape).joined(separator: " "))" }
+                out += "  id \(a.id.prefix(12))\n"
             }
         }
         Swift.print(out, terminator: "")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Archive
+import Support
 
 /// How a listing is printed.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {

@@ -1,6 +1,8 @@
 import Alerts
 import Archive
 import Store
+import Support
+import Vocabulary
 
 /// Archive messages as listings.
 enum MessageRows {

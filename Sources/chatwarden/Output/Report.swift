@@ -1,6 +1,7 @@
 import Alerts
 import Rules
 import Store
+import Vocabulary
 
 /// The compliance report: one self-contained HTML file (inline CSS and SVG, no script, nothing
 /// fetched), for managers who read it once a week.

@@ -1,180 +1,12 @@
 public import Archive
+import Detect
+import Support
 public import PCRE2
-public import Rules
-public import Store
-public import Detect
+public import Vocabulary
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
-
-/// chatwarden's settings: one TOML file, every setting with a default, so `chatwarden scan
-/// samples/` works with no file at all. `config/chatwarden.toml` documents every key.
-public struct Config: Sendable, Equatable {
-    /// Where the store and (by default) the alert log live.
-    public var stateDirectory: String
-    /// The SQLite database (default `<state_dir>/chatwarden.db`).
-    public var storePath: String?
-    /// The alert log (default `<state_dir>/alerts.jsonl`; empty string: no alert log).
-    public var alertLogPath: String?
-    /// Wordlist files and directories.
-    public var wordlists: [String]
-    /// Contact detectors to run (ids such as `contact.phone`); `nil`: all.
-    public var detectors: [String]?
-    public var limits: Limits
-    public var jit: Bool
-    /// `wecom` or `mapped`.
-    public var archiveFormat: String
-    public var mapping: FieldMapping
-    public var maxLineBytes: Int
-    public var maxJSONDepth: Int
-    /// Lines per store transaction.
-    public var batchSize: Int
-    /// Daemon: glob patterns of archive files to follow.
-    public var watch: [String]
-    /// Daemon: `inotify` or `poll`.
-    public var watchMode: String
-    /// The store given on the command line (`--store`), before `$CHATWARDEN_STORE` and the file.
-    public var storeOverride: String?
-    /// `watch` came from the command line (--watch): a reload keeps it.
-    public var watchFromCommandLine = false
-    /// Daemon: its name in a shared (PostgreSQL) store; nil: the host name.
-    public var daemonName: String?
-    public var pollIntervalMilliseconds: Int
-    /// The rules over time.
-    public var windows: WindowSettings
-    /// Notification channels (`[notify.NAME]` tables).
-    public var notifications: [NotificationChannel]
-    /// Daemon: where to serve Prometheus metrics (`127.0.0.1:9464`, `unix:/path`); nil: off.
-    public var metricsListen: String?
-    /// The file the settings were read from (nil: defaults).
-    public var sourceFile: String?
-
-    public init() {
-        stateDirectory = Config.defaultStateDirectory()
-        storePath = nil
-        alertLogPath = nil
-        wordlists = Config.defaultWordlists()
-        detectors = nil
-        limits = .default
-        jit = true
-        archiveFormat = "wecom"
-        mapping = FieldMapping()
-        maxLineBytes = 1 << 20
-        maxJSONDepth = 64
-        batchSize = 2000
-        watch = []
-        watchMode = "inotify"
-        daemonName = nil
-        storeOverride = nil
-        pollIntervalMilliseconds = 1000
-        windows = WindowSettings()
-        metricsListen = nil
-        notifications = []
-        sourceFile = nil
-    }
-
-    /// The database file, or a `postgres://` URL for a store shared by several daemons
-    /// (`store` in the file, overridden by `$CHATWARDEN_STORE`).
-    public var resolvedStorePath: String {
-        if let storeOverride { return storeOverride }
-        if let v = Config.environment("CHATWARDEN_STORE") { return v }
-        return storePath ?? Config.join(stateDirectory, "chatwarden.db")
-    }
-
-    /// Whether the store is PostgreSQL (shared) rather than a SQLite file.
-    public var usesSharedStore: Bool {
-        resolvedStorePath.hasPrefix("postgres://") || resolvedStorePath.hasPrefix("postgresql://")
-    }
-
-    /// What a daemon name may be (it keys checkpoints and locks in a shared store).
-    public static func isValidDaemonName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
-    }
-
-    public static let daemonNameRule = "must be 1–64 letters, digits, '-', '_' or '.'"
-
-    /// This daemon's name in the store: what its checkpoints, window state and alert-log
-    /// confirmations are kept under. A SQLite store has one daemon, named "". In a shared store
-    /// it is `[daemon] name`, or the host name: two daemons on one host need names of their own.
-    public var resolvedDaemonName: String {
-        guard usesSharedStore else { return "" }
-        if let daemonName { return daemonName }
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "chatwarden" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// The alert log, or nil when disabled.
-    public var resolvedAlertLogPath: String? {
-        if let alertLogPath { return alertLogPath.isEmpty ? nil : alertLogPath }
-        if let logs = Config.environment("LOGS_DIRECTORY") { return Config.join(logs, "alerts.jsonl") }
-        return Config.join(stateDirectory, "alerts.jsonl")
-    }
-
-    /// The message decoder the archive format asks for.
-    public var decoder: any MessageDecoder {
-        archiveFormat == "mapped"
-            ? MappedDecoder(mapping: mapping, maxDepth: maxJSONDepth) : WeComDecoder(maxDepth: maxJSONDepth)
-    }
-
-    public var jitMode: JITMode { jit ? .automatic : .disabled }
-
-    // MARK: - Defaults
-
-    /// `$CHATWARDEN_STATE_DIR`, systemd's `$STATE_DIRECTORY`, `$XDG_STATE_HOME/chatwarden`, or
-    /// `~/.local/state/chatwarden`.
-    static func defaultStateDirectory() -> String {
-        if let dir = environment("CHATWARDEN_STATE_DIR") { return dir }
-        if let dir = environment("STATE_DIRECTORY") { return dir }
-        if let dir = environment("XDG_STATE_HOME") { return join(dir, "chatwarden") }
-        if let home = environment("HOME") { return join(home, ".local/state/chatwarden") }
-        return "/var/lib/chatwarden"
-    }
-
-    /// `$CHATWARDEN_WORDLISTS`, `./wordlists` when present, the installed `/etc/chatwarden/wordlists`,
-    /// or the wordlists shipped beside the binary.
-    static func defaultWordlists() -> [String] {
-        if let dirs = environment("CHATWARDEN_WORDLISTS") {
-            return dirs.split(separator: ":").map(String.init)
-        }
-        for candidate in ["wordlists", "/etc/chatwarden/wordlists", "/usr/local/share/chatwarden/wordlists"] where isDirectory(candidate) {
-            return [candidate]
-        }
-        return []
-    }
-
-    static func environment(_ name: String) -> String? {
-        guard let value = getenv(name) else { return nil }
-        let text = String(cString: value)
-        return text.isEmpty ? nil : text
-    }
-
-    static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-    }
-
-    static func join(_ a: String, _ b: String) -> String {
-        a.hasSuffix("/") ? a + b : a + "/" + b
-    }
-}
-
-/// A configuration file that cannot be used: file, line, key and what is wrong.
-public struct ConfigError: Error, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-    public var key: String?
-    public var message: String
-
-    public var description: String {
-        // Whole-file problems (missing, unreadable) have no line to point at.
-        var text = line > 0 ? "\(file):\(line):\(column): " : "\(file): "
-        if let key { text += "\(key): " }
-        return text + message
-    }
-}
 
 extension Config {
     /// Reads a configuration file. Unknown keys are errors (a typo must not silently fall back
@@ -243,8 +75,8 @@ extension Config {
         if let archive = try reader.table("archive") {
             try archive.check(known: ["format", "max_line_bytes", "max_json_depth", "batch_size", "mapping"])
             if let v = try archive.string("format") {
-                guard v == "wecom" || v == "mapped" else { throw archive.error("format", "must be \"wecom\" or \"mapped\"") }
-                config.archiveFormat = v
+                guard let format = ArchiveFormat(rawValue: v) else { throw archive.error("format", "must be \"wecom\" or \"mapped\"") }
+                config.archiveFormat = format
             }
             if let v = try archive.int("max_line_bytes", in: 1024...(256 << 20)) { config.maxLineBytes = v }
             if let v = try archive.int("max_json_depth", in: 4...1000) { config.maxJSONDepth = v }
@@ -274,8 +106,8 @@ extension Config {
             }
             if let v = try daemon.strings("watch") { config.watch = v }
             if let v = try daemon.string("mode") {
-                guard v == "inotify" || v == "poll" else { throw daemon.error("mode", "must be \"inotify\" or \"poll\"") }
-                config.watchMode = v
+                guard let mode = WatchMode(rawValue: v) else { throw daemon.error("mode", "must be \"inotify\" or \"poll\"") }
+                config.watchMode = mode
             }
             if let v = try daemon.int("poll_interval_ms", in: 10...3_600_000) { config.pollIntervalMilliseconds = v }
         }
@@ -409,88 +241,5 @@ struct TableReader {
         guard let value = table.entries[key] else { return nil }
         guard case .table(let t) = value else { throw error(key, "must be a table ([\(qualified(key))])") }
         return TableReader(table: t, section: qualified(key), file: file)
-    }
-}
-
-/// A place alerts are sent: a WeCom group robot or a generic JSON webhook.
-public struct NotificationChannel: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable {
-        /// A WeCom group robot, `markdown` messages (at most 4,096 bytes each).
-        case wecomMarkdown = "wecom-markdown"
-        /// A WeCom group robot, `text` messages (at most 2,048 bytes each).
-        case wecomText = "wecom-text"
-        /// Any endpoint taking `{"alerts": [...]}` as JSON.
-        case json
-    }
-
-    /// Where the URL (which holds the robot's secret key) comes from: never logged.
-    public enum URLSource: Sendable, Equatable {
-        case literal(String)
-        case file(String)
-        case environment(String)
-    }
-
-    public var name: String
-    public var kind = Kind.wecomMarkdown
-    public var url = URLSource.literal("")
-    public var minimumSeverity = Severity.medium
-    public var categories: Set<String> = []
-    /// At or above: sent on its own at once. Below: in a digest every `digestSeconds`.
-    public var immediateSeverity = Severity.critical
-    public var digestSeconds = 600
-    /// WeCom group robots take at most 20 messages a minute.
-    public var perMinute = 20
-
-    public init(name: String) { self.name = name }
-
-    public var route: NotificationRoute {
-        NotificationRoute(channel: name, minimumSeverity: minimumSeverity, categories: categories, immediateSeverity: immediateSeverity)
-    }
-
-    /// Reads the URL from where the configuration says (nil with a reason when it cannot).
-    /// The webhook URL, read and checked (http or https): a channel that cannot send is a bad
-    /// configuration, refused at start-up (and on reload, which keeps the running one).
-    public func usableURL() -> Result<String, ConfigError> {
-        switch resolveURL() {
-        case .failure(let error): return .failure(error)
-        case .success(let text):
-            let scheme = text.prefix { $0 != ":" }.lowercased()
-            guard scheme == "https" || scheme == "http", text.contains("://") else {
-                return .failure(ConfigError(
-                    file: "[notify.\(name)]", line: 0, column: 0, key: nil,
-                    message: "the webhook URL is not an http(s) URL (it begins \"\(text.prefix(8))…\")"))
-            }
-            return .success(text)
-        }
-    }
-
-    public func resolveURL() -> Result<String, ConfigError> {
-        switch url {
-        case .literal(let u): return .success(u)
-        case .environment(let name):
-            guard let v = Config.environment(name) else {
-                return .failure(ConfigError(file: "environment", line: 0, column: 0, key: "notify.\(self.name).url_env", message: "$\(name) is not set"))
-            }
-            return .success(v)
-        case .file(let path):
-            guard let bytes = FileIO.readAll(path) else {
-                return .failure(ConfigError(
-                    file: path, line: 0, column: 0, key: "notify.\(self.name).url_file",
-                    message: FileIO.describe(errno: errno, reading: "the webhook URL file")))
-            }
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                return .failure(ConfigError(file: path, line: 0, column: 0, key: "notify.\(self.name).url_file", message: "not valid UTF-8"))
-            }
-            return .success(text.trimmingCharacters())
-        }
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
     }
 }
