@@ -47,9 +47,9 @@ let package = Package(
         // model or the rules just to name a severity or parse a file.
         .target(name: "Vocabulary"),
         .target(name: "Support"),
-        .target(name: "Archive", dependencies: ["Support"]),
+        .target(name: "Archive", dependencies: ["Support", "Vocabulary"]),
         .target(name: "Normalize", dependencies: ["COpenCC"]),
-        .target(name: "Rules", dependencies: ["PCRE2", "Normalize", "Archive", "Support", "Vocabulary"]),
+        .target(name: "Rules", dependencies: ["PCRE2", "Normalize", "Support", "Vocabulary"]),
         .target(name: "Detect", dependencies: ["Rules", "Normalize", "Archive", "PCRE2", "Support", "Vocabulary"]),
         .target(name: "Alerts", dependencies: ["Archive", "Detect", "Support", "Vocabulary", .product(name: "Crypto", package: "swift-crypto")]),
         .target(

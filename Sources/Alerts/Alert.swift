@@ -1,7 +1,6 @@
 public import Archive
 public import Detect
 public import Vocabulary
-import Rules
 
 /// An alert: something a reviewer must look at, with its evidence.
 ///

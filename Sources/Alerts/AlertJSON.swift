@@ -1,5 +1,4 @@
 public import Archive
-import Rules
 public import Support
 public import Vocabulary
 

@@ -1,8 +1,9 @@
-public import Archive
 import Detect
 import Support
 public import PCRE2
 public import Vocabulary
+public import Alerts
+public import Archive
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

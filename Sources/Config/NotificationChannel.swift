@@ -8,14 +8,8 @@ import Support
 
 /// A place alerts are sent: a WeCom group robot or a generic JSON webhook.
 public struct NotificationChannel: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable {
-        /// A WeCom group robot, `markdown` messages (at most 4,096 bytes each).
-        case wecomMarkdown = "wecom-markdown"
-        /// A WeCom group robot, `text` messages (at most 2,048 bytes each).
-        case wecomText = "wecom-text"
-        /// Any endpoint taking `{"alerts": [...]}` as JSON.
-        case json
-    }
+    /// What the channel sends (``NotificationFormat/Kind``).
+    public typealias Kind = NotificationFormat.Kind
 
     /// Where the URL (which holds the robot's secret key) comes from: never logged.
     public enum URLSource: Sendable, Equatable {

@@ -1,4 +1,3 @@
-import Archive
 public import Normalize
 public import Support
 public import Vocabulary

@@ -1,4 +1,3 @@
-public import Archive
 public import Vocabulary
 
 /// Whose messages a rule looks at.

@@ -1,6 +1,5 @@
 public import PCRE2
 public import Normalize
-import Archive
 public import Support
 public import Vocabulary
 

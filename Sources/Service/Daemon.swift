@@ -1,6 +1,5 @@
 public import Config
 import Alerts
-import Archive
 import Detect
 import Ingest
 public import Logging

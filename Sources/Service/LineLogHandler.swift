@@ -1,5 +1,4 @@
 public import Logging
-import Archive
 import Synchronization
 public import Support
 

@@ -1,5 +1,4 @@
 import Alerts
-import Archive
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -138,12 +137,12 @@ public final class Notifier: Sendable {
 
     /// Digest messages that fit the channel's size limit.
     private func chunks(_ items: [PendingNotification], channel: Channel) -> [[PendingNotification]] {
-        let limit = channel.settings.kind == .wecomText ? 2048 : 4096
+        let limit = channel.settings.kind.sizeLimit
         var result: [[PendingNotification]] = []
         var current: [PendingNotification] = []
         for item in items {
             let candidate = current + [item]
-            if !current.isEmpty && Self.body(candidate, kind: channel.settings.kind, digest: true).utf8.count > limit - 64 {
+            if !current.isEmpty && NotificationFormat.body(candidate.map(\.alert), kind: channel.settings.kind, digest: true).utf8.count > limit - 64 {
                 result.append(current)
                 current = [item]
             } else {
@@ -155,7 +154,7 @@ public final class Notifier: Sendable {
     }
 
     private func send(_ channel: Channel, _ items: [PendingNotification], digest: Bool, store: ChatStore) {
-        let body = Self.payload(items, kind: channel.settings.kind, digest: digest)
+        let body = NotificationFormat.payload(items.map(\.alert), kind: channel.settings.kind, digest: digest)
         state.withLock { $0.sent[channel.settings.name, default: []].append(Date().timeIntervalSince1970) }
         let ids = items.map(\.alert.id)
         switch post(body, to: channel.url) {
@@ -218,75 +217,5 @@ public final class Notifier: Sendable {
             return .failure(DeliveryFailure(reason: "timed out"))
         }
         return outcome.withLock { $0 }
-    }
-
-    // MARK: - Message formats
-
-    static func payload(_ items: [PendingNotification], kind: NotificationChannel.Kind, digest: Bool) -> String {
-        switch kind {
-        case .json:
-            return JSONValue.object([
-                ("digest", .bool(digest)), ("alerts", .array(items.map { $0.alert.jsonObject() })),
-            ]).jsonText
-        case .wecomMarkdown:
-            return JSONValue.object([("msgtype", .string("markdown")), ("markdown", .object([("content", .string(body(items, kind: kind, digest: digest)))]))]).jsonText
-        case .wecomText:
-            return JSONValue.object([("msgtype", .string("text")), ("text", .object([("content", .string(body(items, kind: kind, digest: digest)))]))]).jsonText
-        }
-    }
-
-    /// The human text of a message: one alert, or a digest listing several.
-    static func body(_ items: [PendingNotification], kind: NotificationChannel.Kind, digest: Bool) -> String {
-        let markdown = kind == .wecomMarkdown
-        var out = ""
-        if digest {
-            out += markdown ? "**chatwarden: \(items.count) alerts**\n" : "chatwarden: \(items.count) alerts\n"
-        }
-        for item in items {
-            let a = item.alert
-            let evidence = a.matched.isEmpty ? a.term : a.matched
-            if markdown {
-                let colour = a.severity >= .high ? "warning" : "comment"
-                let head = "[\(a.severity.rawValue)] \(a.rule) · \(TimeFormat.local(milliseconds: a.msgtime)) · \(neutralize(a.from))"
-                out += "> <font color=\"\(colour)\">\(head)</font>\n> \(neutralize(evidence)): \(neutralize(String(a.text.prefix(120))))\n> id \(a.id.prefix(12))\n"
-            } else {
-                let head = "[\(a.severity.rawValue)] \(a.rule) · \(TimeFormat.local(milliseconds: a.msgtime)) · \(oneLine(a.from))"
-                out += "\(head)\n\(oneLine(evidence)): \(oneLine(String(a.text.prefix(120))))\nid \(a.id.prefix(12))\n"
-            }
-        }
-        return out
-    }
-
-    /// Chat text in a plain-text message stays on its line, so it cannot pose as another alert.
-    static func oneLine(_ text: String) -> String {
-        var out = ""
-        for c in text.unicodeScalars {
-            if c == "\n" || c == "\r" { out += " " } else if c.value < 0x20 || c.value == 0x7F { continue } else { out.unicodeScalars.append(c) }
-        }
-        return out
-    }
-
-    /// Chat text inside WeCom markdown must not become markup (links, colour tags): the
-    /// characters that open them are replaced by their full-width forms, and line breaks by spaces.
-    static func neutralize(_ text: String) -> String {
-        var out = ""
-        for c in text.unicodeScalars {
-            switch c {
-            case "[": out += "［"
-            case "]": out += "］"
-            case "(": out += "（"
-            case ")": out += "）"
-            case "<": out += "＜"
-            case ">": out += "＞"
-            case "*": out += "＊"
-            case "`": out += "｀"
-            case "#": out += "＃"
-            case "\n", "\r": out += " "
-            default:
-                if c.value < 0x20 || c.value == 0x7F { continue }
-                out.unicodeScalars.append(c)
-            }
-        }
-        return out
     }
 }

@@ -1,7 +1,6 @@
 public import Archive
 public import Alerts
 public import Ingest
-public import Rules
 import Foundation
 public import Support
 public import Vocabulary

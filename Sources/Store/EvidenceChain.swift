@@ -1,5 +1,4 @@
 import Alerts
-import Archive
 import Crypto
 import Foundation
 public import Support

@@ -1,5 +1,6 @@
-import ArgumentParser
-import Logging
+public import ArgumentParser
+public import Logging
+public import Service
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -26,7 +27,7 @@ struct Chatwarden: AsyncParsableCommand {
             working; 2 bad usage or bad configuration.
             """,
         subcommands: [
-            Scan.self, Daemon.self, AlertsCommand.self, Search.self, Context.self, RulesCommand.self, Stats.self, Export.self,
+            Scan.self, DaemonCommand.self, AlertsCommand.self, Search.self, Context.self, RulesCommand.self, Stats.self, Export.self,
             ReportCommand.self, Quarantine.self, Verify.self,
         ]
     )
@@ -69,5 +70,13 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "Log level for messages on standard error: trace, debug, info, notice, warning, error. Default: info for the daemon, warning for every other command.",
         valueName: "level"))
-    var logLevel: String?
+    var logLevel: Logger.Level?
 }
+
+// Options that name a level or a format take exactly the values the type has; ArgumentParser
+// lists them in --help and refuses anything else with exit 2.
+extension Logger.Level: @retroactive ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+extension LineLogHandler.Format: ExpressibleByArgument {}

@@ -17,7 +17,7 @@ enum Setup {
     /// The logger; `defaultLevel` when --log-level is not given (the daemon logs `info`, the
     /// other commands `warning`, as `--help` says).
     static func logger(_ options: CommonOptions, format: LineLogHandler.Format = .text, defaultLevel: Logger.Level = .warning) -> Logger {
-        let level = options.logLevel.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? defaultLevel
+        let level = options.logLevel ?? defaultLevel
         if !loggingReady {
             loggingReady = true
             LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level, format: format) }

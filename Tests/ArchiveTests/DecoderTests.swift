@@ -1,5 +1,6 @@
 import Testing
 import Support
+import Vocabulary
 @testable import Archive
 
 @Suite("WeCom archive decoding")

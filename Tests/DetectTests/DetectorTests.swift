@@ -4,6 +4,7 @@ import Testing
 @testable import Rules
 import Normalize
 import PCRE2
+import Vocabulary
 
 /// Builds a detector from wordlist text (and all contact detectors).
 func makeDetector(_ wordlists: [String: String], detectors: [String]? = nil) throws -> ContentDetector {

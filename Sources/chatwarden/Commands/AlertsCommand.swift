@@ -104,7 +104,7 @@ struct AlertsCommand: AsyncParsableCommand {
             out += "\n" + Terminal.bold("review") + "\n"
             if trail.isEmpty { out += "  no decisions yet\n" }
             for r in trail {
-                out += "  \(TimeFormat.local(milliseconds: r.at))  \(Terminal.escape(r.reviewer))  \(r.action) → \(r.status.rawValue)"
+                out += "  \(TimeFormat.local(milliseconds: r.at))  \(Terminal.escape(r.reviewer))  \(r.action.rawValue) → \(r.status.rawValue)"
                 out += r.note.isEmpty ? "\n" : "  \"\(Terminal.escape(r.note))\"\n"
             }
             print(out, terminator: "")

@@ -168,7 +168,7 @@ struct Export: AsyncParsableCommand {
         for s in stored {
             let a = s.alert
             let trail = (trails[a.id] ?? []).map { r in
-                "\(TimeFormat.iso8601UTC(milliseconds: r.at)) \(r.reviewer) \(r.action)\(r.note.isEmpty ? "" : ": " + r.note)"
+                "\(TimeFormat.iso8601UTC(milliseconds: r.at)) \(r.reviewer) \(r.action.rawValue)\(r.note.isEmpty ? "" : ": " + r.note)"
             }
             listing.append(
                 [

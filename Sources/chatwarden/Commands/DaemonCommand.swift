@@ -5,7 +5,7 @@ import Service
 import Config
 
 /// `chatwarden daemon`: the service systemd runs.
-struct Daemon: AsyncParsableCommand {
+struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
         abstract: "Follow the archive and raise alerts as it grows (the systemd service).",
@@ -39,18 +39,14 @@ struct Daemon: AsyncParsableCommand {
     var name: String?
 
     @Option(help: "Log format on standard error: text (key=value) or json.")
-    var logFormat: String = "text"
+    var logFormat: LineLogHandler.Format = .text
 
     func validate() throws {
-        guard LineLogHandler.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
-        if let level = common.logLevel, Logger.Level(rawValue: level.lowercased()) == nil {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
         if let name, !Config.isValidDaemonName(name) { throw ValidationError("--name \(name): \(Config.daemonNameRule)") }
     }
 
     func run() async throws {
-        let logger = Setup.logger(common, format: LineLogHandler.Format(rawValue: logFormat)!, defaultLevel: .info)
+        let logger = Setup.logger(common, format: logFormat, defaultLevel: .info)
         var config = try Setup.config(common)
         if !watch.isEmpty {
             config.watch = watch

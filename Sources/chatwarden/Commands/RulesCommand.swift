@@ -10,6 +10,7 @@ import Alerts
 import Config
 import Vocabulary
 import Ingest
+import Support
 
 /// `chatwarden rules check | test | import`.
 struct RulesCommand: AsyncParsableCommand {
@@ -63,8 +64,10 @@ struct RulesCommand: AsyncParsableCommand {
             discussion: """
                 Prints every hit: rule, category, severity, the original span, the normalised form \
                 the rule saw, where the rule is written, and for allowed phrases whether they \
-                applied. With --file, each line is either archive JSON (decoded as the pipeline \
-                does, sender and chat taken from the message) or plain text.
+                applied. With --file, each line is either an archive record, run in order through \
+                the pipeline itself (the batch path of the daemon and `scan`, with the rules over \
+                time, on a store in memory that is gone afterwards; with --format json every alert \
+                the record raised is printed too, as `scan` records it), or plain text.
                 Exit status: 0 nothing triggered, 1 something triggered.
                 """)
 
@@ -155,6 +158,12 @@ struct RulesCommand: AsyncParsableCommand {
                     let label = "\(file):\(index + 1) \(message.msgid) \(TimeFormat.local(milliseconds: message.msgtime)) \(message.from)"
                     if let detection = item.detection { Explain.print(detection, label: label, text: message.scannableText, format: format) }
                     Explain.printWindows(item.windowAlerts, label: label, message: message, format: format)
+                    if format == .json {
+                        // Every alert the record raised, exactly as `scan` and the daemon record it.
+                        for alert in item.alerts + item.windowAlerts {
+                            print(alert.jsonObject(extra: [("kind", .string("alert")), ("input", .string(label))]).jsonText)
+                        }
+                    }
                 }
             }
             return triggered

@@ -17,7 +17,7 @@ enum MessageRows {
         var members: [(String, JSONValue)] = [
             ("msgid", .string(m.msgid)), ("msgtime", .integer(m.msgtime)),
             ("time", .string(TimeFormat.iso8601UTC(milliseconds: m.msgtime))), ("action", .string(m.action)),
-            ("msgtype", .string(m.msgtype)), ("from", .string(m.sender)), ("sender_kind", .string(m.senderKind)),
+            ("msgtype", .string(m.msgtype)), ("from", .string(m.sender)), ("sender_kind", .string(m.senderKind.rawValue)),
             ("tolist", .array(m.tolist.map(JSONValue.string))), ("roomid", .string(m.roomid)),
             ("conversation", .string(m.conversation)), ("text", .string(m.text)), ("file", .string(m.file)),
             ("line", .integer(Int64(m.line))), ("offset", .integer(m.offset)),
@@ -57,7 +57,7 @@ enum MessageRows {
 enum ReviewRows {
     static func json(_ r: ReviewRecord) -> JSONValue {
         .object([
-            ("alert", .string(r.alertID)), ("action", .string(r.action)), ("status", .string(r.status.rawValue)),
+            ("alert", .string(r.alertID)), ("action", .string(r.action.rawValue)), ("status", .string(r.status.rawValue)),
             ("reviewer", .string(r.reviewer)), ("note", .string(r.note)), ("at", .string(TimeFormat.iso8601UTC(milliseconds: r.at))),
         ])
     }

@@ -1,29 +1,24 @@
-import Alerts
+@testable import Alerts
 import Foundation
-import Pipeline
-import Rules
-import Store
 import Testing
 import Vocabulary
-import Config
-@testable import Service
 
 /// What a notification says, and that chat text cannot change what it looks like.
 @Suite("Notification messages")
 struct NotificationFormatTests {
-    func pending(text: String, from: String = "zhangsan", matched: String = "加我微信", severity: Severity = .high) -> PendingNotification {
+    func pending(text: String, from: String = "zhangsan", matched: String = "加我微信", severity: Severity = .high) -> Alert {
         let alert = Alert(
             id: "0123456789abcdef0123456789abcdef", rule: "contact.wechat", category: "contact", severity: severity,
             msgid: "m1", msgtime: 1_700_000_000_000, roomid: "", conversation: "a|b", from: from, tolist: ["b"],
             matched: matched, term: matched, spanStart: 0, spanEnd: matched.utf8.count, text: text,
             file: "/srv/a.jsonl", line: 3, offset: 120, details: "")
-        return PendingNotification(channel: "c", alert: alert, immediate: true, attempts: 0, enqueuedAt: 0)
+        return alert
     }
 
     @Test("WeCom markdown: chat text cannot open links, colour tags or new quoted lines")
     func markdownNeutralised() throws {
         let hostile = "点[这里](http://evil.example)<font color=\"info\">已处理</font>\n> [low] fake alert"
-        let payload = Notifier.payload([pending(text: hostile)], kind: .wecomMarkdown, digest: false)
+        let payload = NotificationFormat.payload([pending(text: hostile)], kind: .wecomMarkdown, digest: false)
         let json = try #require(try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
         #expect(json["msgtype"] as? String == "markdown")
         let content = try #require((json["markdown"] as? [String: Any])?["content"] as? String)
@@ -38,7 +33,7 @@ struct NotificationFormatTests {
 
     @Test("WeCom text: the message stays on its lines, control characters dropped")
     func textOneLine() throws {
-        let payload = Notifier.payload([pending(text: "hello\n[critical] fake\u{1B}[2J", from: "x\ny")], kind: .wecomText, digest: false)
+        let payload = NotificationFormat.payload([pending(text: "hello\n[critical] fake\u{1B}[2J", from: "x\ny")], kind: .wecomText, digest: false)
         let json = try #require(try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
         let content = try #require((json["text"] as? [String: Any])?["content"] as? String)
         #expect(content.split(separator: "\n").count == 3, "\(content)")
@@ -50,9 +45,9 @@ struct NotificationFormatTests {
     @Test("a digest counts its alerts; JSON webhooks get the alerts as the alert log writes them")
     func digestAndJSON() throws {
         let items = [pending(text: "一"), pending(text: "二", severity: .critical)]
-        let digest = Notifier.body(items, kind: .wecomMarkdown, digest: true)
+        let digest = NotificationFormat.body(items, kind: .wecomMarkdown, digest: true)
         #expect(digest.hasPrefix("**chatwarden: 2 alerts**\n"))
-        let payload = Notifier.payload(items, kind: .json, digest: true)
+        let payload = NotificationFormat.payload(items, kind: .json, digest: true)
         let json = try #require(try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
         #expect(json["digest"] as? Bool == true)
         let alerts = try #require(json["alerts"] as? [[String: Any]])
