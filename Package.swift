@@ -90,6 +90,7 @@ let package = Package(
         ),
 
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Support"]),
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Normalize", "Support", "Vocabulary"]),

@@ -26,8 +26,33 @@ extension Config {
 
     /// Parses configuration text; relative paths are kept as written.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
-        // TOML allows no control characters but tab (and line endings): refused first, with
-        // their place, so the rest of the parser never meets them.
+        try refuseControlCharacters(text, file: file)
+        let table: TOML.Table
+        do {
+            table = try TOML.parse(text)
+        } catch {
+            throw ConfigError(file: file, line: error.line, column: error.column, key: nil, message: error.message)
+        }
+        var config = Config()
+        config.sourceFile = file
+        let reader = TableReader(table: table, section: nil, file: file)
+        try reader.check(known: ["state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics", "notify"])
+        if let v = try reader.string("state_dir") { config.stateDirectory = v }
+        if let v = try reader.string("store") { config.storePath = v }
+        if let v = try reader.string("alert_log") { config.alertLogPath = v }
+
+        if let rules = try reader.table("rules") { try readRules(rules, into: &config) }
+        if let archive = try reader.table("archive") { try readArchive(archive, into: &config) }
+        if let daemon = try reader.table("daemon") { try readDaemon(daemon, into: &config) }
+        if let notify = try reader.table("notify") { try readNotify(notify, into: &config) }
+        if let metrics = try reader.table("metrics") { try readMetrics(metrics, into: &config) }
+        if let windows = try reader.table("windows") { try readWindows(windows, into: &config) }
+        return config
+    }
+
+    /// TOML allows no control characters but tab (and line endings): refused first, with their
+    /// place, so the rest of the parser never meets them.
+    private static func refuseControlCharacters(_ text: String, file: String) throws(ConfigError) {
         var line = 1
         var column = 1
         for scalar in text.unicodeScalars {
@@ -45,148 +70,146 @@ extension Config {
             }
             column += 1
         }
-        let table: TOML.Table
-        do {
-            table = try TOML.parse(text)
-        } catch {
-            throw ConfigError(file: file, line: error.line, column: error.column, key: nil, message: error.message)
-        }
-        var config = Config()
-        config.sourceFile = file
-        let reader = TableReader(table: table, section: nil, file: file)
-        try reader.check(known: ["state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics", "notify"])
-        if let v = try reader.string("state_dir") { config.stateDirectory = v }
-        if let v = try reader.string("store") { config.storePath = v }
-        if let v = try reader.string("alert_log") { config.alertLogPath = v }
-
-        if let rules = try reader.table("rules") {
-            try rules.check(known: ["wordlists", "detectors", "match_limit", "depth_limit", "heap_limit_kib", "jit"])
-            if let v = try rules.strings("wordlists") { config.wordlists = v }
-            if let v = try rules.strings("detectors") {
-                for id in v where !ContactDetectors.allIDs.contains(id) {
-                    throw rules.error("detectors", "unknown detector '\(id)' (known: \(ContactDetectors.allIDs.joined(separator: ", ")))")
-                }
-                config.detectors = v
-            }
-            if let v = try rules.int("match_limit", in: 1_000...1_000_000_000) { config.limits.matchLimit = UInt32(v) }
-            if let v = try rules.int("depth_limit", in: 100...1_000_000_000) { config.limits.depthLimit = UInt32(v) }
-            if let v = try rules.int("heap_limit_kib", in: 64...4_000_000) { config.limits.heapLimitKiB = UInt32(v) }
-            if let v = try rules.bool("jit") { config.jit = v }
-        }
-        if let archive = try reader.table("archive") {
-            try archive.check(known: ["format", "max_line_bytes", "max_json_depth", "batch_size", "mapping"])
-            if let v = try archive.string("format") {
-                guard let format = ArchiveFormat(rawValue: v) else { throw archive.error("format", "must be \"wecom\" or \"mapped\"") }
-                config.archiveFormat = format
-            }
-            if let v = try archive.int("max_line_bytes", in: 1024...(256 << 20)) { config.maxLineBytes = v }
-            if let v = try archive.int("max_json_depth", in: 4...1000) { config.maxJSONDepth = v }
-            if let v = try archive.int("batch_size", in: 1...100_000) { config.batchSize = v }
-            if let mapping = try archive.table("mapping") {
-                try mapping.check(known: ["msgid", "from", "text", "msgtime", "tolist", "roomid", "action", "msgtype", "recalled_msgid", "time_unit"])
-                if let v = try mapping.string("msgid") { config.mapping.msgid = v }
-                if let v = try mapping.string("from") { config.mapping.from = v }
-                if let v = try mapping.string("text") { config.mapping.text = v }
-                if let v = try mapping.string("msgtime") { config.mapping.msgtime = v }
-                if let v = try mapping.string("tolist") { config.mapping.tolist = v }
-                if let v = try mapping.string("roomid") { config.mapping.roomid = v }
-                if let v = try mapping.string("action") { config.mapping.action = v }
-                if let v = try mapping.string("msgtype") { config.mapping.msgtype = v }
-                if let v = try mapping.string("recalled_msgid") { config.mapping.recalledMsgid = v }
-                if let v = try mapping.string("time_unit") {
-                    guard v == "ms" || v == "s" else { throw mapping.error("time_unit", "must be \"ms\" or \"s\"") }
-                    config.mapping.timeInSeconds = v == "s"
-                }
-            }
-        }
-        if let daemon = try reader.table("daemon") {
-            try daemon.check(known: ["watch", "mode", "poll_interval_ms", "name"])
-            if let v = try daemon.string("name") {
-                guard Config.isValidDaemonName(v) else { throw daemon.error("name", Config.daemonNameRule) }
-                config.daemonName = v
-            }
-            if let v = try daemon.strings("watch") { config.watch = v }
-            if let v = try daemon.string("mode") {
-                guard let mode = WatchMode(rawValue: v) else { throw daemon.error("mode", "must be \"inotify\" or \"poll\"") }
-                config.watchMode = mode
-            }
-            if let v = try daemon.int("poll_interval_ms", in: 10...3_600_000) { config.pollIntervalMilliseconds = v }
-        }
-        if let notify = try reader.table("notify") {
-            for name in notify.table.order {
-                guard let channel = try notify.table(name) else { continue }
-                try channel.check(known: [
-                    "kind", "url", "url_file", "url_env", "min_severity", "categories", "immediate_severity", "digest_seconds",
-                    "per_minute",
-                ])
-                var n = NotificationChannel(name: name)
-                if let v = try channel.string("kind") {
-                    guard let kind = NotificationChannel.Kind(rawValue: v) else {
-                        throw channel.error("kind", "must be \"wecom-markdown\", \"wecom-text\" or \"json\"")
-                    }
-                    n.kind = kind
-                }
-                let url = try channel.string("url"), urlFile = try channel.string("url_file"), env = try channel.string("url_env")
-                switch (url, urlFile, env) {
-                case let (u?, nil, nil): n.url = .literal(u)
-                case let (nil, f?, nil): n.url = .file(f)
-                case let (nil, nil, e?): n.url = .environment(e)
-                default:
-                    throw ConfigError(
-                        file: file, line: notify.table.lines[name] ?? 0, column: 1, key: "notify.\(name)",
-                        message: "give exactly one of url, url_file (a file holding the URL) or url_env (an environment variable)")
-                }
-                if let v = try channel.string("min_severity") {
-                    guard let s = Severity(rawValue: v) else { throw channel.error("min_severity", "must be low, medium, high or critical") }
-                    n.minimumSeverity = s
-                }
-                if let v = try channel.string("immediate_severity") {
-                    guard let s = Severity(rawValue: v) else { throw channel.error("immediate_severity", "must be low, medium, high or critical") }
-                    n.immediateSeverity = s
-                }
-                if let v = try channel.strings("categories") { n.categories = Set(v) }
-                if let v = try channel.int("digest_seconds", in: 1...86_400) { n.digestSeconds = v }
-                if let v = try channel.int("per_minute", in: 1...600) { n.perMinute = v }
-                config.notifications.append(n)
-            }
-        }
-        if let metrics = try reader.table("metrics") {
-            try metrics.check(known: ["listen"])
-            if let v = try metrics.string("listen") {
-                // Loopback only: the metrics name staff ids and categories.
-                guard v.hasPrefix("unix:/") || v.hasPrefix("127.0.0.1:") || v.hasPrefix("localhost:") || v.hasPrefix("[::1]:") else {
-                    throw metrics.error("listen", "must be a loopback address (127.0.0.1:PORT, [::1]:PORT) or unix:/path, got '\(v)'")
-                }
-                config.metricsListen = v
-            }
-        }
-        if let windows = try reader.table("windows") {
-            try windows.check(known: [
-                "flood_count", "flood_window_s", "blast_conversations", "blast_window_s", "hits_count", "hits_window_s",
-                "recall_window_s", "new_member_window_s", "allowed_lateness_s", "max_keys", "member_memory_days", "disabled",
-            ])
-            var w = config.windows
-            if let v = try windows.int("flood_count", in: 2...100_000) { w.floodCount = v }
-            if let v = try windows.int("flood_window_s", in: 1...86_400) { w.floodWindowMs = Int64(v) * 1000 }
-            if let v = try windows.int("blast_conversations", in: 2...100_000) { w.blastConversations = v }
-            if let v = try windows.int("blast_window_s", in: 1...604_800) { w.blastWindowMs = Int64(v) * 1000 }
-            if let v = try windows.int("hits_count", in: 2...100_000) { w.hitsCount = v }
-            if let v = try windows.int("hits_window_s", in: 1...604_800) { w.hitsWindowMs = Int64(v) * 1000 }
-            if let v = try windows.int("recall_window_s", in: 1...86_400) { w.recallWindowMs = Int64(v) * 1000 }
-            if let v = try windows.int("new_member_window_s", in: 1...604_800) { w.newMemberWindowMs = Int64(v) * 1000 }
-            if let v = try windows.int("allowed_lateness_s", in: 0...86_400) { w.allowedLatenessMs = Int64(v) * 1000 }
-            if let v = try windows.int("max_keys", in: 1_000...100_000_000) { w.maxKeys = v }
-            if let v = try windows.int("member_memory_days", in: 1...3650) { w.memberMemoryMs = Int64(v) * 86_400_000 }
-            if let v = try windows.strings("disabled") {
-                for id in v where !WindowSettings.ruleIDs.contains(id) {
-                    throw windows.error("disabled", "unknown rule '\(id)' (known: \(WindowSettings.ruleIDs.joined(separator: ", ")))")
-                }
-                w.disabled = Set(v)
-            }
-            config.windows = w
-        }
-        return config
     }
+
+    /// `[rules]`.
+    private static func readRules(_ rules: TableReader, into config: inout Config) throws(ConfigError) {
+        try rules.check(known: ["wordlists", "detectors", "match_limit", "depth_limit", "heap_limit_kib", "jit"])
+        if let v = try rules.strings("wordlists") { config.wordlists = v }
+        if let v = try rules.strings("detectors") {
+            for id in v where !ContactDetectors.allIDs.contains(id) {
+                throw rules.error("detectors", "unknown detector '\(id)' (known: \(ContactDetectors.allIDs.joined(separator: ", ")))")
+            }
+            config.detectors = v
+        }
+        if let v = try rules.int("match_limit", in: 1_000...1_000_000_000) { config.limits.matchLimit = UInt32(v) }
+        if let v = try rules.int("depth_limit", in: 100...1_000_000_000) { config.limits.depthLimit = UInt32(v) }
+        if let v = try rules.int("heap_limit_kib", in: 64...4_000_000) { config.limits.heapLimitKiB = UInt32(v) }
+        if let v = try rules.bool("jit") { config.jit = v }
+    }
+
+    /// `[archive]`.
+    private static func readArchive(_ archive: TableReader, into config: inout Config) throws(ConfigError) {
+        try archive.check(known: ["format", "max_line_bytes", "max_json_depth", "batch_size", "mapping"])
+        if let v = try archive.string("format") {
+            guard let format = ArchiveFormat(rawValue: v) else { throw archive.error("format", "must be \"wecom\" or \"mapped\"") }
+            config.archiveFormat = format
+        }
+        if let v = try archive.int("max_line_bytes", in: 1024...(256 << 20)) { config.maxLineBytes = v }
+        if let v = try archive.int("max_json_depth", in: 4...1000) { config.maxJSONDepth = v }
+        if let v = try archive.int("batch_size", in: 1...100_000) { config.batchSize = v }
+        if let mapping = try archive.table("mapping") {
+            try mapping.check(known: ["msgid", "from", "text", "msgtime", "tolist", "roomid", "action", "msgtype", "recalled_msgid", "time_unit"])
+            if let v = try mapping.string("msgid") { config.mapping.msgid = v }
+            if let v = try mapping.string("from") { config.mapping.from = v }
+            if let v = try mapping.string("text") { config.mapping.text = v }
+            if let v = try mapping.string("msgtime") { config.mapping.msgtime = v }
+            if let v = try mapping.string("tolist") { config.mapping.tolist = v }
+            if let v = try mapping.string("roomid") { config.mapping.roomid = v }
+            if let v = try mapping.string("action") { config.mapping.action = v }
+            if let v = try mapping.string("msgtype") { config.mapping.msgtype = v }
+            if let v = try mapping.string("recalled_msgid") { config.mapping.recalledMsgid = v }
+            if let v = try mapping.string("time_unit") {
+                guard v == "ms" || v == "s" else { throw mapping.error("time_unit", "must be \"ms\" or \"s\"") }
+                config.mapping.timeInSeconds = v == "s"
+            }
+        }
+    }
+
+    /// `[daemon]`.
+    private static func readDaemon(_ daemon: TableReader, into config: inout Config) throws(ConfigError) {
+        try daemon.check(known: ["watch", "mode", "poll_interval_ms", "name"])
+        if let v = try daemon.string("name") {
+            guard Config.isValidDaemonName(v) else { throw daemon.error("name", Config.daemonNameRule) }
+            config.daemonName = v
+        }
+        if let v = try daemon.strings("watch") { config.watch = v }
+        if let v = try daemon.string("mode") {
+            guard let mode = WatchMode(rawValue: v) else { throw daemon.error("mode", "must be \"inotify\" or \"poll\"") }
+            config.watchMode = mode
+        }
+        if let v = try daemon.int("poll_interval_ms", in: 10...3_600_000) { config.pollIntervalMilliseconds = v }
+    }
+
+    /// `[notify]`.
+    private static func readNotify(_ notify: TableReader, into config: inout Config) throws(ConfigError) {
+        for name in notify.table.order {
+            guard let channel = try notify.table(name) else { continue }
+            try channel.check(known: [
+                "kind", "url", "url_file", "url_env", "min_severity", "categories", "immediate_severity", "digest_seconds",
+                "per_minute",
+            ])
+            var n = NotificationChannel(name: name)
+            if let v = try channel.string("kind") {
+                guard let kind = NotificationChannel.Kind(rawValue: v) else {
+                    throw channel.error("kind", "must be \"wecom-markdown\", \"wecom-text\" or \"json\"")
+                }
+                n.kind = kind
+            }
+            let url = try channel.string("url"), urlFile = try channel.string("url_file"), env = try channel.string("url_env")
+            switch (url, urlFile, env) {
+            case let (u?, nil, nil): n.url = .literal(u)
+            case let (nil, f?, nil): n.url = .file(f)
+            case let (nil, nil, e?): n.url = .environment(e)
+            default:
+                throw ConfigError(
+                    file: notify.file, line: notify.table.lines[name] ?? 0, column: 1, key: "notify.\(name)",
+                    message: "give exactly one of url, url_file (a file holding the URL) or url_env (an environment variable)")
+            }
+            if let v = try channel.string("min_severity") {
+                guard let s = Severity(rawValue: v) else { throw channel.error("min_severity", "must be low, medium, high or critical") }
+                n.minimumSeverity = s
+            }
+            if let v = try channel.string("immediate_severity") {
+                guard let s = Severity(rawValue: v) else { throw channel.error("immediate_severity", "must be low, medium, high or critical") }
+                n.immediateSeverity = s
+            }
+            if let v = try channel.strings("categories") { n.categories = Set(v) }
+            if let v = try channel.int("digest_seconds", in: 1...86_400) { n.digestSeconds = v }
+            if let v = try channel.int("per_minute", in: 1...600) { n.perMinute = v }
+            config.notifications.append(n)
+        }
+    }
+
+    /// `[metrics]`.
+    private static func readMetrics(_ metrics: TableReader, into config: inout Config) throws(ConfigError) {
+        try metrics.check(known: ["listen"])
+        if let v = try metrics.string("listen") {
+            // Loopback only: the metrics name staff ids and categories.
+            guard v.hasPrefix("unix:/") || v.hasPrefix("127.0.0.1:") || v.hasPrefix("localhost:") || v.hasPrefix("[::1]:") else {
+                throw metrics.error("listen", "must be a loopback address (127.0.0.1:PORT, [::1]:PORT) or unix:/path, got '\(v)'")
+            }
+            config.metricsListen = v
+        }
+    }
+
+    /// `[windows]`.
+    private static func readWindows(_ windows: TableReader, into config: inout Config) throws(ConfigError) {
+        try windows.check(known: [
+            "flood_count", "flood_window_s", "blast_conversations", "blast_window_s", "hits_count", "hits_window_s",
+            "recall_window_s", "new_member_window_s", "allowed_lateness_s", "max_keys", "member_memory_days", "disabled",
+        ])
+        var w = config.windows
+        if let v = try windows.int("flood_count", in: 2...100_000) { w.floodCount = v }
+        if let v = try windows.int("flood_window_s", in: 1...86_400) { w.floodWindowMs = Int64(v) * 1000 }
+        if let v = try windows.int("blast_conversations", in: 2...100_000) { w.blastConversations = v }
+        if let v = try windows.int("blast_window_s", in: 1...604_800) { w.blastWindowMs = Int64(v) * 1000 }
+        if let v = try windows.int("hits_count", in: 2...100_000) { w.hitsCount = v }
+        if let v = try windows.int("hits_window_s", in: 1...604_800) { w.hitsWindowMs = Int64(v) * 1000 }
+        if let v = try windows.int("recall_window_s", in: 1...86_400) { w.recallWindowMs = Int64(v) * 1000 }
+        if let v = try windows.int("new_member_window_s", in: 1...604_800) { w.newMemberWindowMs = Int64(v) * 1000 }
+        if let v = try windows.int("allowed_lateness_s", in: 0...86_400) { w.allowedLatenessMs = Int64(v) * 1000 }
+        if let v = try windows.int("max_keys", in: 1_000...100_000_000) { w.maxKeys = v }
+        if let v = try windows.int("member_memory_days", in: 1...3650) { w.memberMemoryMs = Int64(v) * 86_400_000 }
+        if let v = try windows.strings("disabled") {
+            for id in v where !WindowSettings.ruleIDs.contains(id) {
+                throw windows.error("disabled", "unknown rule '\(id)' (known: \(WindowSettings.ruleIDs.joined(separator: ", ")))")
+            }
+            w.disabled = Set(v)
+        }
+        config.windows = w
+    }
+
 }
 
 /// Reads typed values from one TOML table, turning problems into errors that name the line.

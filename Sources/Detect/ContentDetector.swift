@@ -223,6 +223,11 @@ public final class ContentDetector: Sendable {
         }
     }
 
+    /// The hot path: every message of every batch comes through here, measured by
+    /// `make bench BENCH=match` (and split into its costs by `BENCH=profile-detect`). It is kept
+    /// as one function, over the ~80-line guide, so that its state (hit buffers, the early return
+    /// for a message without hits) stays local across its phases; it has not been split and
+    /// measured since, so a split must be benchmarked before it lands.
     func detect(
         utf8 original: UnsafeBufferPointer<UInt8>, senderKind: ParticipantKind?, isGroup: Bool?, sharedContent: Bool,
         scratch: DetectorScratch

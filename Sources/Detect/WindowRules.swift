@@ -187,109 +187,120 @@ public final class WindowEngine {
     public func process(
         _ message: ArchiveMessage, contentRules: [String], recalled: RecalledMessage? = nil
     ) -> [WindowFinding] {
+        if message.msgtime > newest { newest = message.msgtime }
         var found: [WindowFinding] = []
-        let t = message.msgtime
-        if t > newest { newest = t }
-        let conversation = message.conversationKey
-        let kind = message.senderKind
-        // The conversation is kept only where a rule needs it (blast counts conversations); for
-        // the other rules it is part of the key already.
-        let event = Event(time: t, msgid: message.msgid, conversation: "")
-        let blastEvent = Event(time: t, msgid: message.msgid, conversation: conversation)
-
-        // Red packets from staff to customers: money outside the books.
-        if enabled("money.staff-redpacket"), kind == .staff, case .redPacket(_, let count, let cents) = message.content {
-            found.append(WindowFinding(
-                rule: "money.staff-redpacket", category: "offplatform-money", severity: .high,
-                subject: .message(message.msgid), summary: "red packet from staff: \(count) × total \(Self.yuan(cents)) yuan",
-                evidence: message.scannableText, related: []))
-        }
-
-        // Links, cards and mini-programs posted by customers in groups; and by new members.
-        let sharesLink = message.isGroup && kind == .customer && Self.isLinkLike(message)
-        if sharesLink && enabled("group.customer-link") {
-            found.append(WindowFinding(
-                rule: "group.customer-link", category: "spam", severity: .low, subject: .message(message.msgid),
-                summary: "a customer posted a \(message.msgtype) in a group", evidence: message.scannableText, related: []))
-        }
-        if message.isGroup && kind == .customer && message.action == .send {
-            // A member's first message in a group starts their "new member" period.
-            let key = WindowKeyFamily.member.key(message.roomid, message.from)
-            if states[key] == nil { update(key) { $0.events = [event] } }
-            if sharesLink, enabled("window.new-member-link"), let first = states[key]?.events.first,
-                t >= first.time, t - first.time < settings.newMemberWindowMs
-            {
-                found.append(WindowFinding(
-                    rule: "window.new-member-link", category: "spam", severity: .medium, subject: .message(message.msgid),
-                    summary: first.msgid == message.msgid
-                        ? "a new group member's first message is a \(message.msgtype)"
-                        : "a new group member posted a \(message.msgtype) \(Self.duration(t - first.time)) after their first message",
-                    evidence: message.scannableText, related: first.msgid == message.msgid ? [] : [first.msgid]))
-            }
-        }
-
-        // Flood: one sender, many messages in one conversation.
-        if enabled("window.flood"), message.action == .send {
-            let key = WindowKeyFamily.flood.key(conversation, message.from)
-            if let window = slide(key, event, windowMs: settings.floodWindowMs, threshold: settings.floodCount) {
-                found.append(WindowFinding(
-                    rule: "window.flood", category: "spam", severity: .medium,
-                    subject: .window(key: key, start: window.first!.time),
-                    summary: "\(window.count) messages from \(message.from) in \(Self.duration(t - window.first!.time)) (threshold \(settings.floodCount) in \(Self.duration(settings.floodWindowMs)))",
-                    evidence: message.scannableText, related: window.map(\.msgid)))
-            }
-        }
-
-        // Blast: the same text to many conversations.
-        if enabled("window.blast"), message.action == .send, !message.scannableText.isEmpty,
-            let fingerprint = fingerprintCache.removeValue(forKey: message.msgid) ?? fingerprint(message)
-        {
-            if let blast = blast(blastEvent, fingerprint) {
-                found.append(WindowFinding(
-                    rule: "window.blast", category: "spam", severity: .high, subject: blast.subject,
-                    summary: "the same text sent to \(blast.conversations) conversations within \(Self.duration(settings.blastWindowMs))",
-                    evidence: message.scannableText, related: blast.related))
-            }
-        }
-
-        // Repeated hits: one sender raising content alerts again and again.
-        if enabled("window.repeated-hits"), !contentRules.isEmpty {
-            let key = WindowKeyFamily.repeatedHits.key(message.from)
-            if let window = slide(key, event, windowMs: settings.hitsWindowMs, threshold: settings.hitsCount) {
-                found.append(WindowFinding(
-                    rule: "window.repeated-hits", category: "escalation", severity: .high,
-                    subject: .window(key: key, start: window.first!.time),
-                    summary: "\(window.count) messages from \(message.from) raised content alerts within \(Self.duration(t - window.first!.time))",
-                    evidence: message.scannableText, related: window.map(\.msgid)))
-            }
-        }
-
-        // Recall after hit.
-        let recallKey = WindowKeyFamily.recall.key(conversation, message.from)
-        if !contentRules.isEmpty {
-            update(recallKey) { $0.events = [event] }
-        }
-        if enabled("window.recall-after-hit"), let pre = Self.recalledID(message) {
-            let lastHit = states[recallKey]?.events.last
-            let recentHit = lastHit.map { t >= $0.time && t - $0.time <= settings.recallWindowMs } ?? false
-            if let recalled, !recalled.alertRules.isEmpty {
-                found.append(WindowFinding(
-                    rule: "window.recall-after-hit", category: "evidence-hiding", severity: .high,
-                    subject: .message(message.msgid),
-                    summary: "recalled a message that raised \(recalled.alertRules.joined(separator: ", "))",
-                    evidence: recalled.text, related: [pre]))
-            } else if recentHit, let lastHit {
-                found.append(WindowFinding(
-                    rule: "window.recall-after-hit", category: "evidence-hiding", severity: .high,
-                    subject: .message(message.msgid),
-                    summary: "recalled a message \(Self.duration(t - lastHit.time)) after an alert in the same conversation",
-                    evidence: recalled?.text ?? "(the recalled message is not in the archive)", related: [pre, lastHit.msgid]))
-            }
-        }
-
+        staffRedPacket(message, into: &found)
+        customerLinks(message, into: &found)
+        flood(message, into: &found)
+        blast(message, into: &found)
+        repeatedHits(message, contentRules: contentRules, into: &found)
+        recallAfterHit(message, contentRules: contentRules, recalled: recalled, into: &found)
         processed += 1
         if states.count > settings.maxKeys || processed % 50_000 == 0 { evict() }
         return found
+    }
+
+    /// The event a message is in most windows: the conversation is kept only where a rule needs
+    /// it (blast counts conversations); for the other rules it is part of the key already.
+    private func event(_ message: ArchiveMessage, conversation: String = "") -> Event {
+        Event(time: message.msgtime, msgid: message.msgid, conversation: conversation)
+    }
+
+    /// Red packets from staff to customers: money outside the books.
+    private func staffRedPacket(_ message: ArchiveMessage, into found: inout [WindowFinding]) {
+        guard enabled("money.staff-redpacket"), message.senderKind == .staff, case .redPacket(_, let count, let cents) = message.content else { return }
+        found.append(WindowFinding(
+            rule: "money.staff-redpacket", category: AlertCategory.offplatformMoney, severity: .high,
+            subject: .message(message.msgid), summary: "red packet from staff: \(count) × total \(Self.yuan(cents)) yuan",
+            evidence: message.scannableText, related: []))
+    }
+
+    /// Links, cards and mini-programs posted by customers in groups; and by new members (a
+    /// member's first message in a group starts their "new member" period).
+    private func customerLinks(_ message: ArchiveMessage, into found: inout [WindowFinding]) {
+        guard message.isGroup, message.senderKind == .customer else { return }
+        let t = message.msgtime
+        let sharesLink = Self.isLinkLike(message)
+        if sharesLink && enabled("group.customer-link") {
+            found.append(WindowFinding(
+                rule: "group.customer-link", category: AlertCategory.spam, severity: .low, subject: .message(message.msgid),
+                summary: "a customer posted a \(message.msgtype) in a group", evidence: message.scannableText, related: []))
+        }
+        guard message.action == .send else { return }
+        let key = WindowKeyFamily.member.key(message.roomid, message.from)
+        if states[key] == nil { update(key) { $0.events = [event(message)] } }
+        guard sharesLink, enabled("window.new-member-link"), let first = states[key]?.events.first,
+            t >= first.time, t - first.time < settings.newMemberWindowMs
+        else { return }
+        found.append(WindowFinding(
+            rule: "window.new-member-link", category: AlertCategory.spam, severity: .medium, subject: .message(message.msgid),
+            summary: first.msgid == message.msgid
+                ? "a new group member's first message is a \(message.msgtype)"
+                : "a new group member posted a \(message.msgtype) \(Self.duration(t - first.time)) after their first message",
+            evidence: message.scannableText, related: first.msgid == message.msgid ? [] : [first.msgid]))
+    }
+
+    /// Flood: one sender, many messages in one conversation.
+    private func flood(_ message: ArchiveMessage, into found: inout [WindowFinding]) {
+        guard enabled("window.flood"), message.action == .send else { return }
+        let key = WindowKeyFamily.flood.key(message.conversationKey, message.from)
+        guard let window = slide(key, event(message), windowMs: settings.floodWindowMs, threshold: settings.floodCount) else { return }
+        let span = Self.duration(message.msgtime - window.first!.time)
+        found.append(WindowFinding(
+            rule: "window.flood", category: AlertCategory.spam, severity: .medium,
+            subject: .window(key: key, start: window.first!.time),
+            summary: "\(window.count) messages from \(message.from) in \(span) (threshold \(settings.floodCount) in \(Self.duration(settings.floodWindowMs)))",
+            evidence: message.scannableText, related: window.map(\.msgid)))
+    }
+
+    /// Blast: the same text to many conversations.
+    private func blast(_ message: ArchiveMessage, into found: inout [WindowFinding]) {
+        guard enabled("window.blast"), message.action == .send, !message.scannableText.isEmpty,
+            let fingerprint = fingerprintCache.removeValue(forKey: message.msgid) ?? fingerprint(message),
+            let blast = blast(event(message, conversation: message.conversationKey), fingerprint)
+        else { return }
+        found.append(WindowFinding(
+            rule: "window.blast", category: AlertCategory.spam, severity: .high, subject: blast.subject,
+            summary: "the same text sent to \(blast.conversations) conversations within \(Self.duration(settings.blastWindowMs))",
+            evidence: message.scannableText, related: blast.related))
+    }
+
+    /// Repeated hits: one sender raising content alerts again and again.
+    private func repeatedHits(_ message: ArchiveMessage, contentRules: [String], into found: inout [WindowFinding]) {
+        guard enabled("window.repeated-hits"), !contentRules.isEmpty else { return }
+        let key = WindowKeyFamily.repeatedHits.key(message.from)
+        guard let window = slide(key, event(message), windowMs: settings.hitsWindowMs, threshold: settings.hitsCount) else { return }
+        found.append(WindowFinding(
+            rule: "window.repeated-hits", category: AlertCategory.escalation, severity: .high,
+            subject: .window(key: key, start: window.first!.time),
+            summary: "\(window.count) messages from \(message.from) raised content alerts within \(Self.duration(message.msgtime - window.first!.time))",
+            evidence: message.scannableText, related: window.map(\.msgid)))
+    }
+
+    /// Recall after hit: a recall of a message that raised an alert, or soon after an alert by
+    /// the same sender in the same conversation (each hit is remembered for that).
+    private func recallAfterHit(
+        _ message: ArchiveMessage, contentRules: [String], recalled: RecalledMessage?, into found: inout [WindowFinding]
+    ) {
+        let t = message.msgtime
+        let key = WindowKeyFamily.recall.key(message.conversationKey, message.from)
+        if !contentRules.isEmpty { update(key) { $0.events = [event(message)] } }
+        guard enabled("window.recall-after-hit"), let pre = Self.recalledID(message) else { return }
+        let lastHit = states[key]?.events.last
+        let recentHit = lastHit.map { t >= $0.time && t - $0.time <= settings.recallWindowMs } ?? false
+        if let recalled, !recalled.alertRules.isEmpty {
+            found.append(WindowFinding(
+                rule: "window.recall-after-hit", category: AlertCategory.evidenceHiding, severity: .high,
+                subject: .message(message.msgid),
+                summary: "recalled a message that raised \(recalled.alertRules.joined(separator: ", "))",
+                evidence: recalled.text, related: [pre]))
+        } else if recentHit, let lastHit {
+            found.append(WindowFinding(
+                rule: "window.recall-after-hit", category: AlertCategory.evidenceHiding, severity: .high,
+                subject: .message(message.msgid),
+                summary: "recalled a message \(Self.duration(t - lastHit.time)) after an alert in the same conversation",
+                evidence: recalled?.text ?? "(the recalled message is not in the archive)", related: [pre, lastHit.msgid]))
+        }
     }
 
     /// The blast keys of a text: one per band of its fingerprint.

@@ -194,8 +194,23 @@ public final class ChatStore: Sendable {
         }
     }
 
+    /// Writes every part of a batch, in one transaction (the caller's); returns the new alerts.
     private func insert(_ batch: RecordBatch, _ db: any SQLExecutor, now: Int64) throws -> [Alert] {
+        try insertMessages(batch, db, now: now)
+        let inserted = try insertAlerts(batch.alerts, db, now: now)
+        try enqueueNotifications(inserted, routes: batch.notificationRoutes, db, now: now)
         let daemon: SQLValue = .text(self.daemon)
+        try db.insert(Self.quarantineInsert, rows: batch.quarantine.map { q in
+            [daemon, .text(q.file), SQLValue(q.line), .integer(q.offset), .text(q.reason), .text(q.excerpt), .integer(now)]
+        })
+        try saveCheckpoints(batch, db, now: now)
+        try saveWindowState(batch, db)
+        try Self.inChunks(db, "UPDATE alerts SET logged = 1 WHERE id IN (%@)", batch.loggedAlerts.map(SQLValue.text))
+        return inserted
+    }
+
+    /// The archive index (idempotent by msgid) and other versions of reused ids.
+    private func insertMessages(_ batch: RecordBatch, _ db: any SQLExecutor, now: Int64) throws {
         try db.insert(Self.messageInsert, rows: batch.messages.map { m in
             var payload: String? = nil
             var recalls: String? = nil
@@ -215,47 +230,57 @@ public final class ChatStore: Sendable {
             [.text(m.msgid), .text(m.scannableText), .integer(m.msgtime), .text(m.source.file), SQLValue(m.source.line),
              .integer(m.source.offset), .integer(now)]
         })
-        var inserted: [Alert] = []
+    }
+
+    /// Alerts (idempotent by id), each new one chained; returns the new ones.
+    private func insertAlerts(_ batch: [Alert], _ db: any SQLExecutor, now: Int64) throws -> [Alert] {
         // A store made before the id scheme changed: an alert it holds under its old id is the
         // same alert (see AlertIDs), not a new one.
-        var alerts = batch.alerts
+        var alerts = batch
         if !alerts.isEmpty, hasLegacyAlertIDs {
             let legacy = alerts.map(\.legacyID).filter { !$0.isEmpty }.map(SQLValue.text)
             let known = Set(try Self.rows(db, "SELECT id FROM alerts WHERE id IN (%@)", legacy).map { $0.string("id") })
             if !known.isEmpty { alerts.removeAll { known.contains($0.legacyID) } }
         }
-        if !alerts.isEmpty {
-            let rows = alerts.map { a -> [SQLValue] in
-                [
-                    .text(a.id), .text(a.rule), .text(a.category), .text(a.severity.rawValue), SQLValue(a.severity.rank),
-                    .text(a.msgid), .integer(a.msgtime), .text(a.roomid), .text(a.conversation), .text(a.from),
-                    Self.json(a.tolist), .text(a.matched), .text(a.term), SQLValue(a.spanStart), SQLValue(a.spanEnd),
-                    .text(a.text), .text(a.file), SQLValue(a.line), .integer(a.offset), .text(a.details),
-                    Self.json(a.relatedMsgids), .integer(now), .integer(now), .text(ParticipantKind(id: a.from).rawValue), daemon,
-                ]
-            }
-            let ids = try db.insert(Self.alertInsert, rows: rows)
-            var fresh = Set(ids.compactMap(\.string))
-            var entries: [(kind: EvidenceChain.Kind, ref: String, content: String)] = []
-            for (alert, row) in zip(alerts, rows) where fresh.remove(alert.id) != nil {
-                inserted.append(alert)
-                entries.append((.alert, alert.id, Self.chainHash(alertRow: row, dialect: db.dialect)))
-            }
-            try EvidenceChain.append(entries, db, now: now)
+        guard !alerts.isEmpty else { return [] }
+        let daemon: SQLValue = .text(self.daemon)
+        let rows = alerts.map { a -> [SQLValue] in
+            [
+                .text(a.id), .text(a.rule), .text(a.category), .text(a.severity.rawValue), SQLValue(a.severity.rank),
+                .text(a.msgid), .integer(a.msgtime), .text(a.roomid), .text(a.conversation), .text(a.from),
+                Self.json(a.tolist), .text(a.matched), .text(a.term), SQLValue(a.spanStart), SQLValue(a.spanEnd),
+                .text(a.text), .text(a.file), SQLValue(a.line), .integer(a.offset), .text(a.details),
+                Self.json(a.relatedMsgids), .integer(now), .integer(now), .text(ParticipantKind(id: a.from).rawValue), daemon,
+            ]
         }
-        if !inserted.isEmpty && !batch.notificationRoutes.isEmpty {
-            var rows: [[SQLValue]] = []
-            for alert in inserted {
-                for route in batch.notificationRoutes where route.accepts(alert) {
-                    rows.append([.text(route.channel), .text(alert.id), SQLValue(route.isImmediate(alert)), .integer(now), .integer(now)])
-                }
-            }
-            try db.insert(Self.notificationInsert, rows: rows)
+        let ids = try db.insert(Self.alertInsert, rows: rows)
+        var fresh = Set(ids.compactMap(\.string))
+        var inserted: [Alert] = []
+        var entries: [(kind: EvidenceChain.Kind, ref: String, content: String)] = []
+        for (alert, row) in zip(alerts, rows) where fresh.remove(alert.id) != nil {
+            inserted.append(alert)
+            entries.append((.alert, alert.id, Self.chainHash(alertRow: row, dialect: db.dialect)))
         }
-        try db.insert(Self.quarantineInsert, rows: batch.quarantine.map { q in
-            [daemon, .text(q.file), SQLValue(q.line), .integer(q.offset), .text(q.reason), .text(q.excerpt), .integer(now)]
-        })
-        // One row per source (the last wins): PostgreSQL refuses to upsert a row twice in one statement.
+        try EvidenceChain.append(entries, db, now: now)
+        return inserted
+    }
+
+    /// The notification queue: each new alert for each channel whose route takes it.
+    private func enqueueNotifications(_ inserted: [Alert], routes: [NotificationRoute], _ db: any SQLExecutor, now: Int64) throws {
+        guard !inserted.isEmpty && !routes.isEmpty else { return }
+        var rows: [[SQLValue]] = []
+        for alert in inserted {
+            for route in routes where route.accepts(alert) {
+                rows.append([.text(route.channel), .text(alert.id), SQLValue(route.isImmediate(alert)), .integer(now), .integer(now)])
+            }
+        }
+        try db.insert(Self.notificationInsert, rows: rows)
+    }
+
+    /// Where each followed file has been read to (one row per source, the last wins:
+    /// PostgreSQL refuses to upsert a row twice in one statement), and files let go.
+    private func saveCheckpoints(_ batch: RecordBatch, _ db: any SQLExecutor, now: Int64) throws {
+        let daemon: SQLValue = .text(self.daemon)
         var latest: [String: Checkpoint] = [:]
         for c in batch.checkpoints { latest[c.source] = c }
         try db.insert(Self.checkpointUpsert, rows: latest.values.sorted { $0.source < $1.source }.map { c in
@@ -265,7 +290,11 @@ public final class ChatStore: Sendable {
             ]
         })
         try Self.inChunks(db, "DELETE FROM checkpoints WHERE daemon = ? AND source IN (%@)", prefix: [daemon], batch.removedCheckpoints.map(SQLValue.text))
-        // One row per key (the last wins): PostgreSQL refuses to upsert a row twice in one statement.
+    }
+
+    /// This daemon's window state and the shared one (one row per key, the last wins).
+    private func saveWindowState(_ batch: RecordBatch, _ db: any SQLExecutor) throws {
+        let daemon: SQLValue = .text(self.daemon)
         func lastPerKey(_ rows: [WindowStateRow]) -> [WindowStateRow] {
             var byKey: [String: WindowStateRow] = [:]
             for row in rows { byKey[row.key] = row }
@@ -276,8 +305,6 @@ public final class ChatStore: Sendable {
         try db.insert(Self.windowUpsert, rows: lastPerKey(batch.sharedWindowUpserts).map {
             [.text(Self.sharedWindowOwner), .text($0.key), .text($0.data), .integer($0.lastTouched)]
         })
-        try Self.inChunks(db, "UPDATE alerts SET logged = 1 WHERE id IN (%@)", batch.loggedAlerts.map(SQLValue.text))
-        return inserted
     }
 
     /// The chained content hash of an alert row as bound for insertion (as the database will hold it).

@@ -130,107 +130,123 @@ extension ChatStore {
             var report = VerifyReport()
             let logged = Self.loggedAlerts(alertLog ?? [])
             report.logLines = alertLog?.count ?? 0
-            // 1. The chain, in order.
-            var expected: Int64 = 1
-            var previous = EvidenceChain.genesis
-            var after: Int64 = 0
-            while true {
-                let page = try db.query(
-                    "SELECT * FROM evidence_chain WHERE seq > ? ORDER BY seq LIMIT 5000", [.integer(after)])
-                guard let last = page.last else { break }
-                after = last.int64("seq")
-                let alertIDs = page.filter { $0.string("kind") == EvidenceChain.Kind.alert.rawValue }.map { SQLValue.text($0.string("ref")) }
-                let reviewIDs = page.filter { $0.string("kind") == EvidenceChain.Kind.review.rawValue }.compactMap { Int64($0.string("ref")) }
-                var alerts: [String: SQLRow] = [:]
-                for row in try Self.rows(db, "SELECT * FROM alerts WHERE id IN (%@)", alertIDs) { alerts[row.string("id")] = row }
-                var reviews: [String: SQLRow] = [:]
-                for row in try Self.rows(db, "SELECT * FROM review_actions WHERE rowid IN (%@)", reviewIDs.map(SQLValue.integer)) {
-                    reviews[row.string("rowid")] = row
-                }
-                for entry in page {
-                    let seq = entry.int64("seq"), ref = entry.string("ref"), kind = entry.string("kind")
-                    let name = kind == "alert" ? "alert \(ref)" : "review action \(ref)"
-                    if seq != expected {
-                        report.problems.append("chain entries #\(expected)…#\(seq - 1) are missing: deleted (the chain jumps from #\(expected - 1) to #\(seq))")
-                    }
-                    if entry.string("prev_hash") != previous {
-                        report.problems.append("chain entry #\(seq) (\(name)) does not follow entry #\(seq - 1): an entry before it was changed, removed or inserted")
-                    }
-                    if entry.string("hash") != EvidenceChain.link(previous: entry.string("prev_hash"), content: entry.string("content_hash")) {
-                        report.problems.append("chain entry #\(seq) (\(name)) was edited: its hash is not the hash of its content")
-                    }
-                    switch kind {
-                    case "alert":
-                        report.alerts += 1
-                        if let row = alerts[ref] {
-                            if EvidenceChain.contentHash(of: row, columns: EvidenceChain.alertColumns) != entry.string("content_hash") {
-                                let what = logged[ref].map { Self.differences(row, $0) } ?? ""
-                                report.problems.append("\(name) (chain entry #\(seq)) was changed after it was written\(what.isEmpty ? "" : ": " + what)")
-                            }
-                        } else {
-                            report.problems.append("\(name) (chain entry #\(seq)) was deleted from the store")
-                        }
-                    case "review":
-                        report.reviews += 1
-                        if let row = reviews[ref] {
-                            if EvidenceChain.contentHash(of: row, columns: EvidenceChain.reviewColumns) != entry.string("content_hash") {
-                                report.problems.append(
-                                    "\(name) (chain entry #\(seq), alert \(row.string("alert_id"))) was changed after it was written: now "
-                                        + "\(row.string("action")) → \(row.string("status")) by \(row.string("reviewer")) at "
-                                        + TimeFormat.iso8601UTC(milliseconds: row.int64("at")))
-                            }
-                        } else {
-                            report.problems.append("\(name) (chain entry #\(seq)) was deleted from the review trail")
-                        }
-                    default:
-                        report.problems.append("chain entry #\(seq) has an unknown kind '\(kind)'")
-                    }
-                    previous = entry.string("hash")
-                    expected = seq + 1
-                    report.headSequence = seq
-                    report.headHash = previous
-                }
-            }
-            // 2. Rows the chain does not know: written behind the product's back.
-            for row in try db.query("SELECT id FROM alerts WHERE id NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'alert') ORDER BY rowid") {
-                report.problems.append("alert \(row.string("id")) is not in the chain: inserted behind the product's back")
-            }
-            for row in try db.query(
-                "SELECT rowid, alert_id FROM review_actions WHERE CAST(rowid AS TEXT) NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'review') ORDER BY rowid")
-            {
-                report.problems.append("review action \(row.string("rowid")) (alert \(row.string("alert_id"))) is not in the chain: inserted behind the product's back")
-            }
-            // 3. Each alert's status is the one its (chained) review trail set.
-            for row in try db.query("""
-                SELECT a.id, a.status,
-                       (SELECT r.status FROM review_actions r WHERE r.alert_id = a.id ORDER BY r.rowid DESC LIMIT 1) AS trail
-                FROM alerts a ORDER BY a.rowid
-                """)
-            {
-                let trail = row.optionalString("trail") ?? "new"
-                if row.string("status") != trail {
-                    report.problems.append("alert \(row.string("id")) has status '\(row.string("status"))' but its review trail says '\(trail)': the status was changed outside a review")
-                }
-            }
-            // 4. The alert log against the store: every line an alert the store holds, alike.
-            if alertLog != nil {
-                var inLog = Set<String>()
-                for (id, line) in logged {
-                    inLog.insert(id)
-                    guard let row = try db.one("SELECT * FROM alerts WHERE id = ?", [.text(id)]) else {
-                        report.problems.append("alert \(id) is in the alert log but not in the store")
-                        continue
-                    }
-                    let what = Self.differences(row, line)
-                    if !what.isEmpty { report.problems.append("alert \(id) differs between the alert log and the store: \(what)") }
-                }
-                for row in try db.query("SELECT id FROM alerts WHERE logged = 1 AND origin = ? ORDER BY rowid", [.text(daemon)])
-                where !inLog.contains(row.string("id")) {
-                    report.problems.append("alert \(row.string("id")) is marked as logged but is not in the alert log")
-                }
-            }
+            try Self.walkChain(db, logged: logged, into: &report)
+            try Self.findUnchained(db, into: &report)
+            try Self.checkStatuses(db, into: &report)
+            if alertLog != nil { try compareAlertLog(db, logged: logged, into: &report) }
             return report
         }
+    }
+
+    /// The chain, in order: each link follows the one before, each entry's hash is its own, each
+    /// row it names is there and hashes to what was chained.
+    static func walkChain(_ db: any SQLExecutor, logged: [String: JSONValue], into report: inout VerifyReport) throws {
+        var expected: Int64 = 1
+        var previous = EvidenceChain.genesis
+        var after: Int64 = 0
+        while true {
+            let page = try db.query(
+                "SELECT * FROM evidence_chain WHERE seq > ? ORDER BY seq LIMIT 5000", [.integer(after)])
+            guard let last = page.last else { break }
+            after = last.int64("seq")
+            let alertIDs = page.filter { $0.string("kind") == EvidenceChain.Kind.alert.rawValue }.map { SQLValue.text($0.string("ref")) }
+            let reviewIDs = page.filter { $0.string("kind") == EvidenceChain.Kind.review.rawValue }.compactMap { Int64($0.string("ref")) }
+            var alerts: [String: SQLRow] = [:]
+            for row in try Self.rows(db, "SELECT * FROM alerts WHERE id IN (%@)", alertIDs) { alerts[row.string("id")] = row }
+            var reviews: [String: SQLRow] = [:]
+            for row in try Self.rows(db, "SELECT * FROM review_actions WHERE rowid IN (%@)", reviewIDs.map(SQLValue.integer)) {
+                reviews[row.string("rowid")] = row
+            }
+            for entry in page {
+                let seq = entry.int64("seq"), ref = entry.string("ref"), kind = entry.string("kind")
+                let name = kind == "alert" ? "alert \(ref)" : "review action \(ref)"
+                if seq != expected {
+                    report.problems.append("chain entries #\(expected)…#\(seq - 1) are missing: deleted (the chain jumps from #\(expected - 1) to #\(seq))")
+                }
+                if entry.string("prev_hash") != previous {
+                    report.problems.append("chain entry #\(seq) (\(name)) does not follow entry #\(seq - 1): an entry before it was changed, removed or inserted")
+                }
+                if entry.string("hash") != EvidenceChain.link(previous: entry.string("prev_hash"), content: entry.string("content_hash")) {
+                    report.problems.append("chain entry #\(seq) (\(name)) was edited: its hash is not the hash of its content")
+                }
+                switch kind {
+                case "alert":
+                    report.alerts += 1
+                    if let row = alerts[ref] {
+                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.alertColumns) != entry.string("content_hash") {
+                            let what = logged[ref].map { Self.differences(row, $0) } ?? ""
+                            report.problems.append("\(name) (chain entry #\(seq)) was changed after it was written\(what.isEmpty ? "" : ": " + what)")
+                        }
+                    } else {
+                        report.problems.append("\(name) (chain entry #\(seq)) was deleted from the store")
+                    }
+                case "review":
+                    report.reviews += 1
+                    if let row = reviews[ref] {
+                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.reviewColumns) != entry.string("content_hash") {
+                            report.problems.append(
+                                "\(name) (chain entry #\(seq), alert \(row.string("alert_id"))) was changed after it was written: now "
+                                    + "\(row.string("action")) → \(row.string("status")) by \(row.string("reviewer")) at "
+                                    + TimeFormat.iso8601UTC(milliseconds: row.int64("at")))
+                        }
+                    } else {
+                        report.problems.append("\(name) (chain entry #\(seq)) was deleted from the review trail")
+                    }
+                default:
+                    report.problems.append("chain entry #\(seq) has an unknown kind '\(kind)'")
+                }
+                previous = entry.string("hash")
+                expected = seq + 1
+                report.headSequence = seq
+                report.headHash = previous
+            }
+        }
+    }
+
+    /// Rows the chain does not know: written behind the product's back.
+    static func findUnchained(_ db: any SQLExecutor, into report: inout VerifyReport) throws {
+        for row in try db.query("SELECT id FROM alerts WHERE id NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'alert') ORDER BY rowid") {
+            report.problems.append("alert \(row.string("id")) is not in the chain: inserted behind the product's back")
+        }
+        for row in try db.query(
+            "SELECT rowid, alert_id FROM review_actions WHERE CAST(rowid AS TEXT) NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'review') ORDER BY rowid")
+        {
+            report.problems.append("review action \(row.string("rowid")) (alert \(row.string("alert_id"))) is not in the chain: inserted behind the product's back")
+        }
+    }
+
+    /// Each alert's status is the one its (chained) review trail set.
+    static func checkStatuses(_ db: any SQLExecutor, into report: inout VerifyReport) throws {
+        for row in try db.query("""
+            SELECT a.id, a.status,
+                   (SELECT r.status FROM review_actions r WHERE r.alert_id = a.id ORDER BY r.rowid DESC LIMIT 1) AS trail
+            FROM alerts a ORDER BY a.rowid
+            """)
+        {
+            let trail = row.optionalString("trail") ?? "new"
+            if row.string("status") != trail {
+                report.problems.append("alert \(row.string("id")) has status '\(row.string("status"))' but its review trail says '\(trail)': the status was changed outside a review")
+            }
+        }
+    }
+
+    /// The alert log against the store: every line an alert the store holds, alike; every alert
+    /// this daemon marked as logged in the log.
+    func compareAlertLog(_ db: any SQLExecutor, logged: [String: JSONValue], into report: inout VerifyReport) throws {
+            var inLog = Set<String>()
+            for (id, line) in logged {
+                inLog.insert(id)
+                guard let row = try db.one("SELECT * FROM alerts WHERE id = ?", [.text(id)]) else {
+                    report.problems.append("alert \(id) is in the alert log but not in the store")
+                    continue
+                }
+                let what = Self.differences(row, line)
+                if !what.isEmpty { report.problems.append("alert \(id) differs between the alert log and the store: \(what)") }
+            }
+            for row in try db.query("SELECT id FROM alerts WHERE logged = 1 AND origin = ? ORDER BY rowid", [.text(daemon)])
+            where !inLog.contains(row.string("id")) {
+                report.problems.append("alert \(row.string("id")) is marked as logged but is not in the alert log")
+            }
     }
 
     /// `sql` (with one `IN (%@)` list) for `values` in chunks of 500, all rows.
