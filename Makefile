@@ -12,7 +12,7 @@ TEST_PACKAGES := chromium fonts-wqy-microhei postgresql
 RUN_STATE ?= var/run
 PREFIX ?= /usr/local
 
-.PHONY: all deps build release run test clean samples install install-files crash-test bench fuzz soak
+.PHONY: all deps build release run test lint format clean samples install install-files crash-test bench fuzz soak
 
 all: build
 
@@ -34,10 +34,18 @@ run: build
 	  status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi; \
 	  echo; echo "Review them: export CHATWARDEN_STATE_DIR=$(CURDIR)/$(RUN_STATE); $$($(SWIFT) build --show-bin-path)/chatwarden alerts list"
 
-test: deps
+test: deps lint
 	@./scripts/install-deps.sh $(TEST_PACKAGES)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The layout every Swift file follows (.swift-format: 4 spaces, 120 columns); `make format` applies it.
+FORMATTED := Sources Tests Benchmarks/Sources Fuzz/Sources
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMATTED)
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel $(FORMATTED)
 
 samples:
 	python3 samples/generate.py

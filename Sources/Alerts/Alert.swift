@@ -79,8 +79,10 @@ public struct Alert: Sendable, Equatable {
     /// The alert for what a rule over time raised on `message`.
     public static func fromWindow(_ finding: WindowFinding, message: ArchiveMessage) -> Alert {
         var alert = Alert(
-            id: AlertIDs.id(rule: finding.rule, subject: finding.subject), rule: finding.rule, category: finding.category, severity: finding.severity,
-            msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid, conversation: message.conversationKey,
+            id: AlertIDs.id(rule: finding.rule, subject: finding.subject), rule: finding.rule,
+            category: finding.category, severity: finding.severity,
+            msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid,
+            conversation: message.conversationKey,
             from: message.from, tolist: message.tolist, matched: "", term: finding.summary, spanStart: 0, spanEnd: 0,
             text: finding.evidence, file: message.source.file, line: message.source.line, offset: message.source.offset,
             details: finding.summary, relatedMsgids: finding.related)
@@ -105,8 +107,10 @@ public struct Alert: Sendable, Equatable {
         let summary = "another record with message id \(message.msgid) has a different text; the index keeps the first"
         return Alert(
             id: contentID(rule: conflictingRecordRule, msgid: message.msgid + "@" + place), rule: conflictingRecordRule,
-            category: AlertCategory.integrity, severity: .high, msgid: message.msgid, msgtime: message.msgtime, roomid: message.roomid,
-            conversation: message.conversationKey, from: message.from, tolist: message.tolist, matched: "", term: summary,
+            category: AlertCategory.integrity, severity: .high, msgid: message.msgid, msgtime: message.msgtime,
+            roomid: message.roomid,
+            conversation: message.conversationKey, from: message.from, tolist: message.tolist, matched: "",
+            term: summary,
             spanStart: 0, spanEnd: 0, text: message.scannableText, file: message.source.file, line: message.source.line,
             offset: message.source.offset, details: summary + "; indexed text: " + indexedText)
     }
@@ -151,4 +155,3 @@ public struct Alert: Sendable, Equatable {
         }
     }
 }
-

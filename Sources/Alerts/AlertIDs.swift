@@ -17,8 +17,12 @@ public enum AlertIDs {
     public static func legacy(rule: String, subject: AlertSubject) -> String { fnv128(parts(rule, subject)) }
 
     public static func content(rule: String, msgid: String) -> String { id(rule: rule, subject: .message(msgid)) }
-    public static func window(rule: String, key: String, start: Int64) -> String { id(rule: rule, subject: .window(key: key, start: start)) }
-    public static func legacyContent(rule: String, msgid: String) -> String { legacy(rule: rule, subject: .message(msgid)) }
+    public static func window(rule: String, key: String, start: Int64) -> String {
+        id(rule: rule, subject: .window(key: key, start: start))
+    }
+    public static func legacyContent(rule: String, msgid: String) -> String {
+        legacy(rule: rule, subject: .message(msgid))
+    }
 
     static func parts(_ rule: String, _ subject: AlertSubject) -> [String] {
         switch subject {

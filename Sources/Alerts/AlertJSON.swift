@@ -1,6 +1,6 @@
-public import Archive
+import Archive
 public import Support
-public import Vocabulary
+import Vocabulary
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

@@ -44,7 +44,9 @@ public final class AlertLog: Sendable {
                 }
                 written += n
             }
-            guard fsync(fd) == 0 else { throw AlertLogError(path: path, errno: errno, what: "cannot sync the alert log") }
+            guard fsync(fd) == 0 else {
+                throw AlertLogError(path: path, errno: errno, what: "cannot sync the alert log")
+            }
         }
     }
 
@@ -86,4 +88,3 @@ public struct AlertLogError: Error, Sendable, CustomStringConvertible {
     public let what: String
     public var description: String { "\(path): \(what): \(String(cString: strerror(errno)))" }
 }
-

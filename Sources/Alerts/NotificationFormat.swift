@@ -1,4 +1,4 @@
-public import Vocabulary
+import Vocabulary
 import Support
 
 /// What a notification channel sends: the message body for a WeCom group robot (markdown or
@@ -26,9 +26,15 @@ public enum NotificationFormat {
                 ("digest", .bool(digest)), ("alerts", .array(alerts.map { $0.jsonObject() })),
             ]).jsonText
         case .wecomMarkdown:
-            return JSONValue.object([("msgtype", .string("markdown")), ("markdown", .object([("content", .string(body(alerts, kind: kind, digest: digest)))]))]).jsonText
+            return JSONValue.object([
+                ("msgtype", .string("markdown")),
+                ("markdown", .object([("content", .string(body(alerts, kind: kind, digest: digest)))])),
+            ]).jsonText
         case .wecomText:
-            return JSONValue.object([("msgtype", .string("text")), ("text", .object([("content", .string(body(alerts, kind: kind, digest: digest)))]))]).jsonText
+            return JSONValue.object([
+                ("msgtype", .string("text")),
+                ("text", .object([("content", .string(body(alerts, kind: kind, digest: digest)))])),
+            ]).jsonText
         }
     }
 
@@ -43,10 +49,13 @@ public enum NotificationFormat {
             let evidence = a.matched.isEmpty ? a.term : a.matched
             if markdown {
                 let colour = a.severity >= .high ? "warning" : "comment"
-                let head = "[\(a.severity.rawValue)] \(a.rule) · \(TimeFormat.local(milliseconds: a.msgtime)) · \(neutralize(a.from))"
-                out += "> <font color=\"\(colour)\">\(head)</font>\n> \(neutralize(evidence)): \(neutralize(String(a.text.prefix(120))))\n> id \(a.id.prefix(12))\n"
+                let head =
+                    "[\(a.severity.rawValue)] \(a.rule) · \(TimeFormat.local(milliseconds: a.msgtime)) · \(neutralize(a.from))"
+                out +=
+                    "> <font color=\"\(colour)\">\(head)</font>\n> \(neutralize(evidence)): \(neutralize(String(a.text.prefix(120))))\n> id \(a.id.prefix(12))\n"
             } else {
-                let head = "[\(a.severity.rawValue)] \(a.rule) · \(TimeFormat.local(milliseconds: a.msgtime)) · \(oneLine(a.from))"
+                let head =
+                    "[\(a.severity.rawValue)] \(a.rule) · \(TimeFormat.local(milliseconds: a.msgtime)) · \(oneLine(a.from))"
                 out += "\(head)\n\(oneLine(evidence)): \(oneLine(String(a.text.prefix(120))))\nid \(a.id.prefix(12))\n"
             }
         }
@@ -57,7 +66,13 @@ public enum NotificationFormat {
     static func oneLine(_ text: String) -> String {
         var out = ""
         for c in text.unicodeScalars {
-            if c == "\n" || c == "\r" { out += " " } else if c.value < 0x20 || c.value == 0x7F { continue } else { out.unicodeScalars.append(c) }
+            if c == "\n" || c == "\r" {
+                out += " "
+            } else if c.value < 0x20 || c.value == 0x7F {
+                continue
+            } else {
+                out.unicodeScalars.append(c)
+            }
         }
         return out
     }

@@ -60,7 +60,9 @@ public struct WeComDecoder: MessageDecoder {
         self.maxDepth = maxDepth
     }
 
-    public func decode(_ line: UnsafeBufferPointer<UInt8>, at position: SourcePosition) -> Result<ArchiveMessage, DecodeError> {
+    public func decode(
+        _ line: UnsafeBufferPointer<UInt8>, at position: SourcePosition
+    ) -> Result<ArchiveMessage, DecodeError> {
         switch parseObjectLine(line, maxDepth: maxDepth) {
         case .failure(let error): return .failure(error)
         case .success(let object): return decode(object: object, at: position)
@@ -71,10 +73,12 @@ public struct WeComDecoder: MessageDecoder {
         // A record as the archive API hands it out (with its msgid and seq) but still encrypted:
         // the archiver must decrypt it first; nothing in it can be read here.
         if object["encrypt_chat_msg"] != nil || object["encrypt_random_key"] != nil {
-            return .failure(DecodeError(
-                reason: "encrypted archive record: the archiver must decrypt it (WeCom Finance SDK DecryptData with the "
-                    + "private key of publickey_ver) before writing it to the archive",
-                field: object["encrypt_chat_msg"] != nil ? "encrypt_chat_msg" : "encrypt_random_key"))
+            return .failure(
+                DecodeError(
+                    reason:
+                        "encrypted archive record: the archiver must decrypt it (WeCom Finance SDK DecryptData with the "
+                        + "private key of publickey_ver) before writing it to the archive",
+                    field: object["encrypt_chat_msg"] != nil ? "encrypt_chat_msg" : "encrypt_random_key"))
         }
         guard let msgid = object["msgid"]?.stringValue, !msgid.isEmpty else {
             return .failure(DecodeError(reason: "missing or empty message id", field: "msgid"))
@@ -85,9 +89,10 @@ public struct WeComDecoder: MessageDecoder {
             guard let time = object["time"]?.int64Value else {
                 return .failure(DecodeError(reason: "a switch record needs a numeric time", field: "time"))
             }
-            return .success(ArchiveMessage(
-                msgid: msgid, action: action, from: object["user"]?.stringValue ?? "", tolist: [], roomid: "",
-                msgtime: time, msgtype: "", content: .none, source: position))
+            return .success(
+                ArchiveMessage(
+                    msgid: msgid, action: action, from: object["user"]?.stringValue ?? "", tolist: [], roomid: "",
+                    msgtime: time, msgtype: "", content: .none, source: position))
         }
 
         guard let from = object["from"]?.stringValue else {
@@ -115,9 +120,10 @@ public struct WeComDecoder: MessageDecoder {
         case .success(let c): content = c
         case .failure(let e): return .failure(e)
         }
-        return .success(ArchiveMessage(
-            msgid: msgid, action: action, from: from, tolist: tolist, roomid: roomid,
-            msgtime: msgtime, msgtype: msgtype, content: content, source: position))
+        return .success(
+            ArchiveMessage(
+                msgid: msgid, action: action, from: from, tolist: tolist, roomid: roomid,
+                msgtime: msgtime, msgtype: msgtype, content: content, source: position))
     }
 
     /// The payload for `type`. Known types are decoded; unknown ones keep their JSON.
@@ -132,7 +138,8 @@ public struct WeComDecoder: MessageDecoder {
             return .success(.text(text))
         case "revoke":
             guard let pre = payload?["pre_msgid"]?.stringValue else {
-                return .failure(DecodeError(reason: "a revoke message needs revoke.pre_msgid", field: "revoke.pre_msgid"))
+                return .failure(
+                    DecodeError(reason: "a revoke message needs revoke.pre_msgid", field: "revoke.pre_msgid"))
             }
             return .success(.revoke(preMsgid: pre))
         case "image": return .success(.image(md5: string("md5sum"), size: int("filesize")))
@@ -144,10 +151,12 @@ public struct WeComDecoder: MessageDecoder {
         case "link":
             return .success(.link(title: string("title"), description: string("description"), url: string("link_url")))
         case "weapp":
-            return .success(.weapp(title: string("title"), description: string("description"), appName: string("displayname")))
+            return .success(
+                .weapp(title: string("title"), description: string("description"), appName: string("displayname")))
         case "location": return .success(.location(title: string("title"), address: string("address")))
         case "redpacket", "external_redpacket":
-            return .success(.redPacket(wish: string("wish"), totalCount: int("totalcnt"), totalAmountCents: int("totalamount")))
+            return .success(
+                .redPacket(wish: string("wish"), totalCount: int("totalcnt"), totalAmountCents: int("totalamount")))
         case "chatrecord":
             let items = payload?["item"]?.arrayValue ?? []
             let text = items.compactMap { item -> String? in

@@ -44,7 +44,9 @@ public struct MappedDecoder: MessageDecoder {
         self.maxDepth = maxDepth
     }
 
-    public func decode(_ line: UnsafeBufferPointer<UInt8>, at position: SourcePosition) -> Result<ArchiveMessage, DecodeError> {
+    public func decode(
+        _ line: UnsafeBufferPointer<UInt8>, at position: SourcePosition
+    ) -> Result<ArchiveMessage, DecodeError> {
         let object: JSONValue
         switch parseObjectLine(line, maxDepth: maxDepth) {
         case .failure(let error): return .failure(error)
@@ -62,10 +64,13 @@ public struct MappedDecoder: MessageDecoder {
         }
         if m.timeInSeconds { time *= 1000 }
         let action = MessageAction(m.action.flatMap { object.value(atPath: $0)?.stringValue } ?? "send")
-        let msgtype = m.msgtype.flatMap { object.value(atPath: $0)?.stringValue } ?? (action == .recall ? "revoke" : "text")
+        let msgtype =
+            m.msgtype.flatMap { object.value(atPath: $0)?.stringValue } ?? (action == .recall ? "revoke" : "text")
         var tolist: [String] = []
         if let path = m.tolist, let value = object.value(atPath: path) {
-            if let array = value.arrayValue { tolist = array.compactMap(Self.scalarText) } else if let one = Self.scalarText(value) {
+            if let array = value.arrayValue {
+                tolist = array.compactMap(Self.scalarText)
+            } else if let one = Self.scalarText(value) {
                 tolist = [one]
             }
         }
@@ -79,9 +84,10 @@ public struct MappedDecoder: MessageDecoder {
         } else {
             content = .other(rawJSON: object.jsonText)
         }
-        return .success(ArchiveMessage(
-            msgid: msgid, action: action, from: from, tolist: tolist, roomid: roomid,
-            msgtime: time, msgtype: msgtype, content: content, source: position))
+        return .success(
+            ArchiveMessage(
+                msgid: msgid, action: action, from: from, tolist: tolist, roomid: roomid,
+                msgtime: time, msgtype: msgtype, content: content, source: position))
     }
 
     /// Strings as they are, integers as their digits (ids are often numbers in other formats).

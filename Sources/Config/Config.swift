@@ -1,10 +1,10 @@
 public import Archive
 public import PCRE2
-public import Rules
+import Rules
 
 public import Detect
-public import Support
-public import Vocabulary
+import Support
+import Vocabulary
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -88,7 +88,8 @@ public struct Config: Sendable, Equatable {
 
     /// What a daemon name may be (it keys checkpoints and locks in a shared store).
     public static func isValidDaemonName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+        !name.isEmpty && name.count <= 64
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }
 
     public static let daemonNameRule = "must be 1–64 letters, digits, '-', '_' or '.'"
@@ -137,7 +138,8 @@ public struct Config: Sendable, Equatable {
         if let dirs = environment("CHATWARDEN_WORDLISTS") {
             return dirs.split(separator: ":").map(String.init)
         }
-        for candidate in ["wordlists", "/etc/chatwarden/wordlists", "/usr/local/share/chatwarden/wordlists"] where isDirectory(candidate) {
+        for candidate in ["wordlists", "/etc/chatwarden/wordlists", "/usr/local/share/chatwarden/wordlists"]
+        where isDirectory(candidate) {
             return [candidate]
         }
         return []

@@ -1,9 +1,9 @@
 import Detect
 import Support
-public import PCRE2
-public import Vocabulary
-public import Alerts
-public import Archive
+import PCRE2
+import Vocabulary
+import Alerts
+import Archive
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -14,12 +14,15 @@ extension Config {
     /// to a default), and so are values of the wrong type.
     public static func load(file: String) throws(ConfigError) -> Config {
         guard var bytes = FileIO.readAll(file) else {
-            throw ConfigError(file: file, line: 0, column: 0, key: nil, message: FileIO.describe(errno: errno, reading: "the configuration file"))
+            throw ConfigError(
+                file: file, line: 0, column: 0, key: nil,
+                message: FileIO.describe(errno: errno, reading: "the configuration file"))
         }
         // Windows Notepad starts a UTF-8 file with a byte-order mark: it is not part of the text.
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigError(file: file, line: 0, column: 0, key: nil, message: "not valid UTF-8 (save the file as UTF-8)")
+            throw ConfigError(
+                file: file, line: 0, column: 0, key: nil, message: "not valid UTF-8 (save the file as UTF-8)")
         }
         return try parse(text, file: file)
     }
@@ -36,7 +39,9 @@ extension Config {
         var config = Config()
         config.sourceFile = file
         let reader = TableReader(table: table, section: nil, file: file)
-        try reader.check(known: ["state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics", "notify"])
+        try reader.check(known: [
+            "state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics", "notify",
+        ])
         if let v = try reader.string("state_dir") { config.stateDirectory = v }
         if let v = try reader.string("store") { config.storePath = v }
         if let v = try reader.string("alert_log") { config.alertLogPath = v }
@@ -66,7 +71,9 @@ extension Config {
                 let hex = String(v, radix: 16, uppercase: true)
                 throw ConfigError(
                     file: file, line: line, column: column, key: nil,
-                    message: "control character U+\(String(repeating: "0", count: 4 - hex.count) + hex) is not allowed in TOML")
+                    message:
+                        "control character U+\(String(repeating: "0", count: 4 - hex.count) + hex) is not allowed in TOML"
+                )
             }
             column += 1
         }
@@ -78,7 +85,8 @@ extension Config {
         if let v = try rules.strings("wordlists") { config.wordlists = v }
         if let v = try rules.strings("detectors") {
             for id in v where !ContactDetectors.allIDs.contains(id) {
-                throw rules.error("detectors", "unknown detector '\(id)' (known: \(ContactDetectors.allIDs.joined(separator: ", ")))")
+                throw rules.error(
+                    "detectors", "unknown detector '\(id)' (known: \(ContactDetectors.allIDs.joined(separator: ", ")))")
             }
             config.detectors = v
         }
@@ -92,14 +100,19 @@ extension Config {
     private static func readArchive(_ archive: TableReader, into config: inout Config) throws(ConfigError) {
         try archive.check(known: ["format", "max_line_bytes", "max_json_depth", "batch_size", "mapping"])
         if let v = try archive.string("format") {
-            guard let format = ArchiveFormat(rawValue: v) else { throw archive.error("format", "must be \"wecom\" or \"mapped\"") }
+            guard let format = ArchiveFormat(rawValue: v) else {
+                throw archive.error("format", "must be \"wecom\" or \"mapped\"")
+            }
             config.archiveFormat = format
         }
         if let v = try archive.int("max_line_bytes", in: 1024...(256 << 20)) { config.maxLineBytes = v }
         if let v = try archive.int("max_json_depth", in: 4...1000) { config.maxJSONDepth = v }
         if let v = try archive.int("batch_size", in: 1...100_000) { config.batchSize = v }
         if let mapping = try archive.table("mapping") {
-            try mapping.check(known: ["msgid", "from", "text", "msgtime", "tolist", "roomid", "action", "msgtype", "recalled_msgid", "time_unit"])
+            try mapping.check(known: [
+                "msgid", "from", "text", "msgtime", "tolist", "roomid", "action", "msgtype", "recalled_msgid",
+                "time_unit",
+            ])
             if let v = try mapping.string("msgid") { config.mapping.msgid = v }
             if let v = try mapping.string("from") { config.mapping.from = v }
             if let v = try mapping.string("text") { config.mapping.text = v }
@@ -125,7 +138,9 @@ extension Config {
         }
         if let v = try daemon.strings("watch") { config.watch = v }
         if let v = try daemon.string("mode") {
-            guard let mode = WatchMode(rawValue: v) else { throw daemon.error("mode", "must be \"inotify\" or \"poll\"") }
+            guard let mode = WatchMode(rawValue: v) else {
+                throw daemon.error("mode", "must be \"inotify\" or \"poll\"")
+            }
             config.watchMode = mode
         }
         if let v = try daemon.int("poll_interval_ms", in: 10...3_600_000) { config.pollIntervalMilliseconds = v }
@@ -136,7 +151,8 @@ extension Config {
         for name in notify.table.order {
             guard let channel = try notify.table(name) else { continue }
             try channel.check(known: [
-                "kind", "url", "url_file", "url_env", "min_severity", "categories", "immediate_severity", "digest_seconds",
+                "kind", "url", "url_file", "url_env", "min_severity", "categories", "immediate_severity",
+                "digest_seconds",
                 "per_minute",
             ])
             var n = NotificationChannel(name: name)
@@ -146,7 +162,8 @@ extension Config {
                 }
                 n.kind = kind
             }
-            let url = try channel.string("url"), urlFile = try channel.string("url_file"), env = try channel.string("url_env")
+            let url = try channel.string("url"), urlFile = try channel.string("url_file"),
+                env = try channel.string("url_env")
             switch (url, urlFile, env) {
             case let (u?, nil, nil): n.url = .literal(u)
             case let (nil, f?, nil): n.url = .file(f)
@@ -154,14 +171,20 @@ extension Config {
             default:
                 throw ConfigError(
                     file: notify.file, line: notify.table.lines[name] ?? 0, column: 1, key: "notify.\(name)",
-                    message: "give exactly one of url, url_file (a file holding the URL) or url_env (an environment variable)")
+                    message:
+                        "give exactly one of url, url_file (a file holding the URL) or url_env (an environment variable)"
+                )
             }
             if let v = try channel.string("min_severity") {
-                guard let s = Severity(rawValue: v) else { throw channel.error("min_severity", "must be low, medium, high or critical") }
+                guard let s = Severity(rawValue: v) else {
+                    throw channel.error("min_severity", "must be low, medium, high or critical")
+                }
                 n.minimumSeverity = s
             }
             if let v = try channel.string("immediate_severity") {
-                guard let s = Severity(rawValue: v) else { throw channel.error("immediate_severity", "must be low, medium, high or critical") }
+                guard let s = Severity(rawValue: v) else {
+                    throw channel.error("immediate_severity", "must be low, medium, high or critical")
+                }
                 n.immediateSeverity = s
             }
             if let v = try channel.strings("categories") { n.categories = Set(v) }
@@ -176,8 +199,11 @@ extension Config {
         try metrics.check(known: ["listen"])
         if let v = try metrics.string("listen") {
             // Loopback only: the metrics name staff ids and categories.
-            guard v.hasPrefix("unix:/") || v.hasPrefix("127.0.0.1:") || v.hasPrefix("localhost:") || v.hasPrefix("[::1]:") else {
-                throw metrics.error("listen", "must be a loopback address (127.0.0.1:PORT, [::1]:PORT) or unix:/path, got '\(v)'")
+            guard
+                v.hasPrefix("unix:/") || v.hasPrefix("127.0.0.1:") || v.hasPrefix("localhost:") || v.hasPrefix("[::1]:")
+            else {
+                throw metrics.error(
+                    "listen", "must be a loopback address (127.0.0.1:PORT, [::1]:PORT) or unix:/path, got '\(v)'")
             }
             config.metricsListen = v
         }
@@ -187,7 +213,8 @@ extension Config {
     private static func readWindows(_ windows: TableReader, into config: inout Config) throws(ConfigError) {
         try windows.check(known: [
             "flood_count", "flood_window_s", "blast_conversations", "blast_window_s", "hits_count", "hits_window_s",
-            "recall_window_s", "new_member_window_s", "allowed_lateness_s", "max_keys", "member_memory_days", "disabled",
+            "recall_window_s", "new_member_window_s", "allowed_lateness_s", "max_keys", "member_memory_days",
+            "disabled",
         ])
         var w = config.windows
         if let v = try windows.int("flood_count", in: 2...100_000) { w.floodCount = v }
@@ -203,7 +230,8 @@ extension Config {
         if let v = try windows.int("member_memory_days", in: 1...3650) { w.memberMemoryMs = Int64(v) * 86_400_000 }
         if let v = try windows.strings("disabled") {
             for id in v where !WindowSettings.ruleIDs.contains(id) {
-                throw windows.error("disabled", "unknown rule '\(id)' (known: \(WindowSettings.ruleIDs.joined(separator: ", ")))")
+                throw windows.error(
+                    "disabled", "unknown rule '\(id)' (known: \(WindowSettings.ruleIDs.joined(separator: ", ")))")
             }
             w.disabled = Set(v)
         }

@@ -32,7 +32,9 @@ public struct NotificationChannel: Sendable, Equatable {
     public init(name: String) { self.name = name }
 
     public var route: NotificationRoute {
-        NotificationRoute(channel: name, minimumSeverity: minimumSeverity, categories: categories, immediateSeverity: immediateSeverity)
+        NotificationRoute(
+            channel: name, minimumSeverity: minimumSeverity, categories: categories,
+            immediateSeverity: immediateSeverity)
     }
 
     /// The webhook URL, read and checked (http or https): a channel that cannot send is a bad
@@ -43,9 +45,10 @@ public struct NotificationChannel: Sendable, Equatable {
         case .success(let text):
             let scheme = text.prefix { $0 != ":" }.lowercased()
             guard scheme == "https" || scheme == "http", text.contains("://") else {
-                return .failure(ConfigError(
-                    file: "[notify.\(name)]", line: 0, column: 0, key: nil,
-                    message: "the webhook URL is not an http(s) URL (it begins \"\(text.prefix(8))…\")"))
+                return .failure(
+                    ConfigError(
+                        file: "[notify.\(name)]", line: 0, column: 0, key: nil,
+                        message: "the webhook URL is not an http(s) URL (it begins \"\(text.prefix(8))…\")"))
             }
             return .success(text)
         }
@@ -57,17 +60,24 @@ public struct NotificationChannel: Sendable, Equatable {
         case .literal(let u): return .success(u)
         case .environment(let name):
             guard let v = Config.environment(name) else {
-                return .failure(ConfigError(file: "environment", line: 0, column: 0, key: "notify.\(self.name).url_env", message: "$\(name) is not set"))
+                return .failure(
+                    ConfigError(
+                        file: "environment", line: 0, column: 0, key: "notify.\(self.name).url_env",
+                        message: "$\(name) is not set"))
             }
             return .success(v)
         case .file(let path):
             guard let bytes = FileIO.readAll(path) else {
-                return .failure(ConfigError(
-                    file: path, line: 0, column: 0, key: "notify.\(self.name).url_file",
-                    message: FileIO.describe(errno: errno, reading: "the webhook URL file")))
+                return .failure(
+                    ConfigError(
+                        file: path, line: 0, column: 0, key: "notify.\(self.name).url_file",
+                        message: FileIO.describe(errno: errno, reading: "the webhook URL file")))
             }
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                return .failure(ConfigError(file: path, line: 0, column: 0, key: "notify.\(self.name).url_file", message: "not valid UTF-8"))
+                return .failure(
+                    ConfigError(
+                        file: path, line: 0, column: 0, key: "notify.\(self.name).url_file", message: "not valid UTF-8")
+                )
             }
             return .success(text.trimmingCharacters())
         }

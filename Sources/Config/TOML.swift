@@ -132,12 +132,16 @@ enum TOML {
             if peek() == "\"" { return try basicString() }
             if peek() == "'" { return try literalString() }
             var key = ""
-            while let c = peek(), ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "_" || c == "-" {
+            while let c = peek(),
+                ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "_" || c == "-"
+            {
                 key.unicodeScalars.append(c)
                 i += 1
             }
             guard !key.isEmpty else {
-                throw fail(peek().map { "'\($0)' cannot start a key (letters, digits, '_', '-', or a quoted key)" } ?? "a key is missing")
+                throw fail(
+                    peek().map { "'\($0)' cannot start a key (letters, digits, '_', '-', or a quoted key)" }
+                        ?? "a key is missing")
             }
             return key
         }
@@ -242,7 +246,9 @@ enum TOML {
                         let digits = e == "u" ? 4 : 8
                         var v: UInt32 = 0
                         for _ in 0..<digits {
-                            guard let h = peek(), let d = Int(String(h), radix: 16) else { throw fail("expected \(digits) hex digits") }
+                            guard let h = peek(), let d = Int(String(h), radix: 16) else {
+                                throw fail("expected \(digits) hex digits")
+                            }
                             v = v * 16 + UInt32(d)
                             i += 1
                         }

@@ -42,7 +42,8 @@ public struct ContactDetector: Sendable {
     }
 
     /// The reviewer guidance shared by all contact detectors.
-    public static let action = "Check whether contact details were shared to move the customer off WeCom; "
+    public static let action =
+        "Check whether contact details were shared to move the customer off WeCom; "
         + "confirm with the staff member and record the outcome."
 }
 
@@ -53,14 +54,17 @@ public enum ContactDetectors {
 
     /// Ids of all built-in detectors, in the order they run.
     public static let allIDs = [
-        "contact.phone", "contact.email", "contact.wechat", "contact.qq", "contact.bankcard", "contact.idcard", "contact.url",
+        "contact.phone", "contact.email", "contact.wechat", "contact.qq", "contact.bankcard", "contact.idcard",
+        "contact.url",
     ]
 
     /// Context words that mark a number as an order, tracking or reference number, not a phone.
     static let referenceWords = ["订单", "单号", "编号", "运单", "快递", "物流", "流水", "工单", "order", "no.", "no:", "#"]
 
     /// Builds the detectors named in `ids` (all when `nil`), under `limits`.
-    public static func make(ids: [String]? = nil, limits: Limits = .default, jit: JITMode = .automatic) throws(PCRE2Error) -> [ContactDetector] {
+    public static func make(
+        ids: [String]? = nil, limits: Limits = .default, jit: JITMode = .automatic
+    ) throws(PCRE2Error) -> [ContactDetector] {
         let wanted = ids ?? allIDs
         var result: [ContactDetector] = []
         for id in allIDs where wanted.contains(id) {
@@ -90,7 +94,9 @@ public enum ContactDetectors {
         case "contact.email":
             return ContactDetector(
                 id: id, title: "邮箱 / email address", severity: .medium, scope: .everywhere,
-                regex: try regex(#"(?<![\w.+\-])[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9](?:[a-z0-9\-]{0,62}\.)+[a-z]{2,12}(?![a-z0-9])"#),
+                regex: try regex(
+                    #"(?<![\w.+\-])[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9](?:[a-z0-9\-]{0,62}\.)+[a-z]{2,12}(?![a-z0-9])"#
+                ),
                 group: 0,
                 validate: { value, _ in value })
         case "contact.wechat":
@@ -98,7 +104,8 @@ public enum ContactDetectors {
             return ContactDetector(
                 id: id, title: "微信号 / WeChat id", severity: .high, scope: .everywhere,
                 regex: try regex(
-                    #"(?<![a-z0-9_])(?:(?:微|薇|威|徽|维|v)\s*信|vx|wx|wechat|weixin|加\s*v|\+\s*v|微号)\s*(?:号|id)?\s*(?:是|为|:|：|\s)*\s*([a-z][a-z0-9_\-]{5,19})(?![a-z0-9_\-])"#),
+                    #"(?<![a-z0-9_])(?:(?:微|薇|威|徽|维|v)\s*信|vx|wx|wechat|weixin|加\s*v|\+\s*v|微号)\s*(?:号|id)?\s*(?:是|为|:|：|\s)*\s*([a-z][a-z0-9_\-]{5,19})(?![a-z0-9_\-])"#
+                ),
                 group: 1,
                 validate: { value, _ in
                     // Words that often follow 微信 and are not ids.
@@ -126,14 +133,17 @@ public enum ContactDetectors {
         case "contact.idcard":
             return ContactDetector(
                 id: id, title: "身份证号 / resident ID number", severity: .high, scope: .everywhere,
-                regex: try regex(#"(?<![\da-z])([1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dx])(?![\da-z])"#),
+                regex: try regex(
+                    #"(?<![\da-z])([1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dx])(?![\da-z])"#
+                ),
                 group: 1,
                 validate: { value, _ in ContactDetectors.residentIDValid(value) ? value.uppercased() : nil })
         case "contact.url":
             return ContactDetector(
                 id: id, title: "链接 / URL or short link", severity: .medium, scope: .everywhere,
                 regex: try regex(
-                    #"(?:https?://|www\.)[^\s<>"'，。！？、；）】]+|(?<![a-z0-9.\-])(?:t\.cn|dwz\.cn|url\.cn|suo\.im|sohu\.gg|bit\.ly|tinyurl\.com|is\.gd|t\.co|w\.url\.cn|u\.wechat\.com|qr\.alipay\.com)/[a-z0-9_\-]+"#),
+                    #"(?:https?://|www\.)[^\s<>"'，。！？、；）】]+|(?<![a-z0-9.\-])(?:t\.cn|dwz\.cn|url\.cn|suo\.im|sohu\.gg|bit\.ly|tinyurl\.com|is\.gd|t\.co|w\.url\.cn|u\.wechat\.com|qr\.alipay\.com)/[a-z0-9_\-]+"#
+                ),
                 group: 0,
                 validate: { value, _ in value },
                 typedTextOnly: true)

@@ -114,7 +114,9 @@ public struct Detection: Sendable {
 
         func copy() -> Box {
             let copy = Box()
-            (copy.findings, copy.suppressed, copy.unusedAllows, copy.normalized) = (findings, suppressed, unusedAllows, normalized)
+            (copy.findings, copy.suppressed, copy.unusedAllows, copy.normalized) = (
+                findings, suppressed, unusedAllows, normalized
+            )
             return copy
         }
     }
@@ -163,7 +165,9 @@ public final class ContentDetector: Sendable {
         self.normalizer = normalizer
         self.lexicon = LiteralMatcher(words: rules.words.map(\.dense) + rules.allows.map(\.dense))
         self.asciiWord = rules.words.map { word in
-            word.dense.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+            word.dense.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))
+            }
         }
         var scopeTable: [[Bool]] = []
         var detectorInScope: [[Bool]] = []
@@ -200,17 +204,20 @@ public final class ContentDetector: Sendable {
     /// `sharedContent`: the text comes from a shared link card, mini-program or file rather
     /// than typed text (detectors marked typed-text-only skip it).
     public func detect(
-        text: String, senderKind: ParticipantKind?, isGroup: Bool?, sharedContent: Bool = false, scratch: DetectorScratch
+        text: String, senderKind: ParticipantKind?, isGroup: Bool?, sharedContent: Bool = false,
+        scratch: DetectorScratch
     ) -> Detection {
         // A native string lends its UTF-8 without a copy (or the retain a `var` copy would cost).
         if let result = text.utf8.withContiguousStorageIfAvailable({ bytes in
-            detect(utf8: bytes, senderKind: senderKind, isGroup: isGroup, sharedContent: sharedContent, scratch: scratch)
+            detect(
+                utf8: bytes, senderKind: senderKind, isGroup: isGroup, sharedContent: sharedContent, scratch: scratch)
         }) {
             return result
         }
         var original = text
         return original.withUTF8 { bytes in
-            detect(utf8: bytes, senderKind: senderKind, isGroup: isGroup, sharedContent: sharedContent, scratch: scratch)
+            detect(
+                utf8: bytes, senderKind: senderKind, isGroup: isGroup, sharedContent: sharedContent, scratch: scratch)
         }
     }
 
@@ -254,7 +261,8 @@ public final class ContentDetector: Sendable {
         let patternMayMatch = denseTrigger.alwaysRun || summary.triggered
         // Most messages end here: no word, and no pattern or detector that could match.
         if hitCount == 0 && !hasLightPatterns && !(hasDensePatterns && patternMayMatch)
-            && !detectors.contains(where: { $0.mayMatch(clues) }) {
+            && !detectors.contains(where: { $0.mayMatch(clues) })
+        {
             return result
         }
         var wordHits: [(id: Int, first: Int, last: Int)] = []
@@ -281,29 +289,35 @@ public final class ContentDetector: Sendable {
                     range: range, matched: text(range), normalized: word.dense, view: .dense,
                     origin: word.location.description)
                 if let allowHit = allowHits.first(where: { allow in
-                    rules.allows[allow.id].category == word.category && allow.first <= hit.first && allow.last >= hit.last
+                    rules.allows[allow.id].category == word.category && allow.first <= hit.first
+                        && allow.last >= hit.last
                 }) {
                     usedAllows.append(allowHit.id)
                     let allow = rules.allows[allowHit.id]
-                    result.suppressed.append(SuppressedFinding(
-                        finding: finding, allow: allow.text, allowOrigin: allow.location.description,
-                        allowMatched: text(originalRange(allowHit.first, allowHit.last))))
+                    result.suppressed.append(
+                        SuppressedFinding(
+                            finding: finding, allow: allow.text, allowOrigin: allow.location.description,
+                            allowMatched: text(originalRange(allowHit.first, allowHit.last))))
                     continue
                 }
                 result.findings.append(finding)
             }
             for allowHit in allowHits where !usedAllows.contains(allowHit.id) {
                 let allow = rules.allows[allowHit.id]
-                result.unusedAllows.append(UnusedAllow(
-                    allow: allow.text, allowOrigin: allow.location.description,
-                    matched: text(originalRange(allowHit.first, allowHit.last)), category: categories[allow.category].id))
+                result.unusedAllows.append(
+                    UnusedAllow(
+                        allow: allow.text, allowOrigin: allow.location.description,
+                        matched: text(originalRange(allowHit.first, allowHit.last)),
+                        category: categories[allow.category].id))
             }
         } else if !allowHits.isEmpty && scratch.keepNormalized {
             for allowHit in allowHits {
                 let allow = rules.allows[allowHit.id]
-                result.unusedAllows.append(UnusedAllow(
-                    allow: allow.text, allowOrigin: allow.location.description,
-                    matched: text(originalRange(allowHit.first, allowHit.last)), category: categories[allow.category].id))
+                result.unusedAllows.append(
+                    UnusedAllow(
+                        allow: allow.text, allowOrigin: allow.location.description,
+                        matched: text(originalRange(allowHit.first, allowHit.last)),
+                        category: categories[allow.category].id))
             }
         }
 
@@ -312,7 +326,8 @@ public final class ContentDetector: Sendable {
         var light: BorrowedView? = nil
         func denseView() -> BorrowedView {
             if let dense { return dense }
-            let view = normalizer.normalize(utf8: original, into: scratch.normalization, light: false, dense: true).dense
+            let view = normalizer.normalize(utf8: original, into: scratch.normalization, light: false, dense: true)
+                .dense
             dense = view
             return view
         }
@@ -330,20 +345,25 @@ public final class ContentDetector: Sendable {
             if pattern.entry.view == .dense && !patternMayMatch { continue }
             let view = pattern.entry.view == .dense ? denseView() : lightView()
             run(pattern.regex, on: view, scratch: scratch) { range, viewRange, _ in
-                result.findings.append(Finding(
-                    rule: category.id, category: category.id, severity: category.severity, term: "re:" + pattern.entry.pattern,
-                    range: range, matched: text(range), normalized: view.text(viewRange),
-                    view: pattern.entry.view, origin: pattern.entry.location.description))
+                result.findings.append(
+                    Finding(
+                        rule: category.id, category: category.id, severity: category.severity,
+                        term: "re:" + pattern.entry.pattern,
+                        range: range, matched: text(range), normalized: view.text(viewRange),
+                        view: pattern.entry.view, origin: pattern.entry.location.description))
             } limit: { error in
-                result.findings.append(Self.limitFinding(
-                    rule: category.id, term: "re:" + pattern.entry.pattern, origin: pattern.entry.location.description,
-                    error: error, text: text(0..<original.count)))
+                result.findings.append(
+                    Self.limitFinding(
+                        rule: category.id, term: "re:" + pattern.entry.pattern,
+                        origin: pattern.entry.location.description,
+                        error: error, text: text(0..<original.count)))
             }
         }
 
         // 3. Contact detectors on the light view, each only when the text could hold its kind of value.
         if !detectors.isEmpty {
-            for detector in detectors where detectorInScope[ContentDetector.scopeIndex(senderKind, isGroup)][detector.index] {
+            for detector in detectors
+            where detectorInScope[ContentDetector.scopeIndex(senderKind, isGroup)][detector.index] {
                 if detector.typedTextOnly && sharedContent { continue }
                 if !detector.mayMatch(clues) { continue }
                 let light = lightView()
@@ -353,13 +373,17 @@ public final class ContentDetector: Sendable {
                     let before = light.text(0..<viewRange.lowerBound)
                     guard let validated = detector.validate(value, Substring(before)) else { return }
                     let evidence = light.originalRange(of: valueRange)
-                    result.findings.append(Finding(
-                        rule: detector.id, category: ContactDetectors.categoryID, severity: detector.severity,
-                        term: detector.title, range: evidence, matched: text(evidence), normalized: value, view: .light,
-                        origin: "built-in", detail: detector.reportsValue ? validated : ""))
+                    result.findings.append(
+                        Finding(
+                            rule: detector.id, category: ContactDetectors.categoryID, severity: detector.severity,
+                            term: detector.title, range: evidence, matched: text(evidence), normalized: value,
+                            view: .light,
+                            origin: "built-in", detail: detector.reportsValue ? validated : ""))
                 } limit: { error in
-                    result.findings.append(Self.limitFinding(
-                        rule: detector.id, term: detector.title, origin: "built-in", error: error, text: text(0..<original.count)))
+                    result.findings.append(
+                        Self.limitFinding(
+                            rule: detector.id, term: detector.title, origin: "built-in", error: error,
+                            text: text(0..<original.count)))
                 }
             }
         }
@@ -405,7 +429,9 @@ public final class ContentDetector: Sendable {
             count &+= 1
             state = transitions.next(state, code)
             guard state >= transitions.outputFrom else { return }
-            let (count, wordCount, wordCategory, categoryInScope, hits) = (count, wordCount, wordCategory, categoryInScope, hits)
+            let (count, wordCount, wordCategory, categoryInScope, hits) = (
+                count, wordCount, wordCategory, categoryInScope, hits
+            )
             var hitCount = self.hitCount
             matcher.forEachWord(endingAt: state) { id, length in
                 // Words of categories out of scope are dropped here; allowed phrases are kept.
@@ -422,7 +448,6 @@ public final class ContentDetector: Sendable {
         }
     }
 
-
     static func scopeIndex(_ kind: ParticipantKind?, _ group: Bool?) -> Int {
         let k: Int
         switch kind {
@@ -435,7 +460,8 @@ public final class ContentDetector: Sendable {
         return k * 3 + g
     }
 
-    static let scopeCombinations: [(ParticipantKind?, Bool?)] = [nil, ParticipantKind.staff, .customer, .robot].flatMap { kind in
+    static let scopeCombinations: [(ParticipantKind?, Bool?)] = [nil, ParticipantKind.staff, .customer, .robot].flatMap
+    { kind in
         [nil, true, false].map { (kind, $0) }
     }
 

@@ -96,7 +96,11 @@ public final class LiteralMatcher: Sendable {
             }
             symbolCount += 1
             precondition(symbolCount < 0xFFFF, "more than 65,534 distinct characters in a lexicon")
-            if value < 0x10000 { bmpSymbols[Int(value)] = UInt16(symbolCount) } else { otherSymbols[value] = UInt16(symbolCount) }
+            if value < 0x10000 {
+                bmpSymbols[Int(value)] = UInt16(symbolCount)
+            } else {
+                otherSymbols[value] = UInt16(symbolCount)
+            }
         }
         for word in words { for scalar in word.unicodeScalars.dropFirst() { number(scalar.value) } }
         let followerLimit = symbolCount
@@ -124,7 +128,9 @@ public final class LiteralMatcher: Sendable {
                     state = next
                 } else {
                     let next = Int32(edges.count)
-                    precondition(edges.count < LiteralMatcher.maximumStates, "a lexicon too large for one automaton (16M states)")
+                    precondition(
+                        edges.count < LiteralMatcher.maximumStates, "a lexicon too large for one automaton (16M states)"
+                    )
                     edges.append([])
                     terminal.append(-1)
                     edges[Int(state)].append((sym, next))
@@ -232,7 +238,8 @@ public final class LiteralMatcher: Sendable {
         self.longestWord = Int(scalarLengths.max() ?? 0)
         self.count = words.count
         self.stateCount = stateCount
-        self.memoryBytes = bmpSymbols.count * 2 + otherSymbols.count * 16 + rootNext.count * 4 + slots.count * 8 + filter.count * 8
+        self.memoryBytes =
+            bmpSymbols.count * 2 + otherSymbols.count * 16 + rootNext.count * 4 + slots.count * 8 + filter.count * 8
             + stateCount * 4 * 4 + (sameText.count + byteLengths.count + scalarLengths.count) * 4
         self.symbols = Self.copy(bmpSymbols)
         self.root = Self.copy(rootNext)
@@ -282,7 +289,9 @@ public final class LiteralMatcher: Sendable {
         while i < utf8.count {
             let value = UTF8Scalar.decode(base, &i)
             state = transitions.next(state, symbol(value))
-            if state >= transitions.outputFrom { forEachWord(endingAt: state) { word, _ in body(word, (i - Int(byteLengths[word]))..<i) } }
+            if state >= transitions.outputFrom {
+                forEachWord(endingAt: state) { word, _ in body(word, (i - Int(byteLengths[word]))..<i) }
+            }
         }
     }
 

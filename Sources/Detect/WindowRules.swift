@@ -1,7 +1,7 @@
 public import Archive
-public import Rules
+import Rules
 public import Normalize
-public import Support
+import Support
 public import Vocabulary
 
 /// Settings of the rules over time. Every threshold has a documented default (README, "Rules
@@ -208,11 +208,15 @@ public final class WindowEngine {
 
     /// Red packets from staff to customers: money outside the books.
     private func staffRedPacket(_ message: ArchiveMessage, into found: inout [WindowFinding]) {
-        guard enabled("money.staff-redpacket"), message.senderKind == .staff, case .redPacket(_, let count, let cents) = message.content else { return }
-        found.append(WindowFinding(
-            rule: "money.staff-redpacket", category: AlertCategory.offplatformMoney, severity: .high,
-            subject: .message(message.msgid), summary: "red packet from staff: \(count) × total \(Self.yuan(cents)) yuan",
-            evidence: message.scannableText, related: []))
+        guard enabled("money.staff-redpacket"), message.senderKind == .staff,
+            case .redPacket(_, let count, let cents) = message.content
+        else { return }
+        found.append(
+            WindowFinding(
+                rule: "money.staff-redpacket", category: AlertCategory.offplatformMoney, severity: .high,
+                subject: .message(message.msgid),
+                summary: "red packet from staff: \(count) × total \(Self.yuan(cents)) yuan",
+                evidence: message.scannableText, related: []))
     }
 
     /// Links, cards and mini-programs posted by customers in groups; and by new members (a
@@ -222,9 +226,12 @@ public final class WindowEngine {
         let t = message.msgtime
         let sharesLink = Self.isLinkLike(message)
         if sharesLink && enabled("group.customer-link") {
-            found.append(WindowFinding(
-                rule: "group.customer-link", category: AlertCategory.spam, severity: .low, subject: .message(message.msgid),
-                summary: "a customer posted a \(message.msgtype) in a group", evidence: message.scannableText, related: []))
+            found.append(
+                WindowFinding(
+                    rule: "group.customer-link", category: AlertCategory.spam, severity: .low,
+                    subject: .message(message.msgid),
+                    summary: "a customer posted a \(message.msgtype) in a group", evidence: message.scannableText,
+                    related: []))
         }
         guard message.action == .send else { return }
         let key = WindowKeyFamily.member.key(message.roomid, message.from)
@@ -232,25 +239,30 @@ public final class WindowEngine {
         guard sharesLink, enabled("window.new-member-link"), let first = states[key]?.events.first,
             t >= first.time, t - first.time < settings.newMemberWindowMs
         else { return }
-        found.append(WindowFinding(
-            rule: "window.new-member-link", category: AlertCategory.spam, severity: .medium, subject: .message(message.msgid),
-            summary: first.msgid == message.msgid
-                ? "a new group member's first message is a \(message.msgtype)"
-                : "a new group member posted a \(message.msgtype) \(Self.duration(t - first.time)) after their first message",
-            evidence: message.scannableText, related: first.msgid == message.msgid ? [] : [first.msgid]))
+        found.append(
+            WindowFinding(
+                rule: "window.new-member-link", category: AlertCategory.spam, severity: .medium,
+                subject: .message(message.msgid),
+                summary: first.msgid == message.msgid
+                    ? "a new group member's first message is a \(message.msgtype)"
+                    : "a new group member posted a \(message.msgtype) \(Self.duration(t - first.time)) after their first message",
+                evidence: message.scannableText, related: first.msgid == message.msgid ? [] : [first.msgid]))
     }
 
     /// Flood: one sender, many messages in one conversation.
     private func flood(_ message: ArchiveMessage, into found: inout [WindowFinding]) {
         guard enabled("window.flood"), message.action == .send else { return }
         let key = WindowKeyFamily.flood.key(message.conversationKey, message.from)
-        guard let window = slide(key, event(message), windowMs: settings.floodWindowMs, threshold: settings.floodCount) else { return }
+        guard let window = slide(key, event(message), windowMs: settings.floodWindowMs, threshold: settings.floodCount)
+        else { return }
         let span = Self.duration(message.msgtime - window.first!.time)
-        found.append(WindowFinding(
-            rule: "window.flood", category: AlertCategory.spam, severity: .medium,
-            subject: .window(key: key, start: window.first!.time),
-            summary: "\(window.count) messages from \(message.from) in \(span) (threshold \(settings.floodCount) in \(Self.duration(settings.floodWindowMs)))",
-            evidence: message.scannableText, related: window.map(\.msgid)))
+        found.append(
+            WindowFinding(
+                rule: "window.flood", category: AlertCategory.spam, severity: .medium,
+                subject: .window(key: key, start: window.first!.time),
+                summary:
+                    "\(window.count) messages from \(message.from) in \(span) (threshold \(settings.floodCount) in \(Self.duration(settings.floodWindowMs)))",
+                evidence: message.scannableText, related: window.map(\.msgid)))
     }
 
     /// Blast: the same text to many conversations.
@@ -259,22 +271,27 @@ public final class WindowEngine {
             let fingerprint = fingerprintCache.removeValue(forKey: message.msgid) ?? fingerprint(message),
             let blast = blast(event(message, conversation: message.conversationKey), fingerprint)
         else { return }
-        found.append(WindowFinding(
-            rule: "window.blast", category: AlertCategory.spam, severity: .high, subject: blast.subject,
-            summary: "the same text sent to \(blast.conversations) conversations within \(Self.duration(settings.blastWindowMs))",
-            evidence: message.scannableText, related: blast.related))
+        found.append(
+            WindowFinding(
+                rule: "window.blast", category: AlertCategory.spam, severity: .high, subject: blast.subject,
+                summary:
+                    "the same text sent to \(blast.conversations) conversations within \(Self.duration(settings.blastWindowMs))",
+                evidence: message.scannableText, related: blast.related))
     }
 
     /// Repeated hits: one sender raising content alerts again and again.
     private func repeatedHits(_ message: ArchiveMessage, contentRules: [String], into found: inout [WindowFinding]) {
         guard enabled("window.repeated-hits"), !contentRules.isEmpty else { return }
         let key = WindowKeyFamily.repeatedHits.key(message.from)
-        guard let window = slide(key, event(message), windowMs: settings.hitsWindowMs, threshold: settings.hitsCount) else { return }
-        found.append(WindowFinding(
-            rule: "window.repeated-hits", category: AlertCategory.escalation, severity: .high,
-            subject: .window(key: key, start: window.first!.time),
-            summary: "\(window.count) messages from \(message.from) raised content alerts within \(Self.duration(message.msgtime - window.first!.time))",
-            evidence: message.scannableText, related: window.map(\.msgid)))
+        guard let window = slide(key, event(message), windowMs: settings.hitsWindowMs, threshold: settings.hitsCount)
+        else { return }
+        found.append(
+            WindowFinding(
+                rule: "window.repeated-hits", category: AlertCategory.escalation, severity: .high,
+                subject: .window(key: key, start: window.first!.time),
+                summary:
+                    "\(window.count) messages from \(message.from) raised content alerts within \(Self.duration(message.msgtime - window.first!.time))",
+                evidence: message.scannableText, related: window.map(\.msgid)))
     }
 
     /// Recall after hit: a recall of a message that raised an alert, or soon after an alert by
@@ -289,17 +306,21 @@ public final class WindowEngine {
         let lastHit = states[key]?.events.last
         let recentHit = lastHit.map { t >= $0.time && t - $0.time <= settings.recallWindowMs } ?? false
         if let recalled, !recalled.alertRules.isEmpty {
-            found.append(WindowFinding(
-                rule: "window.recall-after-hit", category: AlertCategory.evidenceHiding, severity: .high,
-                subject: .message(message.msgid),
-                summary: "recalled a message that raised \(recalled.alertRules.joined(separator: ", "))",
-                evidence: recalled.text, related: [pre]))
+            found.append(
+                WindowFinding(
+                    rule: "window.recall-after-hit", category: AlertCategory.evidenceHiding, severity: .high,
+                    subject: .message(message.msgid),
+                    summary: "recalled a message that raised \(recalled.alertRules.joined(separator: ", "))",
+                    evidence: recalled.text, related: [pre]))
         } else if recentHit, let lastHit {
-            found.append(WindowFinding(
-                rule: "window.recall-after-hit", category: AlertCategory.evidenceHiding, severity: .high,
-                subject: .message(message.msgid),
-                summary: "recalled a message \(Self.duration(t - lastHit.time)) after an alert in the same conversation",
-                evidence: recalled?.text ?? "(the recalled message is not in the archive)", related: [pre, lastHit.msgid]))
+            found.append(
+                WindowFinding(
+                    rule: "window.recall-after-hit", category: AlertCategory.evidenceHiding, severity: .high,
+                    subject: .message(message.msgid),
+                    summary:
+                        "recalled a message \(Self.duration(t - lastHit.time)) after an alert in the same conversation",
+                    evidence: recalled?.text ?? "(the recalled message is not in the archive)",
+                    related: [pre, lastHit.msgid]))
         }
     }
 
@@ -319,7 +340,8 @@ public final class WindowEngine {
     public func sharedKeys(for message: ArchiveMessage, contentRules: [String]) -> [String] {
         guard !sharedFamilies.isEmpty else { return [] }
         var keys: [String] = []
-        if sharedFamilies.contains(.blast), enabled("window.blast"), message.action == .send, !message.scannableText.isEmpty,
+        if sharedFamilies.contains(.blast), enabled("window.blast"), message.action == .send,
+            !message.scannableText.isEmpty,
             let fingerprint = fingerprint(message)
         {
             fingerprintCache[message.msgid] = fingerprint
@@ -384,8 +406,11 @@ public final class WindowEngine {
         // Windows (e − T, e] that hold this event: the one ending at it, and for a late event
         // also those ending at the later events it now belongs to. The first that is full fires.
         var fired: [Event]? = nil
-        if event.time >= state.quietUntil || state.events.contains(where: { $0.time > event.time && $0.time >= state.quietUntil }) {
-            for end in state.events[position...] where end.time - windowMs < event.time && end.time >= state.quietUntil {
+        if event.time >= state.quietUntil
+            || state.events.contains(where: { $0.time > event.time && $0.time >= state.quietUntil })
+        {
+            for end in state.events[position...] where end.time - windowMs < event.time && end.time >= state.quietUntil
+            {
                 let window = state.events.filter { $0.time > end.time - windowMs && $0.time <= end.time }
                 if window.count >= threshold {
                     fired = window
@@ -401,7 +426,9 @@ public final class WindowEngine {
         return fired
     }
 
-    private func blast(_ event: Event, _ fingerprint: NearDuplicate) -> (subject: AlertSubject, conversations: Int, related: [String])? {
+    private func blast(
+        _ event: Event, _ fingerprint: NearDuplicate
+    ) -> (subject: AlertSubject, conversations: Int, related: [String])? {
         let windowMs = settings.blastWindowMs
         var neighbours: [Event] = []
         var matchedKeys: [String] = []
@@ -411,7 +438,9 @@ public final class WindowEngine {
         for key in keys {
             guard var state = states[key] else { continue }
             // Expire what no longer falls in a window.
-            let keep = state.events.indices.filter { state.events[$0].time > newest - windowMs - settings.allowedLatenessMs }
+            let keep = state.events.indices.filter {
+                state.events[$0].time > newest - windowMs - settings.allowedLatenessMs
+            }
             if keep.count != state.events.count {
                 state.events = keep.map { state.events[$0] }
                 state.fingerprints = keep.map { state.fingerprints[$0] }
@@ -420,7 +449,9 @@ public final class WindowEngine {
             }
             var matched = false
             for (i, other) in state.events.enumerated()
-            where other.time > event.time - windowMs && other.time <= event.time && state.fingerprints[i].isSameText(as: fingerprint) {
+            where other.time > event.time - windowMs && other.time <= event.time
+                && state.fingerprints[i].isSameText(as: fingerprint)
+            {
                 if !neighbours.contains(where: { $0.msgid == other.msgid }) { neighbours.append(other) }
                 matched = true
             }
@@ -479,7 +510,9 @@ public final class WindowEngine {
     /// Event time before which no window (other than group membership) can use a key: state
     /// last touched earlier can go.
     public var expiryHorizon: Int64 {
-        let longest = max(settings.floodWindowMs, settings.blastWindowMs, settings.hitsWindowMs, settings.recallWindowMs, settings.newMemberWindowMs)
+        let longest = max(
+            settings.floodWindowMs, settings.blastWindowMs, settings.hitsWindowMs, settings.recallWindowMs,
+            settings.newMemberWindowMs)
         return newest - longest - settings.allowedLatenessMs
     }
 
@@ -489,7 +522,8 @@ public final class WindowEngine {
     private func evict() {
         let horizon = expiryHorizon
         let memberHorizon = newest - settings.memberMemoryMs
-        for (key, state) in states where state.lastTouched < (WindowKeyFamily(key: key) == .member ? memberHorizon : horizon) {
+        for (key, state) in states
+        where state.lastTouched < (WindowKeyFamily(key: key) == .member ? memberHorizon : horizon) {
             states[key] = nil
             deleted.insert(key)
             dirty.remove(key)
@@ -506,8 +540,6 @@ public final class WindowEngine {
     }
 
     // MARK: - Ids
-
-
 
     static func duration(_ ms: Int64) -> String {
         if ms < 1000 { return "\(ms) ms" }
@@ -552,7 +584,10 @@ public final class WindowEngine {
 
     static func encode(_ state: KeyState) -> String {
         var members: [(String, JSONValue)] = [
-            ("e", .array(state.events.map { .array([.integer($0.time), .string($0.msgid), .string($0.conversation)]) })),
+            (
+                "e",
+                .array(state.events.map { .array([.integer($0.time), .string($0.msgid), .string($0.conversation)]) })
+            ),
             ("q", .integer(state.quietUntil)), ("l", .integer(state.lastTouched)),
         ]
         if !state.fingerprints.isEmpty { members.append(("p", .array(state.fingerprints.map { .string($0.encoded) }))) }
@@ -563,7 +598,9 @@ public final class WindowEngine {
         guard let value = try? JSONParser.parse(text), let events = value["e"]?.arrayValue else { return nil }
         var state = KeyState()
         for e in events {
-            guard let a = e.arrayValue, a.count == 3, let t = a[0].int64Value, let id = a[1].stringValue, let c = a[2].stringValue else {
+            guard let a = e.arrayValue, a.count == 3, let t = a[0].int64Value, let id = a[1].stringValue,
+                let c = a[2].stringValue
+            else {
                 return nil
             }
             state.events.append(Event(time: t, msgid: id, conversation: c))
@@ -577,4 +614,3 @@ public final class WindowEngine {
         return state
     }
 }
-

@@ -4,7 +4,7 @@ import Normalize
 import Pipeline
 import Rules
 import PCRE2
-public import Config
+import Config
 
 /// What the fuzzers run, one function per input kind; also replayed by the test suite over the
 /// kept corpus and every crash ever found (`Fuzz/Corpus`, `Fuzz/Crashes`), so a crash once found
@@ -23,7 +23,9 @@ public enum FuzzTargets {
             _ = message.conversationKey
         case .failure(let error):
             precondition(!error.reason.isEmpty, "a failure without a reason")
-            if let column = error.column { precondition(column >= 1 && column <= bytes.count + 1, "column out of the line") }
+            if let column = error.column {
+                precondition(column >= 1 && column <= bytes.count + 1, "column out of the line")
+            }
         }
         _ = MappedDecoder(mapping: FieldMapping()).decode(bytes, at: position)
     }
@@ -37,7 +39,8 @@ public enum FuzzTargets {
         for view in [normalized.light, normalized.dense] {
             precondition(view.originalStart.count == view.utf8.count && view.originalEnd.count == view.utf8.count)
             for i in 0..<view.utf8.count {
-                precondition(view.originalStart[i] >= 0 && view.originalEnd[i] <= originalCount, "map outside the original")
+                precondition(
+                    view.originalStart[i] >= 0 && view.originalEnd[i] <= originalCount, "map outside the original")
                 precondition(view.originalStart[i] <= view.originalEnd[i], "inverted map")
                 if i > 0 { precondition(view.originalStart[i - 1] <= view.originalStart[i], "map not monotone") }
             }
@@ -54,8 +57,11 @@ public enum FuzzTargets {
         }
         let detection = detector.detect(text: text, senderKind: nil, isGroup: nil, scratch: DetectorScratch())
         for finding in detection.findings where !finding.limitReached {
-            precondition(finding.range.lowerBound >= 0 && finding.range.upperBound <= originalCount, "evidence outside the text")
-            precondition(finding.matched == String(decoding: Array(text.utf8)[finding.range], as: UTF8.self), "evidence is not the original")
+            precondition(
+                finding.range.lowerBound >= 0 && finding.range.upperBound <= originalCount, "evidence outside the text")
+            precondition(
+                finding.matched == String(decoding: Array(text.utf8)[finding.range], as: UTF8.self),
+                "evidence is not the original")
         }
     }
 
@@ -91,7 +97,10 @@ public enum FuzzTargets {
         var set = RuleSet()
         WordlistLoader(limits: .init(matchLimit: 10_000)).load(bytes: Array(bytes), file: "fuzz.txt", into: &set)
         let lines = bytes.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
-        for d in set.diagnostics { precondition(d.location.line >= 1 && d.location.line <= lines, "diagnostic at line \(d.location.line) of \(lines)") }
+        for d in set.diagnostics {
+            precondition(
+                d.location.line >= 1 && d.location.line <= lines, "diagnostic at line \(d.location.line) of \(lines)")
+        }
         for w in set.words { precondition(!w.dense.isEmpty) }
         _ = LexiconImport.parse(bytes: Array(bytes), file: "fuzz.txt", tags: nil)
     }
@@ -110,7 +119,8 @@ public enum FuzzTargets {
     static let detector: ContentDetector = {
         var set = RuleSet()
         WordlistLoader().load(
-            bytes: Array("@id fuzz\n加微信\n傻逼\nsb\n第一\nallow:第一次\nre:转(?:到|给)?我\n@view dense\n".utf8), file: "fuzz.txt", into: &set)
+            bytes: Array("@id fuzz\n加微信\n傻逼\nsb\n第一\nallow:第一次\nre:转(?:到|给)?我\n@view dense\n".utf8), file: "fuzz.txt",
+            into: &set)
         return ContentDetector(rules: set, detectors: (try? ContactDetectors.make()) ?? [])
     }()
 }

@@ -11,8 +11,12 @@ public enum ArchivePaths {
     /// files such as `chat.jsonl.1` included), each with the event time of its first line (the
     /// first of its first 8 lines that has one; `Int64.max` when none does), in that order
     /// (then by path): the ranks ``MergedFileReader`` merges them by.
-    public static func expand(_ paths: [String], eventTime: (RawLine) -> Int64?) throws(IngestError) -> [(path: String, firstTime: Int64)] {
-        try expand(paths).map { ($0, firstEventTime($0, complete: true, eventTime: eventTime)) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+    public static func expand(
+        _ paths: [String], eventTime: (RawLine) -> Int64?
+    ) throws(IngestError) -> [(path: String, firstTime: Int64)] {
+        try expand(paths).map { ($0, firstEventTime($0, complete: true, eventTime: eventTime)) }.sorted {
+            ($0.1, $0.0) < ($1.1, $1.0)
+        }
     }
 
     /// The event time of a file's first line that has one, among its first 8 complete lines

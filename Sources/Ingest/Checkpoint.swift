@@ -15,7 +15,9 @@ public struct Checkpoint: Sendable, Equatable {
     public var offset: Int64
     public var line: Int
 
-    public init(source: String, path: String, device: UInt64, inode: UInt64, fingerprint: String, offset: Int64, line: Int) {
+    public init(
+        source: String, path: String, device: UInt64, inode: UInt64, fingerprint: String, offset: Int64, line: Int
+    ) {
         self.source = source
         self.path = path
         self.device = device

@@ -103,7 +103,10 @@ public final class MergedFileReader {
     private let eventTime: (RawLine) -> Int64?
 
     /// `files` with the event time of each one's first line (``ArchivePaths/firstEventTime``).
-    public init(files: [(path: String, firstTime: Int64)], maxLineBytes: Int, maxOpen: Int = 64, eventTime: @escaping (RawLine) -> Int64?) {
+    public init(
+        files: [(path: String, firstTime: Int64)], maxLineBytes: Int, maxOpen: Int = 64,
+        eventTime: @escaping (RawLine) -> Int64?
+    ) {
         self.maxOpen = Swift.max(maxOpen, 1)
         self.maxLineBytes = maxLineBytes
         self.eventTime = eventTime
@@ -134,7 +137,8 @@ public final class MergedFileReader {
         do {
             if source.reader == nil {
                 if open >= maxOpen { closeOne() }
-                source.reader = try LineReader(path: source.path, offset: source.offset, line: source.line, maxLineBytes: maxLineBytes)
+                source.reader = try LineReader(
+                    path: source.path, offset: source.offset, line: source.line, maxLineBytes: maxLineBytes)
                 open += 1
                 if !source.started {
                     source.started = true

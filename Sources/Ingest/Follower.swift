@@ -1,4 +1,4 @@
-public import Support
+import Support
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -25,7 +25,10 @@ public final class Follower {
         if inotify {
             inotifyFD = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
             if inotifyFD < 0 {
-                events.append(TailEvent(kind: .error, path: "", detail: "inotify is not available (\(String(cString: strerror(errno)))); polling instead"))
+                events.append(
+                    TailEvent(
+                        kind: .error, path: "",
+                        detail: "inotify is not available (\(String(cString: strerror(errno)))); polling instead"))
             }
         }
     }
@@ -88,7 +91,9 @@ public final class Follower {
             let wd = inotify_add_watch(inotifyFD, dir, mask)
             if wd < 0 {
                 let code = errno
-                let reason = code == ENOENT ? "it does not exist" : code == EACCES ? "permission denied" : String(cString: strerror(code))
+                let reason =
+                    code == ENOENT
+                    ? "it does not exist" : code == EACCES ? "permission denied" : String(cString: strerror(code))
                 // Said once, then at most once a minute while it lasts (it is retried every poll).
                 let now = MonotonicClock.seconds()
                 if let last = watchFailures[dir], last.reason == reason, now - last.at < 60 { continue }

@@ -67,7 +67,9 @@ public final class LineReader {
 
     /// Opens `path` for reading from `offset` (the start of a line, as a checkpoint records it).
     /// `line` is the number of lines before `offset`, for positions in messages.
-    public init(path: String, offset: Int64 = 0, line: Int = 0, maxLineBytes: Int = 1 << 20, chunkSize: Int = 1 << 16) throws(IngestError) {
+    public init(
+        path: String, offset: Int64 = 0, line: Int = 0, maxLineBytes: Int = 1 << 20, chunkSize: Int = 1 << 16
+    ) throws(IngestError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw IngestError.system(path, "cannot open") }
         self.fd = fd
@@ -137,7 +139,8 @@ public final class LineReader {
             }
             // No newline buffered. An over-long partial line is cut here and the rest skipped.
             if available >= maxLineBytes && !discarding {
-                let line = makeLine(from: bufferStart, to: bufferStart + maxLineBytes, offset: bufferFileOffset, oversized: true)
+                let line = makeLine(
+                    from: bufferStart, to: bufferStart + maxLineBytes, offset: bufferFileOffset, oversized: true)
                 bufferFileOffset += Int64(available)
                 bufferStart = bufferEnd
                 discarding = true

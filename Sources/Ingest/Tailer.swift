@@ -74,7 +74,10 @@ public final class Tailer {
         /// `lastTime` includes the head (times are read only while several files compete).
         var headTimed = false
 
-        init(path: String, identity: FileIdentity, reader: LineReader, offset: Int64, line: Int, fingerprint: String, now: Double) {
+        init(
+            path: String, identity: FileIdentity, reader: LineReader, offset: Int64, line: Int, fingerprint: String,
+            now: Double
+        ) {
             self.path = path
             self.identity = identity
             self.reader = reader
@@ -221,7 +224,8 @@ public final class Tailer {
         do {
             let reader = try LineReader(fd: fd, path: path, offset: offset, line: line, maxLineBytes: maxLineBytes)
             let f = Followed(
-                path: path, identity: identity, reader: reader, offset: offset, line: line, fingerprint: fingerprint, now: now)
+                path: path, identity: identity, reader: reader, offset: offset, line: line, fingerprint: fingerprint,
+                now: now)
             f.order = firstEventTime(path)
             f.lastTime = f.order
             followed[identity] = f
@@ -302,7 +306,8 @@ public final class Tailer {
     /// read again from 0.
     private func checkRewritten(_ f: Followed, into batch: inout TailBatch, now: Double) {
         guard let (_, size) = FileIdentity.of(fd: f.reader.descriptor) else { return }
-        let rewritten = size != f.lastSize && Fingerprint.length(of: f.fingerprint) > 0
+        let rewritten =
+            size != f.lastSize && Fingerprint.length(of: f.fingerprint) > 0
             && !Fingerprint.matches(fd: f.reader.descriptor, fingerprint: f.fingerprint)
         if size < f.reader.committedOffset || size < f.checkpointOffset || rewritten {
             do {
@@ -369,8 +374,11 @@ public final class Tailer {
             batch.checkpoints.removeAll { $0.source == identity.key }
             registry[identity.key] = nil
             followed[identity] = nil
-            note(.finished, f.path, "inode \(identity.inode) read to its end (\(f.reader.committedOffset) bytes); let go")
-        } else if f.rotatedSince == nil && now - f.lastGrowth >= idleClose && f.head == nil && f.reader.pendingBytes == 0
+            note(
+                .finished, f.path, "inode \(identity.inode) read to its end (\(f.reader.committedOffset) bytes); let go"
+            )
+        } else if f.rotatedSince == nil && now - f.lastGrowth >= idleClose && f.head == nil
+            && f.reader.pendingBytes == 0
             && f.reader.committedOffset == f.lastSize
         {
             // Quiet and fully read: close it; its checkpoint keeps it known.

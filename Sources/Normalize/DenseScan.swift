@@ -34,7 +34,8 @@ public final class DenseCodeTable: Sendable {
     /// Composes `normalizer`'s table with `code` (the number of each normalised scalar, 0 for
     /// none; at most 0xFFFF) and `trigger` (normalised scalars the consumer wants to know about).
     public init(
-        normalizer: Normalizer, code: @escaping @Sendable (UInt32) -> UInt16, trigger: @escaping @Sendable (UInt32) -> Bool
+        normalizer: Normalizer, code: @escaping @Sendable (UInt32) -> UInt16,
+        trigger: @escaping @Sendable (UInt32) -> Bool
     ) {
         self.normalizer = normalizer
         self.code = code
@@ -43,12 +44,15 @@ public final class DenseCodeTable: Sendable {
         let bmp = normalizer.table.bmpPointer
         for value in 0..<0x10000 {
             let entry = bmp[value]
-            entries[value] = entry & CharacterTable.expansionFlag != 0 && entry & CharacterTable.dropFlag == 0
+            entries[value] =
+                entry & CharacterTable.expansionFlag != 0 && entry & CharacterTable.dropFlag == 0
                 ? Self.slowFlag : Self.compose(entry, code: code, trigger: trigger)
         }
         let expansions = normalizer.table.expansions
         composedExpansions = .allocate(capacity: max(1, expansions.count))
-        for (k, entry) in expansions.enumerated() { composedExpansions[k] = Self.compose(entry, code: code, trigger: trigger) }
+        for (k, entry) in expansions.enumerated() {
+            composedExpansions[k] = Self.compose(entry, code: code, trigger: trigger)
+        }
     }
 
     deinit {
@@ -145,7 +149,9 @@ extension Normalizer {
                 if slow.first == slow.end {
                     Self.take(slow.single, s, e, collapse, &last, &summary, &sink)
                 } else {
-                    for k in slow.first..<slow.end { Self.take(table.composedExpansions[k], s, e, collapse, &last, &summary, &sink) }
+                    for k in slow.first..<slow.end {
+                        Self.take(table.composedExpansions[k], s, e, collapse, &last, &summary, &sink)
+                    }
                 }
             }
         }
@@ -155,7 +161,8 @@ extension Normalizer {
     /// One composed entry of the scan: noise and clues, repeats, the character.
     @inlinable @inline(__always)
     static func take<Sink: DenseSink>(
-        _ entry: UInt32, _ s: Int32, _ e: Int32, _ collapse: Bool, _ last: inout UInt32, _ summary: inout DenseScanSummary,
+        _ entry: UInt32, _ s: Int32, _ e: Int32, _ collapse: Bool, _ last: inout UInt32,
+        _ summary: inout DenseScanSummary,
         _ sink: inout Sink
     ) {
         if entry & DenseCodeTable.flagMask != 0 {

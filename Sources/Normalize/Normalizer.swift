@@ -24,7 +24,9 @@ public struct NormalizedView: Sendable, Equatable {
     /// The original byte range a normalised byte range came from.
     public func originalRange(of range: Range<Int>) -> Range<Int> {
         guard !range.isEmpty, range.upperBound <= utf8.count else {
-            let at = range.lowerBound < originalStart.count ? Int(originalStart[range.lowerBound]) : Int(originalEnd.last ?? 0)
+            let at =
+                range.lowerBound < originalStart.count
+                ? Int(originalStart[range.lowerBound]) : Int(originalEnd.last ?? 0)
             return at..<at
         }
         return Int(originalStart[range.lowerBound])..<Int(originalEnd[range.upperBound - 1])
@@ -181,7 +183,9 @@ public struct BorrowedView {
     @inline(__always)
     public func originalRange(of range: Range<Int>) -> Range<Int> {
         guard !range.isEmpty, range.upperBound <= bytes.count else {
-            let at = range.lowerBound < bytes.count ? Int(starts[range.lowerBound]) : (bytes.count > 0 ? Int(ends[bytes.count - 1]) : 0)
+            let at =
+                range.lowerBound < bytes.count
+                ? Int(starts[range.lowerBound]) : (bytes.count > 0 ? Int(ends[bytes.count - 1]) : 0)
             return at..<at
         }
         return Int(starts[range.lowerBound])..<Int(ends[range.upperBound - 1])
@@ -265,7 +269,8 @@ public final class Normalizer: Sendable {
     /// Normalises into reusable buffers only the views asked for (each costs a share of the
     /// pass), and counts the clues detectors use to decide whether to run at all.
     public func normalize(
-        utf8 bytes: UnsafeBufferPointer<UInt8>, into buffers: NormalizationBuffers, light wantLight: Bool, dense wantDense: Bool
+        utf8 bytes: UnsafeBufferPointer<UInt8>, into buffers: NormalizationBuffers, light wantLight: Bool,
+        dense wantDense: Bool
     ) -> NormalizedPass {
         let writers = buffers.writers
         writers[0].count = 0
@@ -388,6 +393,7 @@ public enum UTF8Scalar {
             return (b0 & 0x0F) << 12 | UInt32(base[i + 1] & 0x3F) << 6 | UInt32(base[i + 2] & 0x3F)
         }
         defer { i += 4 }
-        return (b0 & 0x07) << 18 | UInt32(base[i + 1] & 0x3F) << 12 | UInt32(base[i + 2] & 0x3F) << 6 | UInt32(base[i + 3] & 0x3F)
+        return (b0 & 0x07) << 18 | UInt32(base[i + 1] & 0x3F) << 12 | UInt32(base[i + 2] & 0x3F) << 6
+            | UInt32(base[i + 3] & 0x3F)
     }
 }

@@ -54,17 +54,20 @@ public final class Regex: Sendable {
         var errorCode: Int32 = 0
         var errorOffset: Int = 0
         let flags = UInt32(PCRE2_UTF) | UInt32(PCRE2_UCP) | options.pcre2Flags
-        let compiled: OpaquePointer? = pattern.utf8.withContiguousStorageIfAvailable { bytes in
-            pcre2_compile_8(bytes.baseAddress, bytes.count, flags, &errorCode, &errorOffset, nil)
-        } ?? Array(pattern.utf8).withUnsafeBufferPointer { bytes in
-            pcre2_compile_8(bytes.baseAddress, bytes.count, flags, &errorCode, &errorOffset, nil)
-        }
+        let compiled: OpaquePointer? =
+            pattern.utf8.withContiguousStorageIfAvailable { bytes in
+                pcre2_compile_8(bytes.baseAddress, bytes.count, flags, &errorCode, &errorOffset, nil)
+            }
+            ?? Array(pattern.utf8).withUnsafeBufferPointer { bytes in
+                pcre2_compile_8(bytes.baseAddress, bytes.count, flags, &errorCode, &errorOffset, nil)
+            }
         guard let compiled else {
             throw PCRE2Error.compile(code: errorCode, offset: errorOffset, pattern: pattern)
         }
         guard let context = pcre2_match_context_create_8(nil) else {
             pcre2_code_free_8(compiled)
-            throw PCRE2Error(code: .outOfMemory, pcre2Code: Int32(PCRE2_ERROR_NOMEMORY), message: "cannot allocate a match context")
+            throw PCRE2Error(
+                code: .outOfMemory, pcre2Code: Int32(PCRE2_ERROR_NOMEMORY), message: "cannot allocate a match context")
         }
         pcre2_set_match_limit_8(context, limits.matchLimit)
         pcre2_set_depth_limit_8(context, limits.depthLimit)

@@ -5,7 +5,7 @@ public import Ingest
 public import Store
 import Support
 import Vocabulary
-public import Config
+import Config
 
 /// What a source read: lines and, when the source follows files (the daemon), the checkpoints
 /// that hold once those lines' effects are committed, and the files it let go.
@@ -94,7 +94,9 @@ extension Pipeline {
     /// Decode, normalise, detect — and the rules over time when their state is local. Nothing is
     /// written; the store is only read (what a recalled message said, which message ids the
     /// index already holds).
-    public func prepare(_ source: SourceBatch, windows: WindowStrategy, scratch: DetectorScratch, explain: Bool = false) -> PreparedBatch {
+    public func prepare(
+        _ source: SourceBatch, windows: WindowStrategy, scratch: DetectorScratch, explain: Bool = false
+    ) -> PreparedBatch {
         var batch = PreparedBatch()
         batch.record.checkpoints = source.checkpoints
         batch.record.removedCheckpoints = source.finished
@@ -106,9 +108,11 @@ extension Pipeline {
             batch.bytes += line.bytes.count + 1
             switch decodeRepairing(line, now: now) {
             case .failure(let error):
-                batch.record.quarantine.append(QuarantineRecord(
-                    file: line.position.file, line: line.position.line, offset: line.position.offset,
-                    reason: error.description, excerpt: QuarantineRecord.excerpt(of: line.bytes, limit: line.isOversized ? 512 : 4096)))
+                batch.record.quarantine.append(
+                    QuarantineRecord(
+                        file: line.position.file, line: line.position.line, offset: line.position.offset,
+                        reason: error.description,
+                        excerpt: QuarantineRecord.excerpt(of: line.bytes, limit: line.isOversized ? 512 : 4096)))
             case .success(let message):
                 decoded.append(message)
             }
@@ -124,7 +128,8 @@ extension Pipeline {
 
     /// Content detection of decoded messages, in order.
     private func examine(
-        _ decoded: [ArchiveMessage], into batch: inout PreparedBatch, lookUpRecalls: Bool, scratch: DetectorScratch, explain: Bool
+        _ decoded: [ArchiveMessage], into batch: inout PreparedBatch, lookUpRecalls: Bool, scratch: DetectorScratch,
+        explain: Bool
     ) {
         // What the index already holds under these ids: a record seen again is nothing new, but
         // another record reusing an id with a different text must not pass in silence.
@@ -146,8 +151,9 @@ extension Pipeline {
                 storedRecall = RecalledMessage(text: stored.text, alertRules: stored.alertRules)
             }
             if firstInBatch[message.msgid] == nil { firstInBatch[message.msgid] = text }
-            batch.examined.append(ExaminedMessage(
-                message: message, alerts: alerts, detection: explain ? detection : nil, storedRecall: storedRecall))
+            batch.examined.append(
+                ExaminedMessage(
+                    message: message, alerts: alerts, detection: explain ? detection : nil, storedRecall: storedRecall))
         }
     }
 
@@ -186,7 +192,9 @@ extension Pipeline {
             let item = batch.examined[index]
             var windowAlerts: [Alert] = []
             if let windows {
-                let recalled = WindowEngine.recalledID(item.message).flatMap { recalledInBatch($0, batch, before: index) } ?? item.storedRecall
+                let recalled =
+                    WindowEngine.recalledID(item.message).flatMap { recalledInBatch($0, batch, before: index) }
+                    ?? item.storedRecall
                 for finding in windows.process(item.message, contentRules: item.contentRules, recalled: recalled) {
                     windowAlerts.append(Alert.fromWindow(finding, message: item.message))
                 }
@@ -206,7 +214,9 @@ extension Pipeline {
     /// What a recalled message said and the alerts it raised, if it is earlier in this batch.
     func recalledInBatch(_ msgid: String, _ batch: PreparedBatch, before index: Int) -> RecalledMessage? {
         guard let item = batch.examined[..<index].last(where: { $0.message.msgid == msgid }) else { return nil }
-        return RecalledMessage(text: item.message.scannableText, alertRules: (item.alerts + item.windowAlerts).filter { !$0.isNote }.map(\.rule))
+        return RecalledMessage(
+            text: item.message.scannableText,
+            alertRules: (item.alerts + item.windowAlerts).filter { !$0.isNote }.map(\.rule))
     }
 
     /// Decodes a line, repairing what keeps a record from being read rather than setting it
@@ -220,10 +230,16 @@ extension Pipeline {
         var repairs: [String] = []
         if line.isOversized {
             guard let closed = JSONPrefix.closing(bytes) else {
-                return .failure(DecodeError(reason: "line longer than \(config.maxLineBytes) bytes and not a JSON object; skipped to the next line"))
+                return .failure(
+                    DecodeError(
+                        reason:
+                            "line longer than \(config.maxLineBytes) bytes and not a JSON object; skipped to the next line"
+                    ))
             }
             bytes = closed
-            repairs.append("the record is longer than \(config.maxLineBytes) bytes: only its first \(config.maxLineBytes) bytes were read")
+            repairs.append(
+                "the record is longer than \(config.maxLineBytes) bytes: only its first \(config.maxLineBytes) bytes were read"
+            )
         }
         var result = bytes.withUnsafeBufferPointer { decoder.decode($0, at: line.position) }
         if case .failure = result, let bad = Self.firstInvalidUTF8(bytes) {
@@ -236,12 +252,17 @@ extension Pipeline {
         }
         guard case .success(var message) = result else {
             if line.isOversized, case .failure(let error) = result {
-                return .failure(DecodeError(reason: "line longer than \(config.maxLineBytes) bytes, and its beginning does not decode: \(error.description)"))
+                return .failure(
+                    DecodeError(
+                        reason:
+                            "line longer than \(config.maxLineBytes) bytes, and its beginning does not decode: \(error.description)"
+                    ))
             }
             return result
         }
         if let reason = Self.implausibleTime(message.msgtime, now: now) {
-            return .failure(DecodeError(reason: reason, field: message.action == .switchEnterprise ? "time" : "msgtime"))
+            return .failure(
+                DecodeError(reason: reason, field: message.action == .switchEnterprise ? "time" : "msgtime"))
         }
         if !repairs.isEmpty {
             message.repair = repairs.joined(separator: "; ") + "; the original bytes are in the archive file"

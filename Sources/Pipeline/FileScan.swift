@@ -3,8 +3,8 @@ import Archive
 import Detect
 public import Ingest
 public import Store
-public import Config
-public import Support
+import Config
+import Support
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -81,9 +81,11 @@ extension Pipeline {
                 let now = MonotonicClock.seconds()
                 if now - lastProgress >= 0.5 {
                     lastProgress = now
-                    progress(ScanProgress(
-                        file: file, filesDone: max(reader.filesStarted - 1, 0), filesTotal: files.count, lines: summary.lines,
-                        bytes: summary.bytes, alerts: summary.alerts.count, seconds: now - started))
+                    progress(
+                        ScanProgress(
+                            file: file, filesDone: max(reader.filesStarted - 1, 0), filesTotal: files.count,
+                            lines: summary.lines,
+                            bytes: summary.bytes, alerts: summary.alerts.count, seconds: now - started))
                 }
             }
         }
@@ -112,5 +114,3 @@ extension Pipeline {
         }
     }
 }
-
-

@@ -3,11 +3,11 @@ public import Alerts
 public import Detect
 public import Rules
 public import Store
-public import Ingest
+import Ingest
 public import Logging
 import Normalize
 import Synchronization
-public import Support
+import Support
 public import Config
 
 /// Why the pipeline could not start: bad rules, a bad configuration, an unusable store.
@@ -89,7 +89,8 @@ public final class Pipeline: Sendable {
     /// (used on reload: a broken configuration throws, and the caller keeps the old pipeline).
     public func reloaded(config newConfig: Config) throws(PipelineError) -> Pipeline {
         let (rules, detector) = try Pipeline.compileRules(config: newConfig, logger: logger)
-        if newConfig.resolvedStorePath != config.resolvedStorePath || newConfig.resolvedAlertLogPath != config.resolvedAlertLogPath
+        if newConfig.resolvedStorePath != config.resolvedStorePath
+            || newConfig.resolvedAlertLogPath != config.resolvedAlertLogPath
             || newConfig.resolvedDaemonName != config.resolvedDaemonName
         {
             logger.warning("the store and alert log paths change only on restart; keeping \(store.path)")
@@ -103,13 +104,17 @@ public final class Pipeline: Sendable {
     public static func inMemory(config: Config, logger: Logger) throws(PipelineError) -> Pipeline {
         let (rules, detector) = try compileRules(config: config, logger: logger)
         do {
-            return Pipeline(config: config, rules: rules, detector: detector, store: try ChatStore.inMemory(), alertLog: nil, logger: logger)
+            return Pipeline(
+                config: config, rules: rules, detector: detector, store: try ChatStore.inMemory(), alertLog: nil,
+                logger: logger)
         } catch {
             throw PipelineError(message: "cannot open a store in memory: \(error)", isStoreFault: true)
         }
     }
 
-    init(config: Config, rules: RuleSet, detector: ContentDetector, store: ChatStore, alertLog: AlertLog?, logger: Logger) {
+    init(
+        config: Config, rules: RuleSet, detector: ContentDetector, store: ChatStore, alertLog: AlertLog?, logger: Logger
+    ) {
         self.config = config
         self.rules = rules
         self.detector = detector
@@ -122,7 +127,8 @@ public final class Pipeline: Sendable {
     }
 
     /// Loads wordlists and builds detectors as `config` says; used at start-up and on reload.
-    public static func compileRules(config: Config, logger: Logger) throws(PipelineError) -> (RuleSet, ContentDetector) {
+    public static func compileRules(config: Config, logger: Logger) throws(PipelineError) -> (RuleSet, ContentDetector)
+    {
         let loader = WordlistLoader(normalizer: .standard, limits: config.limits, jit: config.jitMode)
         let rules = loader.load(paths: config.wordlists)
         for warning in rules.warnings {
@@ -152,7 +158,8 @@ public final class Pipeline: Sendable {
 
     /// Writes a batch in one store transaction, then ships the alerts that were new to the alert
     /// log (see ``commit(_:windows:)``, the one caller). Returns the new alerts.
-    func record(_ batch: RecordBatch, write: (RecordBatch) throws(StoreError) -> [Alert]) throws(StoreError) -> [Alert] {
+    func record(_ batch: RecordBatch, write: (RecordBatch) throws(StoreError) -> [Alert]) throws(StoreError) -> [Alert]
+    {
         var batch = batch
         let (marks, retry) = logState.withLock { state in
             defer { state.writtenUnmarked.removeAll() }
@@ -199,7 +206,8 @@ public final class Pipeline: Sendable {
             try store.markLogged(marks)
         } catch {
             logState.withLock { $0.writtenUnmarked.insert(contentsOf: marks, at: 0) }
-            logger.warning("cannot confirm the alert log in the store; the next start will", metadata: ["error": "\(error)"])
+            logger.warning(
+                "cannot confirm the alert log in the store; the next start will", metadata: ["error": "\(error)"])
         }
     }
 
@@ -222,7 +230,9 @@ public final class Pipeline: Sendable {
         try alertLog.append(missing.map(\.jsonLine))
         try store.markLogged(missing.map(\.id))
         if !missing.isEmpty || !already.isEmpty {
-            logger.info("alert log recovered", metadata: ["appended": "\(missing.count)", "already_present": "\(already.count)"])
+            logger.info(
+                "alert log recovered",
+                metadata: ["appended": "\(missing.count)", "already_present": "\(already.count)"])
         }
     }
 }
@@ -236,7 +246,8 @@ enum StateDirectory {
         for component in components {
             current += "/" + component
             if mkdir(current, 0o750) != 0 && errno != EEXIST {
-                throw PipelineError(message: "cannot create the state directory \(current): \(String(cString: strerror(errno)))")
+                throw PipelineError(
+                    message: "cannot create the state directory \(current): \(String(cString: strerror(errno)))")
             }
         }
     }

@@ -1,5 +1,5 @@
 public import Normalize
-public import Support
+import Support
 public import Vocabulary
 
 #if canImport(Glibc)
@@ -34,7 +34,8 @@ public enum LexiconImport {
         var warnings: [String] = []
         for (number, raw) in WordlistLoader.lines(bytes) {
             guard let line = String(validating: raw, as: UTF8.self) else {
-                warnings.append("\(file):\(number):\(WordlistLoader.invalidUTF8Column(raw)): invalid UTF-8; line skipped")
+                warnings.append(
+                    "\(file):\(number):\(WordlistLoader.invalidUTF8Column(raw)): invalid UTF-8; line skipped")
                 continue
             }
             var text = WordlistLoader.trim(line)
@@ -42,7 +43,9 @@ public enum LexiconImport {
             // `word tag[,tag]`: the last space-separated field is tags when it looks like them.
             if let space = text.lastIndex(where: { $0 == " " || $0 == "\t" }) {
                 let tagField = text[text.index(after: space)...]
-                let looksLikeTags = !tagField.isEmpty && tagField.allSatisfy { $0.isASCII && ($0.isNumber || $0.isLetter || $0 == "," || $0 == "_") }
+                let looksLikeTags =
+                    !tagField.isEmpty
+                    && tagField.allSatisfy { $0.isASCII && ($0.isNumber || $0.isLetter || $0 == "," || $0 == "_") }
                 if looksLikeTags {
                     let lineTags = Set(tagField.split(separator: ",").map(String.init))
                     if let tags, lineTags.isDisjoint(with: tags) { continue }
@@ -54,7 +57,9 @@ public enum LexiconImport {
                 continue
             }
             if let bad = WordlistLoader.firstControlCharacter(text) {
-                warnings.append("\(file):\(number):\(bad.offset + 1): control character U+\(WordlistLoader.hex(bad.value)); line skipped")
+                warnings.append(
+                    "\(file):\(number):\(bad.offset + 1): control character U+\(WordlistLoader.hex(bad.value)); line skipped"
+                )
                 continue
             }
             // A lexicon line must not turn into a directive, pattern or allow entry.

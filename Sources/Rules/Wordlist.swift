@@ -1,7 +1,7 @@
 public import PCRE2
 public import Normalize
-public import Support
-public import Vocabulary
+import Support
+import Vocabulary
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -64,9 +64,10 @@ public struct WordlistLoader {
         for path in paths {
             var info = stat()
             guard stat(path, &info) == 0 else {
-                set.diagnostics.append(RuleDiagnostic(
-                    level: .error, code: .unreadable, location: SourceLocation(file: path, line: 0),
-                    message: "cannot read: \(String(cString: strerror(errno)))"))
+                set.diagnostics.append(
+                    RuleDiagnostic(
+                        level: .error, code: .unreadable, location: SourceLocation(file: path, line: 0),
+                        message: "cannot read: \(String(cString: strerror(errno)))"))
                 continue
             }
             if (info.st_mode & S_IFMT) == S_IFDIR {
@@ -95,9 +96,10 @@ public struct WordlistLoader {
     /// Loads one wordlist file into `set`.
     public func load(file: String, into set: inout RuleSet) {
         guard let bytes = FileIO.readAll(file) else {
-            set.diagnostics.append(RuleDiagnostic(
-                level: .error, code: .unreadable, location: SourceLocation(file: file, line: 0),
-                message: "cannot read: \(String(cString: strerror(errno)))"))
+            set.diagnostics.append(
+                RuleDiagnostic(
+                    level: .error, code: .unreadable, location: SourceLocation(file: file, line: 0),
+                    message: "cannot read: \(String(cString: strerror(errno)))"))
             return
         }
         load(bytes: bytes, file: file, into: &set)
@@ -110,9 +112,11 @@ public struct WordlistLoader {
         for (number, raw) in Self.lines(bytes) {
             guard let line = String(validating: raw, as: UTF8.self) else {
                 let column = Self.invalidUTF8Column(raw)
-                set.diagnostics.append(RuleDiagnostic(
-                    level: .warning, code: .invalidUTF8, location: SourceLocation(file: file, line: number, column: column),
-                    message: "invalid UTF-8; line skipped"))
+                set.diagnostics.append(
+                    RuleDiagnostic(
+                        level: .warning, code: .invalidUTF8,
+                        location: SourceLocation(file: file, line: number, column: column),
+                        message: "invalid UTF-8; line skipped"))
                 continue
             }
             let trimmed = Self.trim(line)
@@ -136,10 +140,11 @@ public struct WordlistLoader {
                 textColumn = column + 6 + Self.leadingColumn(String(trimmed.dropFirst(6))) - 1
             }
             if let bad = Self.firstControlCharacter(text) {
-                set.diagnostics.append(RuleDiagnostic(
-                    level: .warning, code: .controlCharacter,
-                    location: SourceLocation(file: file, line: number, column: textColumn + bad.offset),
-                    message: "control character U+\(Self.hex(bad.value)) in entry; line skipped"))
+                set.diagnostics.append(
+                    RuleDiagnostic(
+                        level: .warning, code: .controlCharacter,
+                        location: SourceLocation(file: file, line: number, column: textColumn + bad.offset),
+                        message: "control character U+\(Self.hex(bad.value)) in entry; line skipped"))
                 continue
             }
             if text.isEmpty { continue }
@@ -148,24 +153,28 @@ public struct WordlistLoader {
 
         let id = header.id ?? Self.baseName(file)
         if let existing = set.categoryIndex(id) {
-            set.diagnostics.append(RuleDiagnostic(
-                level: .error, code: .duplicateCategory, location: header.idLocation ?? SourceLocation(file: file, line: 1),
-                message: "category '\(id)' is already declared in \(set.categories[existing].file)"))
+            set.diagnostics.append(
+                RuleDiagnostic(
+                    level: .error, code: .duplicateCategory,
+                    location: header.idLocation ?? SourceLocation(file: file, line: 1),
+                    message: "category '\(id)' is already declared in \(set.categories[existing].file)"))
             return
         }
         let categoryIndex = set.categories.count
-        set.categories.append(Category(
-            id: id, title: header.title ?? id, severity: header.severity ?? .medium,
-            action: header.action ?? "", scope: header.scope, file: file))
+        set.categories.append(
+            Category(
+                id: id, title: header.title ?? id, severity: header.severity ?? .medium,
+                action: header.action ?? "", scope: header.scope, file: file))
 
         for (kind, text, location) in entries {
             switch kind {
             case .word, .allow:
                 let dense = normalizer.denseForm(text)
                 if dense.isEmpty {
-                    set.diagnostics.append(RuleDiagnostic(
-                        level: .warning, code: .emptyAfterNormalisation, location: location,
-                        message: "'\(text)' is only punctuation or symbols after normalisation; skipped"))
+                    set.diagnostics.append(
+                        RuleDiagnostic(
+                            level: .warning, code: .emptyAfterNormalisation, location: location,
+                            message: "'\(text)' is only punctuation or symbols after normalisation; skipped"))
                     continue
                 }
                 if kind == .allow {
@@ -173,30 +182,38 @@ public struct WordlistLoader {
                     continue
                 }
                 if dense.unicodeScalars.count == 1 && text.unicodeScalars.count > 1 {
-                    set.diagnostics.append(RuleDiagnostic(
-                        level: .warning, code: .tooBroad, location: location,
-                        message: "'\(text)' normalises to the single character '\(dense)' and would match far too much; skipped"))
+                    set.diagnostics.append(
+                        RuleDiagnostic(
+                            level: .warning, code: .tooBroad, location: location,
+                            message:
+                                "'\(text)' normalises to the single character '\(dense)' and would match far too much; skipped"
+                        ))
                     continue
                 }
                 set.words.append(WordEntry(text: text, dense: dense, category: categoryIndex, location: location))
             case .pattern:
                 do {
                     let regex = try Regex(text, options: .caseless, limits: limits, jit: jit)
-                    let entry = PatternEntry(pattern: text, category: categoryIndex, view: header.view, location: location)
+                    let entry = PatternEntry(
+                        pattern: text, category: categoryIndex, view: header.view, location: location)
                     set.patterns.append(CompiledPattern(entry: entry, regex: regex))
                     if let risk = PatternRisk.nestedQuantifier(in: text) {
-                        set.diagnostics.append(RuleDiagnostic(
-                            level: .warning, code: .riskyPattern,
-                            location: SourceLocation(file: file, line: location.line, column: location.column + risk),
-                            message: "nested quantifier: this pattern can backtrack catastrophically; "
-                                + "matches stop at the match limit (\(limits.matchLimit)) and are reported as limit reached"))
+                        set.diagnostics.append(
+                            RuleDiagnostic(
+                                level: .warning, code: .riskyPattern,
+                                location: SourceLocation(
+                                    file: file, line: location.line, column: location.column + risk),
+                                message: "nested quantifier: this pattern can backtrack catastrophically; "
+                                    + "matches stop at the match limit (\(limits.matchLimit)) and are reported as limit reached"
+                            ))
                     }
                 } catch {
                     let column = location.column + Self.characterCount(text, bytes: error.patternOffset ?? 0)
-                    set.diagnostics.append(RuleDiagnostic(
-                        level: .error, code: error.code == .patternTooLarge ? .patternTooLarge : .badPattern,
-                        location: SourceLocation(file: file, line: location.line, column: column),
-                        message: "pattern does not compile: \(error.message)"))
+                    set.diagnostics.append(
+                        RuleDiagnostic(
+                            level: .error, code: error.code == .patternTooLarge ? .patternTooLarge : .badPattern,
+                            location: SourceLocation(file: file, line: location.line, column: column),
+                            message: "pattern does not compile: \(error.message)"))
                 }
             }
         }
@@ -226,7 +243,11 @@ public struct WordlistLoader {
             }
             switch name {
             case "id":
-                guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) else {
+                guard !value.isEmpty,
+                    value.allSatisfy({
+                        $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".")
+                    })
+                else {
                     return bad("@id needs a name of ASCII letters, digits, '-', '_' or '.', got '\(value)'")
                 }
                 id = value
@@ -299,7 +320,9 @@ public struct WordlistLoader {
 
     /// 1-based column of the first non-space character.
     static func leadingColumn(_ text: String) -> Int {
-        (text.unicodeScalars.firstIndex { !$0.properties.isWhitespace }.map { text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: $0) } ?? 0) + 1
+        (text.unicodeScalars.firstIndex { !$0.properties.isWhitespace }.map {
+            text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: $0)
+        } ?? 0) + 1
     }
 
     static func firstControlCharacter(_ text: String) -> (offset: Int, value: UInt32)? {
@@ -409,7 +432,11 @@ public enum PatternRisk {
         // A group of alternatives: (?:a...|b...) or (a...|b...).
         guard chars[i] == "(" else { return nil }
         var j = i + 1
-        if j + 1 < chars.count && chars[j] == "?" && chars[j + 1] == ":" { j += 2 } else if j < chars.count && chars[j] == "?" { return nil }
+        if j + 1 < chars.count && chars[j] == "?" && chars[j + 1] == ":" {
+            j += 2
+        } else if j < chars.count && chars[j] == "?" {
+            return nil
+        }
         var result = Set<UInt32>()
         var depth = 0
         var atAlternativeStart = true
@@ -430,7 +457,9 @@ public enum PatternRisk {
                 j += 1
                 continue
             }
-            if c == "(" { depth += 1 } else if c == ")" {
+            if c == "(" {
+                depth += 1
+            } else if c == ")" {
                 if depth == 0 {
                     return quantifiedToZero(at: j + 1) || result.isEmpty ? nil : result
                 }

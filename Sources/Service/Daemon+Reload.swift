@@ -35,17 +35,21 @@ extension Daemon {
             try Self.checkChannels(newConfig)
             pipeline = try pipeline.reloaded(config: newConfig)
         } catch {
-            logger.error("reload failed: keeping the running configuration and rules", metadata: ["error": "\(error.description)"])
+            logger.error(
+                "reload failed: keeping the running configuration and rules",
+                metadata: ["error": "\(error.description)"])
             systemd.ready(status: "reload failed, running the previous rules: \(error.message)")
             return
         }
         config = newConfig
         windows.engine?.settings = newConfig.windows
         follower.follow(patterns: newConfig.watch)
-        logger.notice("reloaded", metadata: [
-            "categories": "\(pipeline.rules.categories.count)", "words": "\(pipeline.rules.words.count)",
-            "patterns": "\(pipeline.rules.patterns.count)",
-        ])
+        logger.notice(
+            "reloaded",
+            metadata: [
+                "categories": "\(pipeline.rules.categories.count)", "words": "\(pipeline.rules.words.count)",
+                "patterns": "\(pipeline.rules.patterns.count)",
+            ])
         systemd.ready(status: statusLine())
     }
 }

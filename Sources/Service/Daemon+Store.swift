@@ -21,11 +21,13 @@ extension Daemon {
     /// The pipeline with its store. A store that cannot be opened (corrupted, disk full) is
     /// waited out, not a crash loop: say why every few seconds and try again until it works or
     /// we are told to stop.
-    static func openPipeline(config: Config, logger: Logger, systemd: SystemdNotifier, signals: SignalPipe) throws(PipelineError) -> Pipeline {
+    static func openPipeline(
+        config: Config, logger: Logger, systemd: SystemdNotifier, signals: SignalPipe
+    ) throws(PipelineError) -> Pipeline {
         while true {
             do {
                 return try Pipeline(config: config, logger: logger)
-            } catch where error.isStoreFault {
+            } catch  where error.isStoreFault {
                 logger.error("cannot open the store; retrying in 5 s", metadata: ["error": "\(error.message)"])
                 systemd.status("cannot open the store, retrying: \(error.message)")
                 if signals.wait(seconds: 5).contains(where: SignalPipe.isStop) {
@@ -53,10 +55,11 @@ extension Daemon {
                 locked = try pipeline.store.tryLock(nameLock)
             }
             guard locked else {
-                throw PipelineError(message: """
-                    another daemon named '\(name)' is running against \(pipeline.store.path): give each daemon its own \
-                    name ([daemon] name in its configuration, or --name)
-                    """)
+                throw PipelineError(
+                    message: """
+                        another daemon named '\(name)' is running against \(pipeline.store.path): give each daemon its own \
+                        name ([daemon] name in its configuration, or --name)
+                        """)
             }
         } catch let error as PipelineError {
             throw error
@@ -82,18 +85,22 @@ extension Daemon {
     func checkStore() -> Bool {
         if pipeline.store.isShared {
             guard (try? pipeline.store.tryLock(nameLock)) == false else { return true }
-            logger.critical("another daemon took this daemon's name while the connection to the store was lost; stopping", metadata: [
-                "daemon": "\(config.resolvedDaemonName)", "store": "\(pipeline.store.path)",
-            ])
+            logger.critical(
+                "another daemon took this daemon's name while the connection to the store was lost; stopping",
+                metadata: [
+                    "daemon": "\(config.resolvedDaemonName)", "store": "\(pipeline.store.path)",
+                ])
             exitStatus = 1
             stopping = true
             return false
         }
         let current = FileIdentity.of(path: pipeline.store.path)?.0
         guard current != storeIdentity || current == nil else { return true }
-        logger.error("the store file was deleted or replaced; opening a new one and reading the archive again from the start", metadata: [
-            "store": "\(pipeline.store.path)",
-        ])
+        logger.error(
+            "the store file was deleted or replaced; opening a new one and reading the archive again from the start",
+            metadata: [
+                "store": "\(pipeline.store.path)"
+            ])
         systemd.status("store file lost; rebuilding from the archive")
         do {
             let fresh = try Pipeline(config: config, logger: logger)
@@ -128,7 +135,9 @@ extension Daemon {
     static func notifierStore(current: StoreBox, config: Config) -> @Sendable () throws -> ChatStore {
         if !config.usesSharedStore {
             return {
-                guard let store = current.value.withLock({ $0 }) else { throw StoreError(path: config.resolvedStorePath, message: "not open") }
+                guard let store = current.value.withLock({ $0 }) else {
+                    throw StoreError(path: config.resolvedStorePath, message: "not open")
+                }
                 return store
             }
         }

@@ -1,5 +1,6 @@
 public import Config
 import Alerts
+import Archive
 import Detect
 import Ingest
 public import Logging
@@ -7,7 +8,7 @@ public import Pipeline
 import Store
 import Support
 import Synchronization
-public import Vocabulary
+import Vocabulary
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -69,13 +70,16 @@ public final class Daemon {
 
     /// Prepares everything that must work before the service says it is ready: the
     /// configuration, compiled rules, the store, checkpoints, watches.
-    public init(config: Config, configPath: String?, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) throws(PipelineError) {
+    public init(
+        config: Config, configPath: String?, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()
+    ) throws(PipelineError) {
         self.config = config
         self.configPath = configPath
         self.logger = logger
         self.systemd = notifier
         guard !config.watch.isEmpty else {
-            throw PipelineError(message: "nothing to watch: set [daemon] watch = [\"/path/*.jsonl\"] in the configuration")
+            throw PipelineError(
+                message: "nothing to watch: set [daemon] watch = [\"/path/*.jsonl\"] in the configuration")
         }
         try Self.checkChannels(config)
         do {
@@ -100,7 +104,9 @@ public final class Daemon {
         try takeName()
         currentStore.value.withLock { $0 = pipeline.store }
         if !config.notifications.isEmpty {
-            notifications = Notifier(channels: config.notifications, store: Self.notifierStore(current: currentStore, config: config), logger: logger)
+            notifications = Notifier(
+                channels: config.notifications, store: Self.notifierStore(current: currentStore, config: config),
+                logger: logger)
         }
         if let listen = config.metricsListen {
             do {
@@ -136,10 +142,12 @@ public final class Daemon {
         systemd.ready(status: statusLine())
         notifications?.start()
         metricsServer?.start { [published] in published.metrics.withLock { $0.render() } }
-        logger.notice("chatwarden is running", metadata: [
-            "watch": "\(config.watch.joined(separator: " "))", "files": "\(follower.fileCount)",
-            "store": "\(pipeline.store.path)", "mode": "\(follower.usesInotify ? "inotify" : "poll")",
-        ])
+        logger.notice(
+            "chatwarden is running",
+            metadata: [
+                "watch": "\(config.watch.joined(separator: " "))", "files": "\(follower.fileCount)",
+                "store": "\(pipeline.store.path)", "mode": "\(follower.usesInotify ? "inotify" : "poll")",
+            ])
         while !stopping {
             checkStore()
             processAvailable()
@@ -152,9 +160,11 @@ public final class Daemon {
         pipeline.confirmAlertLog()
         notifications?.stop()
         metricsServer?.stop()
-        logger.notice("chatwarden stopped", metadata: [
-            "messages": "\(messagesRead)", "alerts": "\(alertsRaised)", "quarantined": "\(quarantined)",
-        ])
+        logger.notice(
+            "chatwarden stopped",
+            metadata: [
+                "messages": "\(messagesRead)", "alerts": "\(alertsRaised)", "quarantined": "\(quarantined)",
+            ])
         return exitStatus
     }
 
@@ -176,7 +186,8 @@ public final class Daemon {
                 sharedBatches += 1
                 if sharedBatches % 500 == 0 {
                     do { try pipeline.store.expireSharedWindows(before: engine.expiryHorizon) } catch {
-                        logger.warning("cannot expire old shared window state; will retry", metadata: ["error": "\(error)"])
+                        logger.warning(
+                            "cannot expire old shared window state; will retry", metadata: ["error": "\(error)"])
                     }
                 }
             }
@@ -200,7 +211,8 @@ public final class Daemon {
             } catch {
                 if !checkStore() { return false }
                 metrics.commitFailures += 1
-                logger.error("cannot commit to the store; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
+                logger.error(
+                    "cannot commit to the store; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
                 systemd.status("store error, retrying: \(error)")
                 // Keep the watchdog fed: the loop is alive, the store is not.
                 systemd.watchdog()
@@ -228,9 +240,12 @@ public final class Daemon {
         metrics.messages = messagesRead
         metrics.quarantined = quarantined
         for alert in batch.alerts {
-            metrics.alerts[DaemonMetrics.AlertCount(category: alert.category, severity: alert.severity.rawValue), default: 0] += 1
+            metrics.alerts[
+                DaemonMetrics.AlertCount(category: alert.category, severity: alert.severity.rawValue), default: 0] += 1
         }
-        if let newest = batch.record.messages.map(\.msgtime).max() { metrics.newestProcessedMs = max(metrics.newestProcessedMs, newest) }
+        if let newest = batch.record.messages.map(\.msgtime).max() {
+            metrics.newestProcessedMs = max(metrics.newestProcessedMs, newest)
+        }
         publishMetrics()
     }
 
@@ -254,7 +269,9 @@ public final class Daemon {
         if let interval = systemd.watchdogInterval { timeout = min(timeout, interval) }
         var fds = [pollfd(fd: signals.descriptor, events: Int16(POLLIN), revents: 0)]
         if let inotify = follower.descriptor { fds.append(pollfd(fd: inotify, events: Int16(POLLIN), revents: 0)) }
-        if poll(&fds, nfds_t(fds.count), Int32(timeout * 1000)) > 0 && fds.count > 1 && fds[1].revents != 0 { follower.drain() }
+        if poll(&fds, nfds_t(fds.count), Int32(timeout * 1000)) > 0 && fds.count > 1 && fds[1].revents != 0 {
+            follower.drain()
+        }
         publishMetrics()
         handleSignals()
     }
@@ -293,15 +310,21 @@ public final class Daemon {
         for event in follower.takeEvents() {
             switch event.kind {
             case .error:
-                logger.error("archive file problem", metadata: ["file": "\(event.path)", "event": "\(event.kind.rawValue)", "detail": "\(event.detail)"])
+                logger.error(
+                    "archive file problem",
+                    metadata: ["file": "\(event.path)", "event": "\(event.kind.rawValue)", "detail": "\(event.detail)"])
             case .unwatchable:
-                logger.warning("cannot watch the archive directory; polling it until it can be watched", metadata: [
-                    "directory": "\(event.path)", "reason": "\(event.detail)",
-                ])
+                logger.warning(
+                    "cannot watch the archive directory; polling it until it can be watched",
+                    metadata: [
+                        "directory": "\(event.path)", "reason": "\(event.detail)",
+                    ])
             case .watching:
                 logger.notice("watching the archive directory", metadata: ["directory": "\(event.path)"])
             default:
-                logger.info("archive file", metadata: ["file": "\(event.path)", "event": "\(event.kind.rawValue)", "detail": "\(event.detail)"])
+                logger.info(
+                    "archive file",
+                    metadata: ["file": "\(event.path)", "event": "\(event.kind.rawValue)", "detail": "\(event.detail)"])
             }
         }
     }

@@ -1,6 +1,6 @@
 public import Logging
 import Synchronization
-public import Support
+import Support
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -57,9 +57,12 @@ public struct LineLogHandler: LogHandler {
 
     /// Bare when safe, else double-quoted with escapes.
     static func quote(_ value: String) -> String {
-        let safe = !value.isEmpty && value.unicodeScalars.allSatisfy { s in
-            s.value > 0x20 && s.value != 0x7F && s != "\"" && s != "\\" && s != "=" && !(0x80..<0xA0).contains(s.value)
-        }
+        let safe =
+            !value.isEmpty
+            && value.unicodeScalars.allSatisfy { s in
+                s.value > 0x20 && s.value != 0x7F && s != "\"" && s != "\\" && s != "="
+                    && !(0x80..<0xA0).contains(s.value)
+            }
         return safe ? value : json(value)
     }
 

@@ -23,7 +23,9 @@ public struct DaemonMetrics: Sendable {
             self.severity = severity
         }
 
-        public static func < (a: AlertCount, b: AlertCount) -> Bool { (a.category, a.severity) < (b.category, b.severity) }
+        public static func < (a: AlertCount, b: AlertCount) -> Bool {
+            (a.category, a.severity) < (b.category, b.severity)
+        }
     }
     /// Seconds spent decoding, normalising and detecting (the rules' share of the work).
     public var detectSeconds = 0.0
@@ -46,25 +48,48 @@ public struct DaemonMetrics: Sendable {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
         }
-        metric("chatwarden_messages_total", "counter", "Archive messages decoded and examined since start.", [("", "\(messages)")])
-        metric("chatwarden_quarantined_total", "counter", "Archive lines that could not be decoded, since start.", [("", "\(quarantined)")])
-        metric("chatwarden_batches_total", "counter", "Batches committed to the store since start.", [("", "\(batches)")])
+        metric(
+            "chatwarden_messages_total", "counter", "Archive messages decoded and examined since start.",
+            [("", "\(messages)")])
+        metric(
+            "chatwarden_quarantined_total", "counter", "Archive lines that could not be decoded, since start.",
+            [("", "\(quarantined)")])
+        metric(
+            "chatwarden_batches_total", "counter", "Batches committed to the store since start.", [("", "\(batches)")])
         metric(
             "chatwarden_alerts_total", "counter", "Alerts raised since start, by category and severity.",
             alerts.keys.sorted().map { key in
-                ("{category=\"\(Self.escape(key.category))\",severity=\"\(Self.escape(key.severity))\"}", "\(alerts[key]!)")
+                (
+                    "{category=\"\(Self.escape(key.category))\",severity=\"\(Self.escape(key.severity))\"}",
+                    "\(alerts[key]!)"
+                )
             })
-        metric("chatwarden_rule_match_seconds_total", "counter", "Time spent decoding, normalising and matching rules.", [("", Self.number(detectSeconds))])
-        metric("chatwarden_commit_seconds_total", "counter", "Time spent committing batches to the store.", [("", Self.number(commitSeconds))])
-        metric("chatwarden_commit_failures_total", "counter", "Store commits that failed and were retried.", [("", "\(commitFailures)")])
-        metric("chatwarden_notifications_delivered_total", "counter", "Webhook messages delivered since start.", [("", "\(notificationsDelivered)")])
-        metric("chatwarden_notification_failures_total", "counter", "Webhook deliveries that failed and will be retried.", [("", "\(notificationFailures)")])
+        metric(
+            "chatwarden_rule_match_seconds_total", "counter", "Time spent decoding, normalising and matching rules.",
+            [("", Self.number(detectSeconds))])
+        metric(
+            "chatwarden_commit_seconds_total", "counter", "Time spent committing batches to the store.",
+            [("", Self.number(commitSeconds))])
+        metric(
+            "chatwarden_commit_failures_total", "counter", "Store commits that failed and were retried.",
+            [("", "\(commitFailures)")])
+        metric(
+            "chatwarden_notifications_delivered_total", "counter", "Webhook messages delivered since start.",
+            [("", "\(notificationsDelivered)")])
+        metric(
+            "chatwarden_notification_failures_total", "counter", "Webhook deliveries that failed and will be retried.",
+            [("", "\(notificationFailures)")])
         metric("chatwarden_files_followed", "gauge", "Archive files being followed.", [("", "\(filesFollowed)")])
-        metric("chatwarden_backlog_bytes", "gauge", "Bytes written to followed files and not yet processed.", [("", "\(backlogBytes)")])
-        let lag = newestProcessedMs > 0 && newestArchiveChange > 0 ? max(0, newestArchiveChange - Double(newestProcessedMs) / 1000) : 0
+        metric(
+            "chatwarden_backlog_bytes", "gauge", "Bytes written to followed files and not yet processed.",
+            [("", "\(backlogBytes)")])
+        let lag =
+            newestProcessedMs > 0 && newestArchiveChange > 0
+            ? max(0, newestArchiveChange - Double(newestProcessedMs) / 1000) : 0
         metric(
             "chatwarden_lag_seconds", "gauge",
-            "Newest archive file change minus the event time of the newest message processed.", [("", Self.number(lag))])
+            "Newest archive file change minus the event time of the newest message processed.", [("", Self.number(lag))]
+        )
         return out
     }
 
@@ -107,7 +132,8 @@ public final class MetricsServer: Sendable {
         if address.hasPrefix("unix:") {
             let path = String(address.dropFirst(5))
             unlink(path)
-            fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            fd = socket(
+                AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             var addr = sockaddr_un()
             addr.sun_family = sa_family_t(AF_UNIX)
             let bytes = Array(path.utf8)
@@ -116,11 +142,16 @@ public final class MetricsServer: Sendable {
             }
             withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
             let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
-            let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            guard rc == 0 else { throw SetupError(description: "cannot bind \(path): \(String(cString: strerror(errno)))") }
+            let rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+            }
+            guard rc == 0 else {
+                throw SetupError(description: "cannot bind \(path): \(String(cString: strerror(errno)))")
+            }
             chmod(path, 0o660)
         } else {
-            guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
+            guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...])
+            else {
                 throw SetupError(description: "metrics address must be host:port or unix:/path, got '\(address)'")
             }
             let host = String(address[..<colon]).trimmingCharacters(in: "[]")
@@ -128,7 +159,9 @@ public final class MetricsServer: Sendable {
                 throw SetupError(description: "metrics listen only on loopback (127.0.0.1 or ::1), got '\(host)'")
             }
             if host == "::1" {
-                fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                fd = socket(
+                    AF_INET6,
+                    Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
                 var addr = sockaddr_in6()
                 addr.sin6_family = sa_family_t(AF_INET6)
                 addr.sin6_port = port.bigEndian
@@ -136,11 +169,17 @@ public final class MetricsServer: Sendable {
                 var one: Int32 = 1
                 setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
                 let rc = withUnsafePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                    }
                 }
-                guard rc == 0 else { throw SetupError(description: "cannot bind \(address): \(String(cString: strerror(errno)))") }
+                guard rc == 0 else {
+                    throw SetupError(description: "cannot bind \(address): \(String(cString: strerror(errno)))")
+                }
             } else {
-                fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                fd = socket(
+                    AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
+                    0)
                 var addr = sockaddr_in()
                 addr.sin_family = sa_family_t(AF_INET)
                 addr.sin_port = port.bigEndian
@@ -148,12 +187,18 @@ public final class MetricsServer: Sendable {
                 var one: Int32 = 1
                 setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
                 let rc = withUnsafePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
                 }
-                guard rc == 0 else { throw SetupError(description: "cannot bind \(address): \(String(cString: strerror(errno)))") }
+                guard rc == 0 else {
+                    throw SetupError(description: "cannot bind \(address): \(String(cString: strerror(errno)))")
+                }
             }
         }
-        guard listen(fd, 16) == 0 else { throw SetupError(description: "cannot listen on \(address): \(String(cString: strerror(errno)))") }
+        guard listen(fd, 16) == 0 else {
+            throw SetupError(description: "cannot listen on \(address): \(String(cString: strerror(errno)))")
+        }
     }
 
     deinit {
@@ -193,13 +238,16 @@ public final class MetricsServer: Sendable {
             let path = head.split(separator: " ").dropFirst().first.map(String.init) ?? ""
             let ok = path == "/metrics" || path == "/"
             let content = ok ? body() : "not found: the metrics are at /metrics\n"
-            let response = "HTTP/1.1 \(ok ? "200 OK" : "404 Not Found")\r\n"
+            let response =
+                "HTTP/1.1 \(ok ? "200 OK" : "404 Not Found")\r\n"
                 + "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
                 + "Content-Length: \(content.utf8.count)\r\nConnection: close\r\n\r\n" + content
             let bytes = Array(response.utf8)
             var sent = 0
             while sent < bytes.count {
-                let k = bytes.withUnsafeBytes { send(client, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+                let k = bytes.withUnsafeBytes {
+                    send(client, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
+                }
                 if k <= 0 { break }
                 sent += k
             }

@@ -4,13 +4,13 @@ import Foundation
 import FoundationNetworking
 #endif
 public import Logging
-public import Pipeline
+import Pipeline
 public import Store
 import Rules
 import Synchronization
 public import Config
-public import Support
-public import Vocabulary
+import Support
+import Vocabulary
 
 /// Sends the notifications the store has queued, on a thread of its own: alerts at or above a channel's immediate severity go out one by one at once; the
 /// rest wait for the channel's digest. When sending one by one would pass the channel's rate
@@ -49,12 +49,14 @@ public final class Notifier: Sendable {
             switch channel.resolveURL() {
             case .success(let text):
                 guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http" else {
-                    logger.error("notification channel has no usable URL; skipped", metadata: ["channel": "\(channel.name)"])
+                    logger.error(
+                        "notification channel has no usable URL; skipped", metadata: ["channel": "\(channel.name)"])
                     continue
                 }
                 ready.append(Channel(settings: channel, url: url))
             case .failure(let error):
-                logger.error("notification channel skipped", metadata: ["channel": "\(channel.name)", "error": "\(error)"])
+                logger.error(
+                    "notification channel skipped", metadata: ["channel": "\(channel.name)", "error": "\(error)"])
             }
         }
         self.channels = ready
@@ -142,7 +144,10 @@ public final class Notifier: Sendable {
         var current: [PendingNotification] = []
         for item in items {
             let candidate = current + [item]
-            if !current.isEmpty && NotificationFormat.body(candidate.map(\.alert), kind: channel.settings.kind, digest: true).utf8.count > limit - 64 {
+            if !current.isEmpty
+                && NotificationFormat.body(candidate.map(\.alert), kind: channel.settings.kind, digest: true).utf8.count
+                    > limit - 64
+            {
                 result.append(current)
                 current = [item]
             } else {
@@ -169,9 +174,12 @@ public final class Notifier: Sendable {
             let reason = failure.reason
             let attempts = items.map(\.attempts).max() ?? 0
             let delay = min(300.0, pow(2.0, Double(attempts)))
-            logger.warning("notification not delivered; retrying", metadata: [
-                "channel": "\(channel.settings.name)", "reason": "\(reason)", "retry_in_s": "\(Int(delay))", "alerts": "\(ids.count)",
-            ])
+            logger.warning(
+                "notification not delivered; retrying",
+                metadata: [
+                    "channel": "\(channel.settings.name)", "reason": "\(reason)", "retry_in_s": "\(Int(delay))",
+                    "alerts": "\(ids.count)",
+                ])
             state.withLock { $0.failures += 1 }
             try? store.notificationFailed(
                 channel: channel.settings.name, alertIDs: ids, error: reason,
@@ -195,7 +203,9 @@ public final class Notifier: Sendable {
         let task = URLSession.shared.dataTask(with: request) { data, response, error in
             defer { done.signal() }
             if let error {
-                outcome.withLock { $0 = .failure(DeliveryFailure(reason: "request failed: \(error.localizedDescription)")) }
+                outcome.withLock {
+                    $0 = .failure(DeliveryFailure(reason: "request failed: \(error.localizedDescription)"))
+                }
                 return
             }
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
@@ -203,10 +213,13 @@ public final class Notifier: Sendable {
                 outcome.withLock { $0 = .failure(DeliveryFailure(reason: "HTTP \(status)")) }
                 return
             }
-            if let data, let json = try? JSONParser.parse(String(decoding: data, as: UTF8.self)), let code = json["errcode"]?.int64Value,
+            if let data, let json = try? JSONParser.parse(String(decoding: data, as: UTF8.self)),
+                let code = json["errcode"]?.int64Value,
                 code != 0
             {
-                outcome.withLock { $0 = .failure(DeliveryFailure(reason: "errcode \(code): \(json["errmsg"]?.stringValue ?? "")")) }
+                outcome.withLock {
+                    $0 = .failure(DeliveryFailure(reason: "errcode \(code): \(json["errmsg"]?.stringValue ?? "")"))
+                }
                 return
             }
             outcome.withLock { $0 = .success(()) }

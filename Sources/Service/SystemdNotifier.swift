@@ -1,4 +1,4 @@
-public import Support
+import Support
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif

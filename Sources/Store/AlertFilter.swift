@@ -1,4 +1,4 @@
-public import Alerts
+import Alerts
 public import Vocabulary
 import Foundation
 
@@ -18,7 +18,8 @@ public struct AlertFilter: Sendable {
 
     public init(
         since: Int64? = nil, until: Int64? = nil, room: String? = nil, sender: String? = nil, category: String? = nil,
-        minimumSeverity: Severity? = nil, status: AlertStatus? = nil, rule: String? = nil, limit: Int = 100, offset: Int = 0
+        minimumSeverity: Severity? = nil, status: AlertStatus? = nil, rule: String? = nil, limit: Int = 100,
+        offset: Int = 0
     ) {
         self.since = since
         self.until = until
@@ -34,16 +35,22 @@ public struct AlertFilter: Sendable {
 
     /// The WHERE clause and its bound arguments (chat text never enters SQL otherwise).
     /// `prefix` qualifies the columns (`"a."` when the alerts table is joined).
-    func sql(timeColumn: String = "msgtime", senderColumn: String = "sender", prefix: String = "") -> (String, [SQLValue]) {
+    func sql(
+        timeColumn: String = "msgtime", senderColumn: String = "sender", prefix: String = ""
+    ) -> (String, [SQLValue]) {
         var clauses: [String] = []
         var arguments: [SQLValue] = []
         let p = prefix
         if let since { clauses.append("\(p)\(timeColumn) >= ?"); arguments.append(.integer(since)) }
         if let until { clauses.append("\(p)\(timeColumn) < ?"); arguments.append(.integer(until)) }
-        if let room { clauses.append("(\(p)roomid = ? OR \(p)conversation = ?)"); arguments += [.text(room), .text(room)] }
+        if let room {
+            clauses.append("(\(p)roomid = ? OR \(p)conversation = ?)"); arguments += [.text(room), .text(room)]
+        }
         if let sender { clauses.append("\(p)\(senderColumn) = ?"); arguments.append(.text(sender)) }
         if let category { clauses.append("\(p)category = ?"); arguments.append(.text(category)) }
-        if let minimumSeverity { clauses.append("\(p)severity_rank >= ?"); arguments.append(SQLValue(minimumSeverity.rank)) }
+        if let minimumSeverity {
+            clauses.append("\(p)severity_rank >= ?"); arguments.append(SQLValue(minimumSeverity.rank))
+        }
         if let status { clauses.append("\(p)status = ?"); arguments.append(.text(status.rawValue)) }
         if let rule { clauses.append("\(p)rule = ?"); arguments.append(.text(rule)) }
         return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)

@@ -1,5 +1,5 @@
-public import Alerts
-public import Vocabulary
+import Alerts
+import Vocabulary
 import Foundation
 
 /// The conversation-archive index: messages, their conversation, other versions, recalls, search.
@@ -8,23 +8,33 @@ extension ChatStore {
 
     static func storedMessage(from row: SQLRow) -> StoredMessage {
         StoredMessage(
-            msgid: row.string("msgid"), msgtime: row.int64("msgtime"), action: row.string("action"), msgtype: row.string("msgtype"),
-            sender: row.string("sender"), senderKind: ParticipantKind(rawValue: row.string("sender_kind")) ?? ParticipantKind(id: row.string("sender")), tolist: stringArray(row.optionalString("tolist")),
-            roomid: row.string("roomid"), conversation: row.string("conversation"), text: row.string("text"), file: row.string("file"),
-            line: row.int("line"), offset: row.int64("offset"), recalls: row.optionalString("recalls"), repair: row.optionalString("repair"))
+            msgid: row.string("msgid"), msgtime: row.int64("msgtime"), action: row.string("action"),
+            msgtype: row.string("msgtype"),
+            sender: row.string("sender"),
+            senderKind: ParticipantKind(rawValue: row.string("sender_kind"))
+                ?? ParticipantKind(id: row.string("sender")), tolist: stringArray(row.optionalString("tolist")),
+            roomid: row.string("roomid"), conversation: row.string("conversation"), text: row.string("text"),
+            file: row.string("file"),
+            line: row.int("line"), offset: row.int64("offset"), recalls: row.optionalString("recalls"),
+            repair: row.optionalString("repair"))
     }
 
     /// One message by id.
     public func message(msgid: String) throws(StoreError) -> StoredMessage? {
-        try read { db in try db.one("SELECT * FROM messages WHERE msgid = ?", [.text(msgid)]).map(Self.storedMessage(from:)) }
+        try read { db in
+            try db.one("SELECT * FROM messages WHERE msgid = ?", [.text(msgid)]).map(Self.storedMessage(from:))
+        }
     }
 
     /// Other records that came with `msgid` but a different text (the index holds the first), in
     /// the order they were seen: text, where it is in the archive.
     public func otherVersions(msgid: String) throws(StoreError) -> [(text: String, file: String, line: Int)] {
         try read { db in
-            try db.query("SELECT text, file, line FROM message_versions WHERE msgid = ? ORDER BY seen_at, file, \"offset\"", [.text(msgid)])
-                .map { ($0.string("text"), $0.string("file"), $0.int("line")) }
+            try db.query(
+                "SELECT text, file, line FROM message_versions WHERE msgid = ? ORDER BY seen_at, file, \"offset\"",
+                [.text(msgid)]
+            )
+            .map { ($0.string("text"), $0.string("file"), $0.int("line")) }
         }
     }
 
@@ -58,7 +68,10 @@ extension ChatStore {
         guard !msgids.isEmpty else { return [:] }
         return try read { db in
             var result: [String: String] = [:]
-            for row in try db.query("SELECT msgid, recalls FROM messages WHERE recalls IN (\(Self.marks(msgids.count)))", msgids.map(SQLValue.text)) {
+            for row in try db.query(
+                "SELECT msgid, recalls FROM messages WHERE recalls IN (\(Self.marks(msgids.count)))",
+                msgids.map(SQLValue.text))
+            {
                 result[row.string("recalls")] = row.string("msgid")
             }
             return result
@@ -78,7 +91,8 @@ extension ChatStore {
         let needle = text
         let dialect = backend.dialect
         if ftsExpression && dialect == .postgres {
-            throw StoreError(path: path, message: "search expressions (--fts) need the SQLite store; PostgreSQL searches plain text")
+            throw StoreError(
+                path: path, message: "search expressions (--fts) need the SQLite store; PostgreSQL searches plain text")
         }
         let useIndex = ftsExpression || needle.unicodeScalars.count >= 3
         let rows: [StoredMessage] = try read { db in
@@ -112,7 +126,9 @@ extension ChatStore {
             args += [SQLValue(filter.limit), SQLValue(filter.offset)]
             return try db.query(sql, args).map(Self.storedMessage(from:))
         }
-        return rows.map { SearchHit(message: $0, ranges: ftsExpression ? [] : Self.occurrences(of: needle, in: $0.text)) }
+        return rows.map {
+            SearchHit(message: $0, ranges: ftsExpression ? [] : Self.occurrences(of: needle, in: $0.text))
+        }
     }
 
     /// A substring query as an FTS5 phrase (double quotes doubled inside).

@@ -1,5 +1,5 @@
-public import Alerts
-public import Vocabulary
+import Alerts
+import Vocabulary
 import Foundation
 
 extension ChatStore {
@@ -15,14 +15,17 @@ extension ChatStore {
                 [.integer(now), SQLValue(limit)]
             ).map { row in
                 PendingNotification(
-                    channel: row.string("n_channel"), alert: Self.alert(from: row), immediate: row.int("n_immediate") != 0,
+                    channel: row.string("n_channel"), alert: Self.alert(from: row),
+                    immediate: row.int("n_immediate") != 0,
                     attempts: row.int("n_attempts"), enqueuedAt: row.int64("n_enqueued"))
             }
         }
     }
 
     /// Marks notifications sent.
-    public func markNotified(channel: String, alertIDs: [String], now: Int64 = ChatStore.nowMilliseconds()) throws(StoreError) {
+    public func markNotified(
+        channel: String, alertIDs: [String], now: Int64 = ChatStore.nowMilliseconds()
+    ) throws(StoreError) {
         try write { db in
             try Self.inChunks(
                 db, "UPDATE notifications SET state = 'sent', sent_at = ? WHERE channel = ? AND alert_id IN (%@)",
@@ -31,10 +34,13 @@ extension ChatStore {
     }
 
     /// Records a failed attempt: tried again at `retryAt`.
-    public func notificationFailed(channel: String, alertIDs: [String], error: String, retryAt: Int64) throws(StoreError) {
+    public func notificationFailed(
+        channel: String, alertIDs: [String], error: String, retryAt: Int64
+    ) throws(StoreError) {
         try write { db in
             try Self.inChunks(
-                db, "UPDATE notifications SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE channel = ? AND alert_id IN (%@)",
+                db,
+                "UPDATE notifications SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE channel = ? AND alert_id IN (%@)",
                 prefix: [.integer(retryAt), .text(error), .text(channel)], alertIDs.map(SQLValue.text))
         }
     }

@@ -1,4 +1,4 @@
-public import Alerts
+import Alerts
 public import Vocabulary
 import Foundation
 
@@ -40,8 +40,11 @@ extension ChatStore {
         }
         let rows: [StoredAlert] = try read { db in
             // Range scan on the unique index: ids are lower-case hex.
-            try db.query("SELECT * FROM alerts WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", [.text(prefix), .text(prefix + "g")])
-                .map(Self.storedAlert(from:))
+            try db.query(
+                "SELECT * FROM alerts WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
+                [.text(prefix), .text(prefix + "g")]
+            )
+            .map(Self.storedAlert(from:))
         }
         if rows.count > 1 {
             throw StoreError(path: path, message: "'\(idPrefix)' matches more than one alert; give more digits")
@@ -58,12 +61,19 @@ extension ChatStore {
             guard let row = try db.one("SELECT * FROM alerts WHERE id = ?", [.text(alertID)]) else {
                 throw StoreError(path: self.path, message: "no alert \(alertID)")
             }
-            try db.execute("UPDATE alerts SET status = ?, updated_at = ? WHERE id = ?", [.text(action.status.rawValue), .integer(now), .text(alertID)])
-            let values: [SQLValue] = [.text(alertID), .text(action.rawValue), .text(action.status.rawValue), .text(reviewer), .text(note), .integer(now)]
+            try db.execute(
+                "UPDATE alerts SET status = ?, updated_at = ? WHERE id = ?",
+                [.text(action.status.rawValue), .integer(now), .text(alertID)])
+            let values: [SQLValue] = [
+                .text(alertID), .text(action.rawValue), .text(action.status.rawValue), .text(reviewer), .text(note),
+                .integer(now),
+            ]
             let rowid = try db.one(
-                "INSERT INTO review_actions (alert_id, action, status, reviewer, note, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING rowid", values)
+                "INSERT INTO review_actions (alert_id, action, status, reviewer, note, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING rowid",
+                values)
             try EvidenceChain.append(
-                [(.review, rowid?.string("rowid") ?? "", EvidenceChain.contentHash(values.map(db.dialect.stored)))], db, now: now)
+                [(.review, rowid?.string("rowid") ?? "", EvidenceChain.contentHash(values.map(db.dialect.stored)))], db,
+                now: now)
             var stored = Self.storedAlert(from: row)
             stored.status = action.status
             stored.updatedAt = now
@@ -73,24 +83,29 @@ extension ChatStore {
 
     static func reviewRecord(from row: SQLRow) -> ReviewRecord {
         ReviewRecord(
-            alertID: row.string("alert_id"), action: ReviewAction(rawValue: row.string("action")) ?? .reopen, status: AlertStatus(rawValue: row.string("status")) ?? .new,
+            alertID: row.string("alert_id"), action: ReviewAction(rawValue: row.string("action")) ?? .reopen,
+            status: AlertStatus(rawValue: row.string("status")) ?? .new,
             reviewer: row.string("reviewer"), note: row.string("note"), at: row.int64("at"))
     }
 
     /// The review trail of one alert, oldest first.
     public func reviewTrail(alertID: String) throws(StoreError) -> [ReviewRecord] {
         try read { db in
-            try db.query("SELECT * FROM review_actions WHERE alert_id = ? ORDER BY rowid", [.text(alertID)]).map(Self.reviewRecord(from:))
+            try db.query("SELECT * FROM review_actions WHERE alert_id = ? ORDER BY rowid", [.text(alertID)]).map(
+                Self.reviewRecord(from:))
         }
     }
 
     /// The review trails of many alerts (for export), keyed by alert id.
     public func reviewTrails(alertIDs: [String]) throws(StoreError) -> [String: [ReviewRecord]] {
         var result: [String: [ReviewRecord]] = [:]
-        for chunk in stride(from: 0, to: alertIDs.count, by: 500).map({ Array(alertIDs[$0..<min($0 + 500, alertIDs.count)]) }) {
+        for chunk in stride(from: 0, to: alertIDs.count, by: 500).map({
+            Array(alertIDs[$0..<min($0 + 500, alertIDs.count)])
+        }) {
             let rows: [ReviewRecord] = try read { db in
                 try db.query(
-                    "SELECT * FROM review_actions WHERE alert_id IN (\(Self.marks(chunk.count))) ORDER BY rowid", chunk.map(SQLValue.text)
+                    "SELECT * FROM review_actions WHERE alert_id IN (\(Self.marks(chunk.count))) ORDER BY rowid",
+                    chunk.map(SQLValue.text)
                 ).map(Self.reviewRecord(from:))
             }
             for record in rows { result[record.alertID, default: []].append(record) }

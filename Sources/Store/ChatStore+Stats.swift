@@ -1,5 +1,5 @@
-public import Alerts
-public import Vocabulary
+import Alerts
+import Vocabulary
 import Foundation
 
 /// Counts for `stats` and the report, and review turnaround.
@@ -15,7 +15,8 @@ extension ChatStore {
             // The reader's time zone, as SQLite's 'localtime' is (a zone name only holds
             // letters, digits and / _ + -, so it can sit in the SQL as a literal).
             let zone = TimeZone.current.identifier.filter { $0.isLetter || $0.isNumber || "/_+-".contains($0) }
-            return "to_char(to_timestamp(\(column) / 1000.0) AT TIME ZONE '\(zone.isEmpty ? "UTC" : zone)', 'YYYY-MM-DD')"
+            return
+                "to_char(to_timestamp(\(column) / 1000.0) AT TIME ZONE '\(zone.isEmpty ? "UTC" : zone)', 'YYYY-MM-DD')"
         }
     }
 
@@ -25,7 +26,9 @@ extension ChatStore {
         let day = dayExpression("msgtime")
         return try read { db in
             let (whereClause, arguments) = filter.sql()
-            func groups(_ expression: String, extraWhere: String = "", limit: Int? = nil, order: String = "n DESC, k") throws -> [(String, Int)] {
+            func groups(
+                _ expression: String, extraWhere: String = "", limit: Int? = nil, order: String = "n DESC, k"
+            ) throws -> [(String, Int)] {
                 var clause = whereClause
                 if !extraWhere.isEmpty { clause += (clause.isEmpty ? "WHERE " : " AND ") + extraWhere }
                 var sql = "SELECT \(expression) AS k, count(*) AS n FROM alerts \(clause) GROUP BY k ORDER BY \(order)"
@@ -38,7 +41,8 @@ extension ChatStore {
             if let since = filter.since { messageWhere.append("msgtime >= ?"); messageArgs.append(.integer(since)) }
             if let until = filter.until { messageWhere.append("msgtime < ?"); messageArgs.append(.integer(until)) }
             let messages = try db.count(
-                "SELECT count(*) FROM messages" + (messageWhere.isEmpty ? "" : " WHERE " + messageWhere.joined(separator: " AND ")), messageArgs)
+                "SELECT count(*) FROM messages"
+                    + (messageWhere.isEmpty ? "" : " WHERE " + messageWhere.joined(separator: " AND ")), messageArgs)
             return StatsReport(
                 messages: messages,
                 alerts: try db.count("SELECT count(*) FROM alerts \(whereClause)", arguments),
@@ -52,7 +56,6 @@ extension ChatStore {
         }
     }
 
-
     /// When each alert in `filter`'s range was created and first reviewed.
     public func reviewTimings(_ filter: AlertFilter) throws(StoreError) -> [ReviewTiming] {
         try read { db in
@@ -65,7 +68,11 @@ extension ChatStore {
                 GROUP BY a.rowid, a.id, a.created_at ORDER BY a.rowid
                 """,
                 arguments
-            ).map { ReviewTiming(alertID: $0.string("id"), createdAt: $0.int64("created"), firstReviewAt: $0.optionalInt64("reviewed")) }
+            ).map {
+                ReviewTiming(
+                    alertID: $0.string("id"), createdAt: $0.int64("created"),
+                    firstReviewAt: $0.optionalInt64("reviewed"))
+            }
         }
     }
 }

@@ -1,10 +1,10 @@
-public import Archive
+import Archive
 public import Alerts
 public import Ingest
 import Foundation
-public import Support
-public import Vocabulary
-public import Detect
+import Support
+import Vocabulary
+import Detect
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -30,7 +30,8 @@ public final class ChatStore: Sendable {
     /// Opens (creating and migrating when needed) the store at `location`: a SQLite file path
     /// (created with mode 0640), or a `postgres://` URL.
     public convenience init(path location: String, daemon: String = "") throws(StoreError) {
-        let backend: any SQLBackend = PostgresLocation.matches(location)
+        let backend: any SQLBackend =
+            PostgresLocation.matches(location)
             ? try PostgresBackend(url: location) : try SQLiteBackend.shared(path: location)
         try self.init(backend: backend, daemon: daemon)
     }
@@ -48,7 +49,8 @@ public final class ChatStore: Sendable {
         // A store made before the evidence chain: chain its alerts and review actions once.
         legacyIDs = try backend.write { db in
             try EvidenceChain.backfillIfPending(db, now: Self.nowMilliseconds())
-            return try db.one("SELECT value FROM store_state WHERE key = 'legacy_alert_ids'")?.string("value") == "present"
+            return try db.one("SELECT value FROM store_state WHERE key = 'legacy_alert_ids'")?.string("value")
+                == "present"
         }
     }
 
@@ -108,23 +110,34 @@ public final class ChatStore: Sendable {
 
     static let messageInsert = SQLInsert(
         table: "messages",
-        columns: ["msgid", "msgtime", "action", "msgtype", "sender", "sender_kind", "tolist", "roomid", "conversation", "text",
-                  "payload", "file", "line", "offset", "recalls", "repair"],
+        columns: [
+            "msgid", "msgtime", "action", "msgtype", "sender", "sender_kind", "tolist", "roomid", "conversation",
+            "text",
+            "payload", "file", "line", "offset", "recalls", "repair",
+        ],
         conflict: "DO NOTHING")
     static let versionInsert = SQLInsert(
-        table: "message_versions", columns: ["msgid", "text", "msgtime", "file", "line", "offset", "seen_at"], conflict: "DO NOTHING")
+        table: "message_versions", columns: ["msgid", "text", "msgtime", "file", "line", "offset", "seen_at"],
+        conflict: "DO NOTHING")
     static let alertInsert = SQLInsert(
         table: "alerts",
-        columns: ["id", "rule", "category", "severity", "severity_rank", "msgid", "msgtime", "roomid", "conversation", "sender",
-                  "tolist", "matched", "term", "span_start", "span_end", "text", "file", "line", "offset", "details", "related",
-                  "created_at", "updated_at", "sender_kind", "origin"],
+        columns: [
+            "id", "rule", "category", "severity", "severity_rank", "msgid", "msgtime", "roomid", "conversation",
+            "sender",
+            "tolist", "matched", "term", "span_start", "span_end", "text", "file", "line", "offset", "details",
+            "related",
+            "created_at", "updated_at", "sender_kind", "origin",
+        ],
         conflict: "DO NOTHING", returning: "id")
     static let notificationInsert = SQLInsert(
-        table: "notifications", columns: ["channel", "alert_id", "immediate", "enqueued_at", "next_at"], conflict: "DO NOTHING")
+        table: "notifications", columns: ["channel", "alert_id", "immediate", "enqueued_at", "next_at"],
+        conflict: "DO NOTHING")
     static let quarantineInsert = SQLInsert(
-        table: "quarantine", columns: ["daemon", "file", "line", "offset", "reason", "excerpt", "at"], conflict: "DO NOTHING")
+        table: "quarantine", columns: ["daemon", "file", "line", "offset", "reason", "excerpt", "at"],
+        conflict: "DO NOTHING")
     static let checkpointUpsert = SQLInsert(
-        table: "checkpoints", columns: ["daemon", "source", "path", "device", "inode", "fingerprint", "offset", "line", "updated_at"],
+        table: "checkpoints",
+        columns: ["daemon", "source", "path", "device", "inode", "fingerprint", "offset", "line", "updated_at"],
         conflict: """
             (daemon, source) DO UPDATE SET path = excluded.path, device = excluded.device, inode = excluded.inode,
                 fingerprint = excluded.fingerprint, "offset" = excluded."offset", line = excluded.line, updated_at = excluded.updated_at
@@ -181,7 +194,8 @@ public final class ChatStore: Sendable {
         }
     }
 
-    static let windowCreate = SQLInsert(table: "window_state", columns: ["daemon", "key", "data", "last_touched"], conflict: "DO NOTHING")
+    static let windowCreate = SQLInsert(
+        table: "window_state", columns: ["daemon", "key", "data", "last_touched"], conflict: "DO NOTHING")
 
     /// Drops shared window state untouched since `before` (event time, ms): keys of windows that
     /// have closed for every daemon.
@@ -200,9 +214,14 @@ public final class ChatStore: Sendable {
         let inserted = try insertAlerts(batch.alerts, db, now: now)
         try enqueueNotifications(inserted, routes: batch.notificationRoutes, db, now: now)
         let daemon: SQLValue = .text(self.daemon)
-        try db.insert(Self.quarantineInsert, rows: batch.quarantine.map { q in
-            [daemon, .text(q.file), SQLValue(q.line), .integer(q.offset), .text(q.reason), .text(q.excerpt), .integer(now)]
-        })
+        try db.insert(
+            Self.quarantineInsert,
+            rows: batch.quarantine.map { q in
+                [
+                    daemon, .text(q.file), SQLValue(q.line), .integer(q.offset), .text(q.reason), .text(q.excerpt),
+                    .integer(now),
+                ]
+            })
         try saveCheckpoints(batch, db, now: now)
         try saveWindowState(batch, db)
         try Self.inChunks(db, "UPDATE alerts SET logged = 1 WHERE id IN (%@)", batch.loggedAlerts.map(SQLValue.text))
@@ -211,25 +230,32 @@ public final class ChatStore: Sendable {
 
     /// The archive index (idempotent by msgid) and other versions of reused ids.
     private func insertMessages(_ batch: RecordBatch, _ db: any SQLExecutor, now: Int64) throws {
-        try db.insert(Self.messageInsert, rows: batch.messages.map { m in
-            var payload: String? = nil
-            var recalls: String? = nil
-            if case .other(let raw) = m.content { payload = raw }
-            if case .revoke(let pre) = m.content {
-                payload = "{\"pre_msgid\":" + JSONValue.string(pre).jsonText + "}"
-                recalls = pre
-            }
-            return [
-                .text(m.msgid), .integer(m.msgtime), .text(m.action.text), .text(m.msgtype), .text(m.from),
-                .text(m.senderKind.rawValue), Self.json(m.tolist), .text(m.roomid), .text(m.conversationKey),
-                .text(m.scannableText), SQLValue(payload), .text(m.source.file), SQLValue(m.source.line),
-                .integer(m.source.offset), SQLValue(recalls), SQLValue(m.repair),
-            ]
-        })
-        try db.insert(Self.versionInsert, rows: batch.messageVersions.map { m in
-            [.text(m.msgid), .text(m.scannableText), .integer(m.msgtime), .text(m.source.file), SQLValue(m.source.line),
-             .integer(m.source.offset), .integer(now)]
-        })
+        try db.insert(
+            Self.messageInsert,
+            rows: batch.messages.map { m in
+                var payload: String? = nil
+                var recalls: String? = nil
+                if case .other(let raw) = m.content { payload = raw }
+                if case .revoke(let pre) = m.content {
+                    payload = "{\"pre_msgid\":" + JSONValue.string(pre).jsonText + "}"
+                    recalls = pre
+                }
+                return [
+                    .text(m.msgid), .integer(m.msgtime), .text(m.action.text), .text(m.msgtype), .text(m.from),
+                    .text(m.senderKind.rawValue), Self.json(m.tolist), .text(m.roomid), .text(m.conversationKey),
+                    .text(m.scannableText), SQLValue(payload), .text(m.source.file), SQLValue(m.source.line),
+                    .integer(m.source.offset), SQLValue(recalls), SQLValue(m.repair),
+                ]
+            })
+        try db.insert(
+            Self.versionInsert,
+            rows: batch.messageVersions.map { m in
+                [
+                    .text(m.msgid), .text(m.scannableText), .integer(m.msgtime), .text(m.source.file),
+                    SQLValue(m.source.line),
+                    .integer(m.source.offset), .integer(now),
+                ]
+            })
     }
 
     /// Alerts (idempotent by id), each new one chained; returns the new ones.
@@ -250,7 +276,8 @@ public final class ChatStore: Sendable {
                 .text(a.msgid), .integer(a.msgtime), .text(a.roomid), .text(a.conversation), .text(a.from),
                 Self.json(a.tolist), .text(a.matched), .text(a.term), SQLValue(a.spanStart), SQLValue(a.spanEnd),
                 .text(a.text), .text(a.file), SQLValue(a.line), .integer(a.offset), .text(a.details),
-                Self.json(a.relatedMsgids), .integer(now), .integer(now), .text(ParticipantKind(id: a.from).rawValue), daemon,
+                Self.json(a.relatedMsgids), .integer(now), .integer(now), .text(ParticipantKind(id: a.from).rawValue),
+                daemon,
             ]
         }
         let ids = try db.insert(Self.alertInsert, rows: rows)
@@ -266,12 +293,17 @@ public final class ChatStore: Sendable {
     }
 
     /// The notification queue: each new alert for each channel whose route takes it.
-    private func enqueueNotifications(_ inserted: [Alert], routes: [NotificationRoute], _ db: any SQLExecutor, now: Int64) throws {
+    private func enqueueNotifications(
+        _ inserted: [Alert], routes: [NotificationRoute], _ db: any SQLExecutor, now: Int64
+    ) throws {
         guard !inserted.isEmpty && !routes.isEmpty else { return }
         var rows: [[SQLValue]] = []
         for alert in inserted {
             for route in routes where route.accepts(alert) {
-                rows.append([.text(route.channel), .text(alert.id), SQLValue(route.isImmediate(alert)), .integer(now), .integer(now)])
+                rows.append([
+                    .text(route.channel), .text(alert.id), SQLValue(route.isImmediate(alert)), .integer(now),
+                    .integer(now),
+                ])
             }
         }
         try db.insert(Self.notificationInsert, rows: rows)
@@ -283,13 +315,18 @@ public final class ChatStore: Sendable {
         let daemon: SQLValue = .text(self.daemon)
         var latest: [String: Checkpoint] = [:]
         for c in batch.checkpoints { latest[c.source] = c }
-        try db.insert(Self.checkpointUpsert, rows: latest.values.sorted { $0.source < $1.source }.map { c in
-            [
-                daemon, .text(c.source), .text(c.path), .integer(Int64(bitPattern: c.device)), .integer(Int64(bitPattern: c.inode)),
-                .text(c.fingerprint), .integer(c.offset), SQLValue(c.line), .integer(now),
-            ]
-        })
-        try Self.inChunks(db, "DELETE FROM checkpoints WHERE daemon = ? AND source IN (%@)", prefix: [daemon], batch.removedCheckpoints.map(SQLValue.text))
+        try db.insert(
+            Self.checkpointUpsert,
+            rows: latest.values.sorted { $0.source < $1.source }.map { c in
+                [
+                    daemon, .text(c.source), .text(c.path), .integer(Int64(bitPattern: c.device)),
+                    .integer(Int64(bitPattern: c.inode)),
+                    .text(c.fingerprint), .integer(c.offset), SQLValue(c.line), .integer(now),
+                ]
+            })
+        try Self.inChunks(
+            db, "DELETE FROM checkpoints WHERE daemon = ? AND source IN (%@)", prefix: [daemon],
+            batch.removedCheckpoints.map(SQLValue.text))
     }
 
     /// This daemon's window state and the shared one (one row per key, the last wins).
@@ -300,11 +337,19 @@ public final class ChatStore: Sendable {
             for row in rows { byKey[row.key] = row }
             return byKey.values.sorted { $0.key < $1.key }
         }
-        try db.insert(Self.windowUpsert, rows: lastPerKey(batch.windowUpserts).map { [daemon, .text($0.key), .text($0.data), .integer($0.lastTouched)] })
-        try Self.inChunks(db, "DELETE FROM window_state WHERE daemon = ? AND key IN (%@)", prefix: [daemon], batch.windowDeletes.map(SQLValue.text))
-        try db.insert(Self.windowUpsert, rows: lastPerKey(batch.sharedWindowUpserts).map {
-            [.text(Self.sharedWindowOwner), .text($0.key), .text($0.data), .integer($0.lastTouched)]
-        })
+        try db.insert(
+            Self.windowUpsert,
+            rows: lastPerKey(batch.windowUpserts).map {
+                [daemon, .text($0.key), .text($0.data), .integer($0.lastTouched)]
+            })
+        try Self.inChunks(
+            db, "DELETE FROM window_state WHERE daemon = ? AND key IN (%@)", prefix: [daemon],
+            batch.windowDeletes.map(SQLValue.text))
+        try db.insert(
+            Self.windowUpsert,
+            rows: lastPerKey(batch.sharedWindowUpserts).map {
+                [.text(Self.sharedWindowOwner), .text($0.key), .text($0.data), .integer($0.lastTouched)]
+            })
     }
 
     /// The chained content hash of an alert row as bound for insertion (as the database will hold it).
@@ -322,7 +367,9 @@ public final class ChatStore: Sendable {
             var start = 0
             while start < msgids.count {
                 let chunk = msgids[start..<min(start + 500, msgids.count)].map(SQLValue.text)
-                for row in try db.query("SELECT msgid, text FROM messages WHERE msgid IN (\(Self.marks(chunk.count)))", chunk) {
+                for row in try db.query(
+                    "SELECT msgid, text FROM messages WHERE msgid IN (\(Self.marks(chunk.count)))", chunk)
+                {
                     texts[row.string("msgid")] = row.string("text")
                 }
                 start += chunk.count
@@ -334,20 +381,24 @@ public final class ChatStore: Sendable {
     /// Marks alerts as written to the alert log.
     public func markLogged(_ ids: [String]) throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try write { db in try Self.inChunks(db, "UPDATE alerts SET logged = 1 WHERE id IN (%@)", ids.map(SQLValue.text)) }
+        try write { db in try Self.inChunks(db, "UPDATE alerts SET logged = 1 WHERE id IN (%@)", ids.map(SQLValue.text))
+        }
     }
 
     /// Alerts this daemon committed but has not yet confirmed in its alert log, oldest first.
     public func unloggedAlerts() throws(StoreError) -> [Alert] {
         try read { db in
-            try db.query("SELECT * FROM alerts WHERE logged = 0 AND origin = ? ORDER BY rowid", [.text(daemon)]).map(Self.alert(from:))
+            try db.query("SELECT * FROM alerts WHERE logged = 0 AND origin = ? ORDER BY rowid", [.text(daemon)]).map(
+                Self.alert(from:))
         }
     }
 
     /// This daemon's saved window-rule state.
     public func windowState() throws(StoreError) -> [(String, String)] {
         try read { db in
-            try db.query("SELECT key, data FROM window_state WHERE daemon = ?", [.text(daemon)]).map { ($0.string("key"), $0.string("data")) }
+            try db.query("SELECT key, data FROM window_state WHERE daemon = ?", [.text(daemon)]).map {
+                ($0.string("key"), $0.string("data"))
+            }
         }
     }
 
@@ -383,10 +434,13 @@ public final class ChatStore: Sendable {
     static func alert(from row: SQLRow) -> Alert {
         Alert(
             id: row.string("id"), rule: row.string("rule"), category: row.string("category"),
-            severity: Severity(rawValue: row.string("severity")) ?? .medium, msgid: row.string("msgid"), msgtime: row.int64("msgtime"),
+            severity: Severity(rawValue: row.string("severity")) ?? .medium, msgid: row.string("msgid"),
+            msgtime: row.int64("msgtime"),
             roomid: row.string("roomid"), conversation: row.string("conversation"), from: row.string("sender"),
-            tolist: Self.stringArray(row.optionalString("tolist")), matched: row.string("matched"), term: row.string("term"),
-            spanStart: row.int("span_start"), spanEnd: row.int("span_end"), text: row.string("text"), file: row.string("file"),
+            tolist: Self.stringArray(row.optionalString("tolist")), matched: row.string("matched"),
+            term: row.string("term"),
+            spanStart: row.int("span_start"), spanEnd: row.int("span_end"), text: row.string("text"),
+            file: row.string("file"),
             line: row.int("line"), offset: row.int64("offset"), details: row.string("details"),
             relatedMsgids: Self.stringArray(row.optionalString("related")))
     }
@@ -399,8 +453,10 @@ public final class ChatStore: Sendable {
     /// Counts of rows, for `stats` and tests.
     public func counts() throws(StoreError) -> (messages: Int, alerts: Int, quarantine: Int) {
         try read { db in
-            (try db.count("SELECT count(*) FROM messages"), try db.count("SELECT count(*) FROM alerts"),
-             try db.count("SELECT count(*) FROM quarantine"))
+            (
+                try db.count("SELECT count(*) FROM messages"), try db.count("SELECT count(*) FROM alerts"),
+                try db.count("SELECT count(*) FROM quarantine")
+            )
         }
     }
 
@@ -409,7 +465,8 @@ public final class ChatStore: Sendable {
         try read { db in
             try db.query("SELECT * FROM quarantine ORDER BY rowid DESC LIMIT ?", [SQLValue(limit)]).map { row in
                 QuarantineRecord(
-                    file: row.string("file"), line: row.int("line"), offset: row.int64("offset"), reason: row.string("reason"),
+                    file: row.string("file"), line: row.int("line"), offset: row.int64("offset"),
+                    reason: row.string("reason"),
                     excerpt: row.string("excerpt"))
             }
         }

@@ -1,7 +1,7 @@
 import Alerts
 import Crypto
 import Foundation
-public import Support
+import Support
 
 /// Evidence nobody edits unnoticed: one hash chain over every alert and every review action, in
 /// the order they were committed.
@@ -71,9 +71,13 @@ enum EvidenceChain {
 
     /// Appends entries for rows just written, in this transaction. On PostgreSQL a transaction
     /// lock makes daemons writing at once take turns at the chain's head.
-    static func append(_ entries: [(kind: Kind, ref: String, content: String)], _ db: any SQLExecutor, now: Int64) throws {
+    static func append(
+        _ entries: [(kind: Kind, ref: String, content: String)], _ db: any SQLExecutor, now: Int64
+    ) throws {
         guard !entries.isEmpty else { return }
-        if db.dialect == .postgres { try db.execute("SELECT pg_advisory_xact_lock(hashtext('chatwarden-evidence-chain'))") }
+        if db.dialect == .postgres {
+            try db.execute("SELECT pg_advisory_xact_lock(hashtext('chatwarden-evidence-chain'))")
+        }
         let head = try db.one("SELECT seq, hash FROM evidence_chain ORDER BY seq DESC LIMIT 1")
         var seq = head?.int64("seq") ?? 0
         var previous = head?.string("hash") ?? genesis
@@ -82,25 +86,32 @@ enum EvidenceChain {
         for entry in entries {
             seq += 1
             let hash = link(previous: previous, content: entry.content)
-            rows.append([.integer(seq), .text(entry.kind.rawValue), .text(entry.ref), .text(entry.content), .text(previous), .text(hash), .integer(now)])
+            rows.append([
+                .integer(seq), .text(entry.kind.rawValue), .text(entry.ref), .text(entry.content), .text(previous),
+                .text(hash), .integer(now),
+            ])
             previous = hash
         }
         try db.insert(entryInsert, rows: rows)
     }
 
     static let entryInsert = SQLInsert(
-        table: "evidence_chain", columns: ["seq", "kind", "ref", "content_hash", "prev_hash", "hash", "at"], conflict: "DO NOTHING")
+        table: "evidence_chain", columns: ["seq", "kind", "ref", "content_hash", "prev_hash", "hash", "at"],
+        conflict: "DO NOTHING")
 
     /// Chains rows written before the chain existed (a store made by an earlier release), once,
     /// in the order they were written: alerts, then review actions.
     static func backfillIfPending(_ db: any SQLExecutor, now: Int64) throws {
-        guard try db.one("SELECT value FROM store_state WHERE key = 'chain_backfill'")?.string("value") == "pending" else { return }
+        guard try db.one("SELECT value FROM store_state WHERE key = 'chain_backfill'")?.string("value") == "pending"
+        else { return }
         let alerts = try db.query(
             "SELECT * FROM alerts WHERE id NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'alert') ORDER BY rowid")
         try append(alerts.map { (.alert, $0.string("id"), contentHash(of: $0, columns: alertColumns)) }, db, now: now)
         let reviews = try db.query(
-            "SELECT * FROM review_actions WHERE CAST(rowid AS TEXT) NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'review') ORDER BY rowid")
-        try append(reviews.map { (.review, $0.string("rowid"), contentHash(of: $0, columns: reviewColumns)) }, db, now: now)
+            "SELECT * FROM review_actions WHERE CAST(rowid AS TEXT) NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'review') ORDER BY rowid"
+        )
+        try append(
+            reviews.map { (.review, $0.string("rowid"), contentHash(of: $0, columns: reviewColumns)) }, db, now: now)
         try db.execute("UPDATE store_state SET value = 'done' WHERE key = 'chain_backfill'")
     }
 }
@@ -149,33 +160,52 @@ extension ChatStore {
                 "SELECT * FROM evidence_chain WHERE seq > ? ORDER BY seq LIMIT 5000", [.integer(after)])
             guard let last = page.last else { break }
             after = last.int64("seq")
-            let alertIDs = page.filter { $0.string("kind") == EvidenceChain.Kind.alert.rawValue }.map { SQLValue.text($0.string("ref")) }
-            let reviewIDs = page.filter { $0.string("kind") == EvidenceChain.Kind.review.rawValue }.compactMap { Int64($0.string("ref")) }
+            let alertIDs = page.filter { $0.string("kind") == EvidenceChain.Kind.alert.rawValue }.map {
+                SQLValue.text($0.string("ref"))
+            }
+            let reviewIDs = page.filter { $0.string("kind") == EvidenceChain.Kind.review.rawValue }.compactMap {
+                Int64($0.string("ref"))
+            }
             var alerts: [String: SQLRow] = [:]
-            for row in try Self.rows(db, "SELECT * FROM alerts WHERE id IN (%@)", alertIDs) { alerts[row.string("id")] = row }
+            for row in try Self.rows(db, "SELECT * FROM alerts WHERE id IN (%@)", alertIDs) {
+                alerts[row.string("id")] = row
+            }
             var reviews: [String: SQLRow] = [:]
-            for row in try Self.rows(db, "SELECT * FROM review_actions WHERE rowid IN (%@)", reviewIDs.map(SQLValue.integer)) {
+            for row in try Self.rows(
+                db, "SELECT * FROM review_actions WHERE rowid IN (%@)", reviewIDs.map(SQLValue.integer))
+            {
                 reviews[row.string("rowid")] = row
             }
             for entry in page {
                 let seq = entry.int64("seq"), ref = entry.string("ref"), kind = entry.string("kind")
                 let name = kind == "alert" ? "alert \(ref)" : "review action \(ref)"
                 if seq != expected {
-                    report.problems.append("chain entries #\(expected)…#\(seq - 1) are missing: deleted (the chain jumps from #\(expected - 1) to #\(seq))")
+                    report.problems.append(
+                        "chain entries #\(expected)…#\(seq - 1) are missing: deleted (the chain jumps from #\(expected - 1) to #\(seq))"
+                    )
                 }
                 if entry.string("prev_hash") != previous {
-                    report.problems.append("chain entry #\(seq) (\(name)) does not follow entry #\(seq - 1): an entry before it was changed, removed or inserted")
+                    report.problems.append(
+                        "chain entry #\(seq) (\(name)) does not follow entry #\(seq - 1): an entry before it was changed, removed or inserted"
+                    )
                 }
-                if entry.string("hash") != EvidenceChain.link(previous: entry.string("prev_hash"), content: entry.string("content_hash")) {
-                    report.problems.append("chain entry #\(seq) (\(name)) was edited: its hash is not the hash of its content")
+                if entry.string("hash")
+                    != EvidenceChain.link(previous: entry.string("prev_hash"), content: entry.string("content_hash"))
+                {
+                    report.problems.append(
+                        "chain entry #\(seq) (\(name)) was edited: its hash is not the hash of its content")
                 }
                 switch kind {
                 case "alert":
                     report.alerts += 1
                     if let row = alerts[ref] {
-                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.alertColumns) != entry.string("content_hash") {
+                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.alertColumns)
+                            != entry.string("content_hash")
+                        {
                             let what = logged[ref].map { Self.differences(row, $0) } ?? ""
-                            report.problems.append("\(name) (chain entry #\(seq)) was changed after it was written\(what.isEmpty ? "" : ": " + what)")
+                            report.problems.append(
+                                "\(name) (chain entry #\(seq)) was changed after it was written\(what.isEmpty ? "" : ": " + what)"
+                            )
                         }
                     } else {
                         report.problems.append("\(name) (chain entry #\(seq)) was deleted from the store")
@@ -183,7 +213,9 @@ extension ChatStore {
                 case "review":
                     report.reviews += 1
                     if let row = reviews[ref] {
-                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.reviewColumns) != entry.string("content_hash") {
+                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.reviewColumns)
+                            != entry.string("content_hash")
+                        {
                             report.problems.append(
                                 "\(name) (chain entry #\(seq), alert \(row.string("alert_id"))) was changed after it was written: now "
                                     + "\(row.string("action")) → \(row.string("status")) by \(row.string("reviewer")) at "
@@ -205,19 +237,24 @@ extension ChatStore {
 
     /// Rows the chain does not know: written behind the product's back.
     static func findUnchained(_ db: any SQLExecutor, into report: inout VerifyReport) throws {
-        for row in try db.query("SELECT id FROM alerts WHERE id NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'alert') ORDER BY rowid") {
+        for row in try db.query(
+            "SELECT id FROM alerts WHERE id NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'alert') ORDER BY rowid"
+        ) {
             report.problems.append("alert \(row.string("id")) is not in the chain: inserted behind the product's back")
         }
         for row in try db.query(
-            "SELECT rowid, alert_id FROM review_actions WHERE CAST(rowid AS TEXT) NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'review') ORDER BY rowid")
-        {
-            report.problems.append("review action \(row.string("rowid")) (alert \(row.string("alert_id"))) is not in the chain: inserted behind the product's back")
+            "SELECT rowid, alert_id FROM review_actions WHERE CAST(rowid AS TEXT) NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'review') ORDER BY rowid"
+        ) {
+            report.problems.append(
+                "review action \(row.string("rowid")) (alert \(row.string("alert_id"))) is not in the chain: inserted behind the product's back"
+            )
         }
     }
 
     /// Each alert's status is the one its (chained) review trail set.
     static func checkStatuses(_ db: any SQLExecutor, into report: inout VerifyReport) throws {
-        for row in try db.query("""
+        for row in try db.query(
+            """
             SELECT a.id, a.status,
                    (SELECT r.status FROM review_actions r WHERE r.alert_id = a.id ORDER BY r.rowid DESC LIMIT 1) AS trail
             FROM alerts a ORDER BY a.rowid
@@ -225,7 +262,9 @@ extension ChatStore {
         {
             let trail = row.optionalString("trail") ?? "new"
             if row.string("status") != trail {
-                report.problems.append("alert \(row.string("id")) has status '\(row.string("status"))' but its review trail says '\(trail)': the status was changed outside a review")
+                report.problems.append(
+                    "alert \(row.string("id")) has status '\(row.string("status"))' but its review trail says '\(trail)': the status was changed outside a review"
+                )
             }
         }
     }
@@ -233,20 +272,22 @@ extension ChatStore {
     /// The alert log against the store: every line an alert the store holds, alike; every alert
     /// this daemon marked as logged in the log.
     func compareAlertLog(_ db: any SQLExecutor, logged: [String: JSONValue], into report: inout VerifyReport) throws {
-            var inLog = Set<String>()
-            for (id, line) in logged {
-                inLog.insert(id)
-                guard let row = try db.one("SELECT * FROM alerts WHERE id = ?", [.text(id)]) else {
-                    report.problems.append("alert \(id) is in the alert log but not in the store")
-                    continue
-                }
-                let what = Self.differences(row, line)
-                if !what.isEmpty { report.problems.append("alert \(id) differs between the alert log and the store: \(what)") }
+        var inLog = Set<String>()
+        for (id, line) in logged {
+            inLog.insert(id)
+            guard let row = try db.one("SELECT * FROM alerts WHERE id = ?", [.text(id)]) else {
+                report.problems.append("alert \(id) is in the alert log but not in the store")
+                continue
             }
-            for row in try db.query("SELECT id FROM alerts WHERE logged = 1 AND origin = ? ORDER BY rowid", [.text(daemon)])
-            where !inLog.contains(row.string("id")) {
-                report.problems.append("alert \(row.string("id")) is marked as logged but is not in the alert log")
+            let what = Self.differences(row, line)
+            if !what.isEmpty {
+                report.problems.append("alert \(id) differs between the alert log and the store: \(what)")
             }
+        }
+        for row in try db.query("SELECT id FROM alerts WHERE logged = 1 AND origin = ? ORDER BY rowid", [.text(daemon)])
+        where !inLog.contains(row.string("id")) {
+            report.problems.append("alert \(row.string("id")) is marked as logged but is not in the alert log")
+        }
     }
 
     /// `sql` (with one `IN (%@)` list) for `values` in chunks of 500, all rows.
@@ -274,8 +315,10 @@ extension ChatStore {
     /// The fields in which a stored alert differs from its alert-log line, as "field: log «a», store «b»".
     static func differences(_ row: SQLRow, _ line: JSONValue) -> String {
         let pairs: [(String, String)] = [
-            ("rule", "rule"), ("category", "category"), ("severity", "severity"), ("msgid", "msgid"), ("msgtime", "msgtime"),
-            ("from", "sender"), ("matched", "matched"), ("term", "term"), ("text", "text"), ("file", "file"), ("line", "line"),
+            ("rule", "rule"), ("category", "category"), ("severity", "severity"), ("msgid", "msgid"),
+            ("msgtime", "msgtime"),
+            ("from", "sender"), ("matched", "matched"), ("term", "term"), ("text", "text"), ("file", "file"),
+            ("line", "line"),
             ("offset", "offset"), ("details", "details"),
         ]
         var out: [String] = []

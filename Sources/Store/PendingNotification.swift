@@ -1,5 +1,5 @@
 public import Alerts
-public import Vocabulary
+import Vocabulary
 import Foundation
 
 /// A notification waiting to be sent.

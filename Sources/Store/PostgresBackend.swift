@@ -5,7 +5,7 @@ import NIOPosix
 import NIOSSL
 import PostgresNIO
 import Synchronization
-public import Support
+import Support
 
 /// Where a PostgreSQL store is: parsed from `postgres://user:password@host:port/database?sslmode=…`.
 ///
@@ -33,7 +33,9 @@ public struct PostgresLocation: Sendable, Equatable {
 
     public init(url text: String, environment: [String: String]) throws(StoreError) {
         func fail(_ why: String) -> StoreError {
-            StoreError(path: Self.redact(text), message: "not a PostgreSQL URL: \(why) (postgres://user[:password]@host[:port]/database)")
+            StoreError(
+                path: Self.redact(text),
+                message: "not a PostgreSQL URL: \(why) (postgres://user[:password]@host[:port]/database)")
         }
         guard Self.matches(text), let components = URLComponents(string: text) else { throw fail("cannot parse it") }
         user = components.percentEncodedUser?.removingPercentEncoding ?? environment["PGUSER"] ?? "chatwarden"
@@ -70,7 +72,9 @@ public struct PostgresLocation: Sendable, Equatable {
         guard let scheme = text.range(of: "://") else { return text }
         let rest = text[scheme.upperBound...]
         let authority = rest[..<(rest.firstIndex(of: "/") ?? rest.endIndex)]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return text }
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
+            return text
+        }
         return String(text[..<text.index(after: colon)]) + "***" + String(text[at...])
     }
 
@@ -91,7 +95,8 @@ public struct PostgresLocation: Sendable, Equatable {
                 let context = try NIOSSLContext(configuration: client)
                 tls = sslMode == "require" ? .require(context) : .prefer(context)
             }
-            configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
+            configuration = .init(
+                host: host, port: port, username: user, password: password, database: database, tls: tls)
         }
         configuration.options.connectTimeout = .seconds(10)
         return configuration
@@ -152,7 +157,8 @@ final class PostgresBackend: SQLBackend {
             if let current = state.connection, !current.isClosed { return (current, state.generation) }
             let id = Self.nextID.add(1, ordering: .relaxed).oldValue
             let opened = try PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: target.configuration(), id: id, logger: logger
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: target.configuration(), id: id,
+                logger: logger
             ).wait()
             state.connection = opened
             state.generation += 1
@@ -200,7 +206,10 @@ final class PostgresBackend: SQLBackend {
             let (connection, generation) = try open()
             if state.withLock({ $0.locks[name] == generation }) { return true }
             let executor = PostgresExecutor(connection: connection, logger: logger)
-            let granted = try executor.scalar("SELECT CASE WHEN pg_try_advisory_lock(hashtext(?)) THEN 1 ELSE 0 END", [.text(name)]).int64 == 1
+            let granted =
+                try executor.scalar(
+                    "SELECT CASE WHEN pg_try_advisory_lock(hashtext(?)) THEN 1 ELSE 0 END", [.text(name)]
+                ).int64 == 1
             if granted { state.withLock { $0.locks[name] = generation } }
             return granted
         } catch {
@@ -224,11 +233,14 @@ final class PostgresBackend: SQLBackend {
     private func migrate() throws(StoreError) {
         try write { db in
             try db.execute("SELECT pg_advisory_xact_lock(hashtext('chatwarden-migrations'))")
-            try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             let done = Set(try db.query("SELECT version FROM schema_migrations").map { $0.string("version") })
             for (version, sql) in PostgresSchema.migrations where !done.contains(version) {
                 for statement in sql { try db.execute(statement) }
-                try db.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [.text(version), .integer(ChatStore.nowMilliseconds())])
+                try db.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    [.text(version), .integer(ChatStore.nowMilliseconds())])
             }
         }
     }
@@ -256,7 +268,9 @@ struct PostgresExecutor: SQLExecutor {
     }
 
     private func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
-        try connection.query(PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: Self.bindings(arguments)), logger: logger).wait()
+        try connection.query(
+            PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: Self.bindings(arguments)), logger: logger
+        ).wait()
     }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
@@ -310,7 +324,9 @@ struct PostgresExecutor: SQLExecutor {
             sql += " ON CONFLICT \(insert.conflict)"
             if let returning = insert.returning { sql += " RETURNING \"\(returning)\"" }
             // Already numbered: run directly rather than through `?` numbering.
-            let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(arguments)), logger: logger).wait()
+            let result = try connection.query(
+                PostgresQuery(unsafeSQL: sql, binds: Self.bindings(arguments)), logger: logger
+            ).wait()
             if let returning = insert.returning {
                 for row in result.rows {
                     for cell in row where cell.columnName == returning { inserted.append(try Self.value(cell)) }

@@ -6,187 +6,199 @@
 /// enforced by a trigger function. A shipped migration is never edited: add one.
 enum PostgresSchema {
     static let migrations: [(String, [String])] = [
-        ("v1-shared-store", [
-            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-            """
-            CREATE TABLE messages (
-                rowid BIGSERIAL PRIMARY KEY,
-                msgid TEXT NOT NULL UNIQUE,
-                msgtime BIGINT NOT NULL,
-                action TEXT NOT NULL,
-                msgtype TEXT NOT NULL,
-                sender TEXT NOT NULL,
-                sender_kind TEXT NOT NULL,
-                tolist TEXT NOT NULL,
-                roomid TEXT NOT NULL,
-                conversation TEXT NOT NULL,
-                text TEXT NOT NULL,
-                payload TEXT,
-                file TEXT NOT NULL,
-                line BIGINT NOT NULL,
-                "offset" BIGINT NOT NULL,
-                recalls TEXT
-            )
-            """,
-            "CREATE INDEX messages_conversation_time ON messages(conversation, msgtime, rowid)",
-            "CREATE INDEX messages_time ON messages(msgtime)",
-            "CREATE INDEX messages_sender_time ON messages(sender, msgtime)",
-            "CREATE INDEX messages_recalls ON messages(recalls) WHERE recalls IS NOT NULL",
-            "CREATE INDEX messages_text_trgm ON messages USING gin (text gin_trgm_ops)",
-            """
-            CREATE TABLE alerts (
-                rowid BIGSERIAL PRIMARY KEY,
-                id TEXT NOT NULL UNIQUE,
-                rule TEXT NOT NULL,
-                category TEXT NOT NULL,
-                severity TEXT NOT NULL,
-                severity_rank BIGINT NOT NULL,
-                msgid TEXT NOT NULL,
-                msgtime BIGINT NOT NULL,
-                roomid TEXT NOT NULL,
-                conversation TEXT NOT NULL,
-                sender TEXT NOT NULL,
-                tolist TEXT NOT NULL,
-                matched TEXT NOT NULL,
-                term TEXT NOT NULL,
-                span_start BIGINT NOT NULL,
-                span_end BIGINT NOT NULL,
-                text TEXT NOT NULL,
-                file TEXT NOT NULL,
-                line BIGINT NOT NULL,
-                "offset" BIGINT NOT NULL,
-                details TEXT NOT NULL,
-                related TEXT NOT NULL,
-                status TEXT NOT NULL DEFAULT 'new',
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL,
-                logged BIGINT NOT NULL DEFAULT 0,
-                sender_kind TEXT NOT NULL DEFAULT 'staff',
-                origin TEXT NOT NULL DEFAULT ''
-            )
-            """,
-            "CREATE INDEX alerts_time ON alerts(msgtime, rowid)",
-            "CREATE INDEX alerts_status_time ON alerts(status, msgtime)",
-            "CREATE INDEX alerts_category_time ON alerts(category, msgtime)",
-            "CREATE INDEX alerts_sender_time ON alerts(sender, msgtime)",
-            "CREATE INDEX alerts_conversation_time ON alerts(conversation, msgtime)",
-            "CREATE INDEX alerts_msgid ON alerts(msgid)",
-            "CREATE INDEX alerts_unlogged ON alerts(origin, logged) WHERE logged = 0",
-            """
-            CREATE TABLE review_actions (
-                rowid BIGSERIAL PRIMARY KEY,
-                alert_id TEXT NOT NULL REFERENCES alerts(id),
-                action TEXT NOT NULL,
-                status TEXT NOT NULL,
-                reviewer TEXT NOT NULL,
-                note TEXT NOT NULL,
-                at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX review_actions_alert ON review_actions(alert_id, rowid)",
-            """
-            CREATE FUNCTION chatwarden_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'review actions are append-only';
-            END
-            $$
-            """,
-            """
-            CREATE TRIGGER review_actions_append_only BEFORE UPDATE OR DELETE ON review_actions
-                FOR EACH ROW EXECUTE FUNCTION chatwarden_append_only()
-            """,
-            """
-            CREATE TABLE checkpoints (
-                daemon TEXT NOT NULL DEFAULT '',
-                source TEXT NOT NULL,
-                path TEXT NOT NULL,
-                device BIGINT NOT NULL,
-                inode BIGINT NOT NULL,
-                fingerprint TEXT NOT NULL,
-                "offset" BIGINT NOT NULL,
-                line BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL,
-                PRIMARY KEY (daemon, source)
-            )
-            """,
-            """
-            CREATE TABLE quarantine (
-                rowid BIGSERIAL PRIMARY KEY,
-                daemon TEXT NOT NULL DEFAULT '',
-                file TEXT NOT NULL,
-                line BIGINT NOT NULL,
-                "offset" BIGINT NOT NULL,
-                reason TEXT NOT NULL,
-                excerpt TEXT NOT NULL,
-                at BIGINT NOT NULL,
-                UNIQUE (daemon, file, "offset")
-            )
-            """,
-            """
-            CREATE TABLE window_state (
-                daemon TEXT NOT NULL DEFAULT '',
-                key TEXT NOT NULL,
-                data TEXT NOT NULL,
-                PRIMARY KEY (daemon, key)
-            )
-            """,
-            """
-            CREATE TABLE notifications (
-                channel TEXT NOT NULL,
-                alert_id TEXT NOT NULL,
-                immediate BIGINT NOT NULL,
-                state TEXT NOT NULL DEFAULT 'pending',
-                attempts BIGINT NOT NULL DEFAULT 0,
-                enqueued_at BIGINT NOT NULL,
-                next_at BIGINT NOT NULL,
-                sent_at BIGINT,
-                last_error TEXT,
-                PRIMARY KEY (channel, alert_id)
-            )
-            """,
-            "CREATE INDEX notifications_due ON notifications(state, next_at)",
-        ]),
-        ("v6-evidence", [
-            // See SQLiteSchema v6: repairs, other versions of a message id, the evidence chain.
-            "ALTER TABLE messages ADD COLUMN repair TEXT",
-            """
-            CREATE TABLE message_versions (
-                msgid TEXT NOT NULL,
-                text TEXT NOT NULL,
-                msgtime BIGINT NOT NULL,
-                file TEXT NOT NULL,
-                line BIGINT NOT NULL,
-                "offset" BIGINT NOT NULL,
-                seen_at BIGINT NOT NULL,
-                PRIMARY KEY (msgid, file, "offset")
-            )
-            """,
-            """
-            CREATE TABLE evidence_chain (
-                seq BIGINT PRIMARY KEY,
-                kind TEXT NOT NULL,
-                ref TEXT NOT NULL,
-                content_hash TEXT NOT NULL,
-                prev_hash TEXT NOT NULL,
-                hash TEXT NOT NULL,
-                at BIGINT NOT NULL,
-                UNIQUE (kind, ref)
-            )
-            """,
-            "CREATE TABLE store_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-            "INSERT INTO store_state (key, value) VALUES ('chain_backfill', 'pending')",
-        ]),
-        ("v7-alert-id-scheme", [
-            // See SQLiteSchema v7.
-            """
-            INSERT INTO store_state (key, value)
-            SELECT 'legacy_alert_ids', CASE WHEN EXISTS (SELECT 1 FROM alerts) THEN 'present' ELSE 'none' END
-            """,
-        ]),
-        ("v8-window-last-touched", [
-            // See SQLiteSchema v8.
-            "ALTER TABLE window_state ADD COLUMN last_touched BIGINT NOT NULL DEFAULT 0",
-            "UPDATE window_state SET last_touched = coalesce((data::json->>'l')::bigint, 0) WHERE data <> ''",
-        ]),
+        (
+            "v1-shared-store",
+            [
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                """
+                CREATE TABLE messages (
+                    rowid BIGSERIAL PRIMARY KEY,
+                    msgid TEXT NOT NULL UNIQUE,
+                    msgtime BIGINT NOT NULL,
+                    action TEXT NOT NULL,
+                    msgtype TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    sender_kind TEXT NOT NULL,
+                    tolist TEXT NOT NULL,
+                    roomid TEXT NOT NULL,
+                    conversation TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    payload TEXT,
+                    file TEXT NOT NULL,
+                    line BIGINT NOT NULL,
+                    "offset" BIGINT NOT NULL,
+                    recalls TEXT
+                )
+                """,
+                "CREATE INDEX messages_conversation_time ON messages(conversation, msgtime, rowid)",
+                "CREATE INDEX messages_time ON messages(msgtime)",
+                "CREATE INDEX messages_sender_time ON messages(sender, msgtime)",
+                "CREATE INDEX messages_recalls ON messages(recalls) WHERE recalls IS NOT NULL",
+                "CREATE INDEX messages_text_trgm ON messages USING gin (text gin_trgm_ops)",
+                """
+                CREATE TABLE alerts (
+                    rowid BIGSERIAL PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    rule TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    severity_rank BIGINT NOT NULL,
+                    msgid TEXT NOT NULL,
+                    msgtime BIGINT NOT NULL,
+                    roomid TEXT NOT NULL,
+                    conversation TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    tolist TEXT NOT NULL,
+                    matched TEXT NOT NULL,
+                    term TEXT NOT NULL,
+                    span_start BIGINT NOT NULL,
+                    span_end BIGINT NOT NULL,
+                    text TEXT NOT NULL,
+                    file TEXT NOT NULL,
+                    line BIGINT NOT NULL,
+                    "offset" BIGINT NOT NULL,
+                    details TEXT NOT NULL,
+                    related TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'new',
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    logged BIGINT NOT NULL DEFAULT 0,
+                    sender_kind TEXT NOT NULL DEFAULT 'staff',
+                    origin TEXT NOT NULL DEFAULT ''
+                )
+                """,
+                "CREATE INDEX alerts_time ON alerts(msgtime, rowid)",
+                "CREATE INDEX alerts_status_time ON alerts(status, msgtime)",
+                "CREATE INDEX alerts_category_time ON alerts(category, msgtime)",
+                "CREATE INDEX alerts_sender_time ON alerts(sender, msgtime)",
+                "CREATE INDEX alerts_conversation_time ON alerts(conversation, msgtime)",
+                "CREATE INDEX alerts_msgid ON alerts(msgid)",
+                "CREATE INDEX alerts_unlogged ON alerts(origin, logged) WHERE logged = 0",
+                """
+                CREATE TABLE review_actions (
+                    rowid BIGSERIAL PRIMARY KEY,
+                    alert_id TEXT NOT NULL REFERENCES alerts(id),
+                    action TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    reviewer TEXT NOT NULL,
+                    note TEXT NOT NULL,
+                    at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX review_actions_alert ON review_actions(alert_id, rowid)",
+                """
+                CREATE FUNCTION chatwarden_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    RAISE EXCEPTION 'review actions are append-only';
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER review_actions_append_only BEFORE UPDATE OR DELETE ON review_actions
+                    FOR EACH ROW EXECUTE FUNCTION chatwarden_append_only()
+                """,
+                """
+                CREATE TABLE checkpoints (
+                    daemon TEXT NOT NULL DEFAULT '',
+                    source TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    device BIGINT NOT NULL,
+                    inode BIGINT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    "offset" BIGINT NOT NULL,
+                    line BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (daemon, source)
+                )
+                """,
+                """
+                CREATE TABLE quarantine (
+                    rowid BIGSERIAL PRIMARY KEY,
+                    daemon TEXT NOT NULL DEFAULT '',
+                    file TEXT NOT NULL,
+                    line BIGINT NOT NULL,
+                    "offset" BIGINT NOT NULL,
+                    reason TEXT NOT NULL,
+                    excerpt TEXT NOT NULL,
+                    at BIGINT NOT NULL,
+                    UNIQUE (daemon, file, "offset")
+                )
+                """,
+                """
+                CREATE TABLE window_state (
+                    daemon TEXT NOT NULL DEFAULT '',
+                    key TEXT NOT NULL,
+                    data TEXT NOT NULL,
+                    PRIMARY KEY (daemon, key)
+                )
+                """,
+                """
+                CREATE TABLE notifications (
+                    channel TEXT NOT NULL,
+                    alert_id TEXT NOT NULL,
+                    immediate BIGINT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending',
+                    attempts BIGINT NOT NULL DEFAULT 0,
+                    enqueued_at BIGINT NOT NULL,
+                    next_at BIGINT NOT NULL,
+                    sent_at BIGINT,
+                    last_error TEXT,
+                    PRIMARY KEY (channel, alert_id)
+                )
+                """,
+                "CREATE INDEX notifications_due ON notifications(state, next_at)",
+            ]
+        ),
+        (
+            "v6-evidence",
+            [
+                // See SQLiteSchema v6: repairs, other versions of a message id, the evidence chain.
+                "ALTER TABLE messages ADD COLUMN repair TEXT",
+                """
+                CREATE TABLE message_versions (
+                    msgid TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    msgtime BIGINT NOT NULL,
+                    file TEXT NOT NULL,
+                    line BIGINT NOT NULL,
+                    "offset" BIGINT NOT NULL,
+                    seen_at BIGINT NOT NULL,
+                    PRIMARY KEY (msgid, file, "offset")
+                )
+                """,
+                """
+                CREATE TABLE evidence_chain (
+                    seq BIGINT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    ref TEXT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL,
+                    at BIGINT NOT NULL,
+                    UNIQUE (kind, ref)
+                )
+                """,
+                "CREATE TABLE store_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                "INSERT INTO store_state (key, value) VALUES ('chain_backfill', 'pending')",
+            ]
+        ),
+        (
+            "v7-alert-id-scheme",
+            [
+                // See SQLiteSchema v7.
+                """
+                INSERT INTO store_state (key, value)
+                SELECT 'legacy_alert_ids', CASE WHEN EXISTS (SELECT 1 FROM alerts) THEN 'present' ELSE 'none' END
+                """
+            ]
+        ),
+        (
+            "v8-window-last-touched",
+            [
+                // See SQLiteSchema v8.
+                "ALTER TABLE window_state ADD COLUMN last_touched BIGINT NOT NULL DEFAULT 0",
+                "UPDATE window_state SET last_touched = coalesce((data::json->>'l')::bigint, 0) WHERE data <> ''",
+            ]
+        ),
     ]
 }

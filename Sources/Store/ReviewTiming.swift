@@ -1,5 +1,5 @@
-public import Alerts
-public import Vocabulary
+import Alerts
+import Vocabulary
 import Foundation
 
 /// One alert's review timing, for the report.

@@ -78,22 +78,22 @@ final class SQLiteBackend: SQLBackend {
     }
 
     static func configuration() -> Configuration {
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(30)
-            configuration.label = "chatwarden"
-            configuration.prepareDatabase { db in
-                // WAL with synchronous=NORMAL: a commit is durable once the WAL is synced at
-                // checkpoint; a crash loses at most the last transactions, which the checkpoint
-                // in the same transaction makes the tailer read again.
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                try db.execute(sql: "PRAGMA foreign_keys = ON")
-                // A large page cache and memory-mapped reads: the archive index is read-heavy
-                // (FTS5 merges, index inserts) and re-reading pages through pread dominated.
-                try db.execute(sql: "PRAGMA cache_size = -65536")
-                try db.execute(sql: "PRAGMA mmap_size = 268435456")
-                try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            }
-            return configuration
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.label = "chatwarden"
+        configuration.prepareDatabase { db in
+            // WAL with synchronous=NORMAL: a commit is durable once the WAL is synced at
+            // checkpoint; a crash loses at most the last transactions, which the checkpoint
+            // in the same transaction makes the tailer read again.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // A large page cache and memory-mapped reads: the archive index is read-heavy
+            // (FTS5 merges, index inserts) and re-reading pages through pread dominated.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        return configuration
     }
 
     /// Creates the database file with mode 0640 before SQLite does (SQLite gives the WAL and
@@ -109,7 +109,8 @@ final class SQLiteBackend: SQLBackend {
         }
         let code = errno
         if code == EEXIST { return }
-        throw StoreError(path: path, message: StoreError.describeAccess(path: path, errno: code, doing: "create the database"))
+        throw StoreError(
+            path: path, message: StoreError.describeAccess(path: path, errno: code, doing: "create the database"))
     }
 
     static func describe(_ error: any Error) -> String {
@@ -157,15 +158,16 @@ struct GRDBExecutor: SQLExecutor {
     var dialect: SQLDialect { .sqlite }
 
     static func arguments(_ values: [SQLValue]) -> StatementArguments {
-        StatementArguments(values.map { value -> (any DatabaseValueConvertible)? in
-            switch value {
-            case .null: return nil
-            case .integer(let v): return v
-            // SQLite's text binding stops at U+0000: a string holding one goes in as its bytes
-            // (read back as text by `value(_:)`), so the evidence is never cut short.
-            case .text(let s): return s.utf8.contains(0) ? Data(s.utf8) : s
-            }
-        })
+        StatementArguments(
+            values.map { value -> (any DatabaseValueConvertible)? in
+                switch value {
+                case .null: return nil
+                case .integer(let v): return v
+                // SQLite's text binding stops at U+0000: a string holding one goes in as its bytes
+                // (read back as text by `value(_:)`), so the evidence is never cut short.
+                case .text(let s): return s.utf8.contains(0) ? Data(s.utf8) : s
+                }
+            })
     }
 
     static func value(_ dbValue: DatabaseValue) -> SQLValue {

@@ -7,196 +7,201 @@ enum SQLiteSchema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-archive-alerts-checkpoints") { db in
             // The conversation-archive index: one row per message, idempotent by msgid.
-            try db.execute(sql: """
-                CREATE TABLE messages (
-                    rowid INTEGER PRIMARY KEY,
-                    msgid TEXT NOT NULL UNIQUE,
-                    msgtime INTEGER NOT NULL,
-                    action TEXT NOT NULL,
-                    msgtype TEXT NOT NULL,
-                    sender TEXT NOT NULL,
-                    sender_kind TEXT NOT NULL,
-                    tolist TEXT NOT NULL,
-                    roomid TEXT NOT NULL,
-                    conversation TEXT NOT NULL,
-                    text TEXT NOT NULL,
-                    payload TEXT,
-                    file TEXT NOT NULL,
-                    line INTEGER NOT NULL,
-                    offset INTEGER NOT NULL
-                );
-                CREATE INDEX messages_conversation_time ON messages(conversation, msgtime, rowid);
-                CREATE INDEX messages_time ON messages(msgtime);
-                CREATE INDEX messages_sender_time ON messages(sender, msgtime);
+            try db.execute(
+                sql: """
+                    CREATE TABLE messages (
+                        rowid INTEGER PRIMARY KEY,
+                        msgid TEXT NOT NULL UNIQUE,
+                        msgtime INTEGER NOT NULL,
+                        action TEXT NOT NULL,
+                        msgtype TEXT NOT NULL,
+                        sender TEXT NOT NULL,
+                        sender_kind TEXT NOT NULL,
+                        tolist TEXT NOT NULL,
+                        roomid TEXT NOT NULL,
+                        conversation TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        payload TEXT,
+                        file TEXT NOT NULL,
+                        line INTEGER NOT NULL,
+                        offset INTEGER NOT NULL
+                    );
+                    CREATE INDEX messages_conversation_time ON messages(conversation, msgtime, rowid);
+                    CREATE INDEX messages_time ON messages(msgtime);
+                    CREATE INDEX messages_sender_time ON messages(sender, msgtime);
 
-                -- Full-text search over the text, trigram-tokenised so Chinese substrings match.
-                CREATE VIRTUAL TABLE messages_fts USING fts5(
-                    text, content='messages', content_rowid='rowid', tokenize='trigram'
-                );
-                CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-                    INSERT INTO messages_fts(rowid, text) VALUES (new.rowid, new.text);
-                END;
-                CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-                    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-                END;
+                    -- Full-text search over the text, trigram-tokenised so Chinese substrings match.
+                    CREATE VIRTUAL TABLE messages_fts USING fts5(
+                        text, content='messages', content_rowid='rowid', tokenize='trigram'
+                    );
+                    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+                        INSERT INTO messages_fts(rowid, text) VALUES (new.rowid, new.text);
+                    END;
+                    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+                        INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+                    END;
 
-                CREATE TABLE alerts (
-                    rowid INTEGER PRIMARY KEY,
-                    id TEXT NOT NULL UNIQUE,
-                    rule TEXT NOT NULL,
-                    category TEXT NOT NULL,
-                    severity TEXT NOT NULL,
-                    severity_rank INTEGER NOT NULL,
-                    msgid TEXT NOT NULL,
-                    msgtime INTEGER NOT NULL,
-                    roomid TEXT NOT NULL,
-                    conversation TEXT NOT NULL,
-                    sender TEXT NOT NULL,
-                    tolist TEXT NOT NULL,
-                    matched TEXT NOT NULL,
-                    term TEXT NOT NULL,
-                    span_start INTEGER NOT NULL,
-                    span_end INTEGER NOT NULL,
-                    text TEXT NOT NULL,
-                    file TEXT NOT NULL,
-                    line INTEGER NOT NULL,
-                    offset INTEGER NOT NULL,
-                    details TEXT NOT NULL,
-                    related TEXT NOT NULL,
-                    status TEXT NOT NULL DEFAULT 'new',
-                    created_at INTEGER NOT NULL,
-                    updated_at INTEGER NOT NULL,
-                    logged INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE INDEX alerts_time ON alerts(msgtime, rowid);
-                CREATE INDEX alerts_status_time ON alerts(status, msgtime);
-                CREATE INDEX alerts_category_time ON alerts(category, msgtime);
-                CREATE INDEX alerts_sender_time ON alerts(sender, msgtime);
-                CREATE INDEX alerts_conversation_time ON alerts(conversation, msgtime);
-                CREATE INDEX alerts_msgid ON alerts(msgid);
-                CREATE INDEX alerts_unlogged ON alerts(logged) WHERE logged = 0;
+                    CREATE TABLE alerts (
+                        rowid INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        rule TEXT NOT NULL,
+                        category TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        severity_rank INTEGER NOT NULL,
+                        msgid TEXT NOT NULL,
+                        msgtime INTEGER NOT NULL,
+                        roomid TEXT NOT NULL,
+                        conversation TEXT NOT NULL,
+                        sender TEXT NOT NULL,
+                        tolist TEXT NOT NULL,
+                        matched TEXT NOT NULL,
+                        term TEXT NOT NULL,
+                        span_start INTEGER NOT NULL,
+                        span_end INTEGER NOT NULL,
+                        text TEXT NOT NULL,
+                        file TEXT NOT NULL,
+                        line INTEGER NOT NULL,
+                        offset INTEGER NOT NULL,
+                        details TEXT NOT NULL,
+                        related TEXT NOT NULL,
+                        status TEXT NOT NULL DEFAULT 'new',
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        logged INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX alerts_time ON alerts(msgtime, rowid);
+                    CREATE INDEX alerts_status_time ON alerts(status, msgtime);
+                    CREATE INDEX alerts_category_time ON alerts(category, msgtime);
+                    CREATE INDEX alerts_sender_time ON alerts(sender, msgtime);
+                    CREATE INDEX alerts_conversation_time ON alerts(conversation, msgtime);
+                    CREATE INDEX alerts_msgid ON alerts(msgid);
+                    CREATE INDEX alerts_unlogged ON alerts(logged) WHERE logged = 0;
 
-                -- Append-only audit trail of what reviewers decided.
-                CREATE TABLE review_actions (
-                    rowid INTEGER PRIMARY KEY,
-                    alert_id TEXT NOT NULL REFERENCES alerts(id),
-                    action TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    reviewer TEXT NOT NULL,
-                    note TEXT NOT NULL,
-                    at INTEGER NOT NULL
-                );
-                CREATE INDEX review_actions_alert ON review_actions(alert_id, rowid);
-                CREATE TRIGGER review_actions_no_update BEFORE UPDATE ON review_actions BEGIN
-                    SELECT RAISE(ABORT, 'review actions are append-only');
-                END;
-                CREATE TRIGGER review_actions_no_delete BEFORE DELETE ON review_actions BEGIN
-                    SELECT RAISE(ABORT, 'review actions are append-only');
-                END;
+                    -- Append-only audit trail of what reviewers decided.
+                    CREATE TABLE review_actions (
+                        rowid INTEGER PRIMARY KEY,
+                        alert_id TEXT NOT NULL REFERENCES alerts(id),
+                        action TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        reviewer TEXT NOT NULL,
+                        note TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE INDEX review_actions_alert ON review_actions(alert_id, rowid);
+                    CREATE TRIGGER review_actions_no_update BEFORE UPDATE ON review_actions BEGIN
+                        SELECT RAISE(ABORT, 'review actions are append-only');
+                    END;
+                    CREATE TRIGGER review_actions_no_delete BEFORE DELETE ON review_actions BEGIN
+                        SELECT RAISE(ABORT, 'review actions are append-only');
+                    END;
 
-                -- Where each followed archive file has been read to.
-                CREATE TABLE checkpoints (
-                    source TEXT PRIMARY KEY,
-                    path TEXT NOT NULL,
-                    device INTEGER NOT NULL,
-                    inode INTEGER NOT NULL,
-                    fingerprint TEXT NOT NULL,
-                    offset INTEGER NOT NULL,
-                    line INTEGER NOT NULL,
-                    updated_at INTEGER NOT NULL
-                );
+                    -- Where each followed archive file has been read to.
+                    CREATE TABLE checkpoints (
+                        source TEXT PRIMARY KEY,
+                        path TEXT NOT NULL,
+                        device INTEGER NOT NULL,
+                        inode INTEGER NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        offset INTEGER NOT NULL,
+                        line INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
 
-                -- Lines that did not decode, with where they are and why.
-                CREATE TABLE quarantine (
-                    rowid INTEGER PRIMARY KEY,
-                    file TEXT NOT NULL,
-                    line INTEGER NOT NULL,
-                    offset INTEGER NOT NULL,
-                    reason TEXT NOT NULL,
-                    excerpt TEXT NOT NULL,
-                    at INTEGER NOT NULL,
-                    UNIQUE(file, offset)
-                );
-                """)
+                    -- Lines that did not decode, with where they are and why.
+                    CREATE TABLE quarantine (
+                        rowid INTEGER PRIMARY KEY,
+                        file TEXT NOT NULL,
+                        line INTEGER NOT NULL,
+                        offset INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        excerpt TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        UNIQUE(file, offset)
+                    );
+                    """)
         }
         migrator.registerMigration("v2-recalls-sender-kind") { db in
             // Which message a recall withdrew, and whether an alert's sender is staff, as columns
             // the review commands can index and filter on.
-            try db.execute(sql: """
-                ALTER TABLE messages ADD COLUMN recalls TEXT;
-                UPDATE messages SET recalls = json_extract(payload, '$.pre_msgid') WHERE action = 'recall';
-                CREATE INDEX messages_recalls ON messages(recalls) WHERE recalls IS NOT NULL;
-                ALTER TABLE alerts ADD COLUMN sender_kind TEXT NOT NULL DEFAULT 'staff';
-                UPDATE alerts SET sender_kind = CASE
-                    WHEN length(sender) >= 16 AND substr(sender, 1, 2) IN ('wo', 'wm') THEN 'customer'
-                    WHEN length(sender) >= 16 AND substr(sender, 1, 2) = 'wb' THEN 'robot'
-                    ELSE 'staff' END;
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE messages ADD COLUMN recalls TEXT;
+                    UPDATE messages SET recalls = json_extract(payload, '$.pre_msgid') WHERE action = 'recall';
+                    CREATE INDEX messages_recalls ON messages(recalls) WHERE recalls IS NOT NULL;
+                    ALTER TABLE alerts ADD COLUMN sender_kind TEXT NOT NULL DEFAULT 'staff';
+                    UPDATE alerts SET sender_kind = CASE
+                        WHEN length(sender) >= 16 AND substr(sender, 1, 2) IN ('wo', 'wm') THEN 'customer'
+                        WHEN length(sender) >= 16 AND substr(sender, 1, 2) = 'wb' THEN 'robot'
+                        ELSE 'staff' END;
+                    """)
         }
         migrator.registerMigration("v3-window-state") { db in
             // The state of the rules over time (sliding windows), saved with each batch.
-            try db.execute(sql: """
-                CREATE TABLE window_state (
-                    key TEXT PRIMARY KEY,
-                    data TEXT NOT NULL
-                ) WITHOUT ROWID;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE window_state (
+                        key TEXT PRIMARY KEY,
+                        data TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
         }
         migrator.registerMigration("v4-notifications") { db in
             // Notifications to send, one row per channel and alert, enqueued in the transaction
             // that inserts the alert (so a crash neither loses nor duplicates the enqueueing).
-            try db.execute(sql: """
-                CREATE TABLE notifications (
-                    channel TEXT NOT NULL,
-                    alert_id TEXT NOT NULL,
-                    immediate INTEGER NOT NULL,
-                    state TEXT NOT NULL DEFAULT 'pending',
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    enqueued_at INTEGER NOT NULL,
-                    next_at INTEGER NOT NULL,
-                    sent_at INTEGER,
-                    last_error TEXT,
-                    PRIMARY KEY (channel, alert_id)
-                ) WITHOUT ROWID;
-                CREATE INDEX notifications_due ON notifications(state, next_at);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE notifications (
+                        channel TEXT NOT NULL,
+                        alert_id TEXT NOT NULL,
+                        immediate INTEGER NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        enqueued_at INTEGER NOT NULL,
+                        next_at INTEGER NOT NULL,
+                        sent_at INTEGER,
+                        last_error TEXT,
+                        PRIMARY KEY (channel, alert_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX notifications_due ON notifications(state, next_at);
+                    """)
         }
         migrator.registerMigration("v5-daemon-names") { db in
             // Several daemons may share a (PostgreSQL) store: what each owns alone is keyed by
             // its name. SQLite keeps one daemon, named "", but the same columns, so the store's
             // queries are the same on both.
-            try db.execute(sql: """
-                CREATE TABLE checkpoints_v5 (
-                    daemon TEXT NOT NULL DEFAULT '',
-                    source TEXT NOT NULL,
-                    path TEXT NOT NULL,
-                    device INTEGER NOT NULL,
-                    inode INTEGER NOT NULL,
-                    fingerprint TEXT NOT NULL,
-                    "offset" INTEGER NOT NULL,
-                    line INTEGER NOT NULL,
-                    updated_at INTEGER NOT NULL,
-                    PRIMARY KEY (daemon, source)
-                ) WITHOUT ROWID;
-                INSERT INTO checkpoints_v5 SELECT '', source, path, device, inode, fingerprint, "offset", line, updated_at FROM checkpoints;
-                DROP TABLE checkpoints;
-                ALTER TABLE checkpoints_v5 RENAME TO checkpoints;
+            try db.execute(
+                sql: """
+                    CREATE TABLE checkpoints_v5 (
+                        daemon TEXT NOT NULL DEFAULT '',
+                        source TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        device INTEGER NOT NULL,
+                        inode INTEGER NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        "offset" INTEGER NOT NULL,
+                        line INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (daemon, source)
+                    ) WITHOUT ROWID;
+                    INSERT INTO checkpoints_v5 SELECT '', source, path, device, inode, fingerprint, "offset", line, updated_at FROM checkpoints;
+                    DROP TABLE checkpoints;
+                    ALTER TABLE checkpoints_v5 RENAME TO checkpoints;
 
-                CREATE TABLE window_state_v5 (
-                    daemon TEXT NOT NULL DEFAULT '',
-                    key TEXT NOT NULL,
-                    data TEXT NOT NULL,
-                    PRIMARY KEY (daemon, key)
-                ) WITHOUT ROWID;
-                INSERT INTO window_state_v5 SELECT '', key, data FROM window_state;
-                DROP TABLE window_state;
-                ALTER TABLE window_state_v5 RENAME TO window_state;
+                    CREATE TABLE window_state_v5 (
+                        daemon TEXT NOT NULL DEFAULT '',
+                        key TEXT NOT NULL,
+                        data TEXT NOT NULL,
+                        PRIMARY KEY (daemon, key)
+                    ) WITHOUT ROWID;
+                    INSERT INTO window_state_v5 SELECT '', key, data FROM window_state;
+                    DROP TABLE window_state;
+                    ALTER TABLE window_state_v5 RENAME TO window_state;
 
-                ALTER TABLE alerts ADD COLUMN origin TEXT NOT NULL DEFAULT '';
-                DROP INDEX alerts_unlogged;
-                CREATE INDEX alerts_unlogged ON alerts(origin, logged) WHERE logged = 0;
-                ALTER TABLE quarantine ADD COLUMN daemon TEXT NOT NULL DEFAULT '';
-                """)
+                    ALTER TABLE alerts ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+                    DROP INDEX alerts_unlogged;
+                    CREATE INDEX alerts_unlogged ON alerts(origin, logged) WHERE logged = 0;
+                    ALTER TABLE quarantine ADD COLUMN daemon TEXT NOT NULL DEFAULT '';
+                    """)
         }
         migrator.registerMigration("v6-evidence") { db in
             // Issue 15: evidence nobody edits unnoticed, and never a silent mismatch.
@@ -206,50 +211,53 @@ enum SQLiteSchema {
             // - evidence_chain: one hash chain over alerts and review actions, in commit order;
             //   `chatwarden verify` walks it. Rows that existed before are chained at the next
             //   open (store_state 'chain_backfill').
-            try db.execute(sql: """
-                ALTER TABLE messages ADD COLUMN repair TEXT;
-                CREATE TABLE message_versions (
-                    msgid TEXT NOT NULL,
-                    text TEXT NOT NULL,
-                    msgtime INTEGER NOT NULL,
-                    file TEXT NOT NULL,
-                    line INTEGER NOT NULL,
-                    "offset" INTEGER NOT NULL,
-                    seen_at INTEGER NOT NULL,
-                    PRIMARY KEY (msgid, file, "offset")
-                ) WITHOUT ROWID;
-                CREATE TABLE evidence_chain (
-                    seq INTEGER PRIMARY KEY,
-                    kind TEXT NOT NULL,
-                    ref TEXT NOT NULL,
-                    content_hash TEXT NOT NULL,
-                    prev_hash TEXT NOT NULL,
-                    hash TEXT NOT NULL,
-                    at INTEGER NOT NULL,
-                    UNIQUE (kind, ref)
-                );
-                CREATE TABLE store_state (
-                    key TEXT PRIMARY KEY,
-                    value TEXT NOT NULL
-                ) WITHOUT ROWID;
-                INSERT INTO store_state (key, value) VALUES ('chain_backfill', 'pending');
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE messages ADD COLUMN repair TEXT;
+                    CREATE TABLE message_versions (
+                        msgid TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        msgtime INTEGER NOT NULL,
+                        file TEXT NOT NULL,
+                        line INTEGER NOT NULL,
+                        "offset" INTEGER NOT NULL,
+                        seen_at INTEGER NOT NULL,
+                        PRIMARY KEY (msgid, file, "offset")
+                    ) WITHOUT ROWID;
+                    CREATE TABLE evidence_chain (
+                        seq INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        ref TEXT NOT NULL,
+                        content_hash TEXT NOT NULL,
+                        prev_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        UNIQUE (kind, ref)
+                    );
+                    CREATE TABLE store_state (
+                        key TEXT PRIMARY KEY,
+                        value TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO store_state (key, value) VALUES ('chain_backfill', 'pending');
+                    """)
         }
         migrator.registerMigration("v7-alert-id-scheme") { db in
             // Alert ids became SHA-256 based (issue 22). A store holding alerts made under the old
             // scheme keeps them; new alerts whose old-scheme id it holds are not inserted again.
-            try db.execute(sql: """
-                INSERT INTO store_state (key, value)
-                SELECT 'legacy_alert_ids', CASE WHEN EXISTS (SELECT 1 FROM alerts) THEN 'present' ELSE 'none' END;
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO store_state (key, value)
+                    SELECT 'legacy_alert_ids', CASE WHEN EXISTS (SELECT 1 FROM alerts) THEN 'present' ELSE 'none' END;
+                    """)
         }
         migrator.registerMigration("v8-window-last-touched") { db in
             // How old a key's window state is, as a column: the store expires shared state by it
             // instead of reading the window engine's own encoding (once, here, for old rows).
-            try db.execute(sql: """
-                ALTER TABLE window_state ADD COLUMN last_touched INTEGER NOT NULL DEFAULT 0;
-                UPDATE window_state SET last_touched = coalesce(json_extract(data, '$.l'), 0) WHERE data <> '';
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE window_state ADD COLUMN last_touched INTEGER NOT NULL DEFAULT 0;
+                    UPDATE window_state SET last_touched = coalesce(json_extract(data, '$.l'), 0) WHERE data <> '';
+                    """)
         }
         return migrator
     }

@@ -1,5 +1,5 @@
-public import Alerts
-public import Vocabulary
+import Alerts
+import Vocabulary
 import Foundation
 
 /// A search hit.

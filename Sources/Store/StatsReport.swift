@@ -1,5 +1,5 @@
-public import Alerts
-public import Vocabulary
+import Alerts
+import Vocabulary
 import Foundation
 
 /// Counts for `stats`.
@@ -15,7 +15,9 @@ public struct StatsReport: Sendable, Equatable {
     public var byDay: [(String, Int)]
 
     public static func == (lhs: StatsReport, rhs: StatsReport) -> Bool {
-        func same(_ a: [(String, Int)], _ b: [(String, Int)]) -> Bool { a.map { "\($0.0)=\($0.1)" } == b.map { "\($0.0)=\($0.1)" } }
+        func same(_ a: [(String, Int)], _ b: [(String, Int)]) -> Bool {
+            a.map { "\($0.0)=\($0.1)" } == b.map { "\($0.0)=\($0.1)" }
+        }
         return lhs.messages == rhs.messages && lhs.alerts == rhs.alerts && lhs.quarantined == rhs.quarantined
             && same(lhs.byCategory, rhs.byCategory) && same(lhs.bySeverity, rhs.bySeverity)
             && same(lhs.byStatus, rhs.byStatus) && same(lhs.byStaff, rhs.byStaff)

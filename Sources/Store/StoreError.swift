@@ -16,7 +16,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// when the cause is access ("permission denied: DIR"), naming the directory that refused.
     public static func describeAccess(path: String, errno code: Int32, doing: String) -> String {
         if code == EACCES || code == EPERM {
-            return "permission denied: \(deniedComponent(of: path)) (cannot \(doing); run as a user who may read and write the state directory)"
+            return
+                "permission denied: \(deniedComponent(of: path)) (cannot \(doing); run as a user who may read and write the state directory)"
         }
         return "cannot \(doing): \(String(cString: strerror(code)))"
     }

@@ -1,4 +1,4 @@
-public import Alerts
+import Alerts
 public import Vocabulary
 import Archive
 import Foundation

@@ -255,8 +255,10 @@ public struct JSONParser {
             }
             if byte == UInt8(ascii: "\\") {
                 hasEscapes = true
-                scalars.append(contentsOf: try Self.validatedString(
-                    UnsafeBufferPointer(rebasing: bytes[runStart..<index]), at: runStart).unicodeScalars)
+                scalars.append(
+                    contentsOf: try Self.validatedString(
+                        UnsafeBufferPointer(rebasing: bytes[runStart..<index]), at: runStart
+                    ).unicodeScalars)
                 index += 1
                 scalars.append(try parseEscape())
                 runStart = index
@@ -322,7 +324,9 @@ public struct JSONParser {
         return value
     }
 
-    private static func validatedString(_ run: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) -> String {
+    private static func validatedString(
+        _ run: UnsafeBufferPointer<UInt8>, at offset: Int
+    ) throws(JSONParseError) -> String {
         // ASCII-only runs cannot be invalid; others are checked by the standard library.
         if let string = String(validating: run, as: UTF8.self) { return string }
         var position = 0

@@ -16,4 +16,3 @@ public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable, Coda
 
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 }
-

@@ -27,7 +27,8 @@ struct Chatwarden: AsyncParsableCommand {
             working; 2 bad usage or bad configuration.
             """,
         subcommands: [
-            Scan.self, DaemonCommand.self, AlertsCommand.self, Search.self, Context.self, RulesCommand.self, Stats.self, Export.self,
+            Scan.self, DaemonCommand.self, AlertsCommand.self, Search.self, Context.self, RulesCommand.self, Stats.self,
+            Export.self,
             ReportCommand.self, Quarantine.self, Verify.self,
         ]
     )
@@ -57,7 +58,9 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file (TOML).", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("State directory holding the store (overrides the configuration).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("State directory holding the store (overrides the configuration).", valueName: "dir"))
     var stateDir: String?
 
     @Option(
@@ -67,9 +70,11 @@ struct CommonOptions: ParsableArguments {
             valueName: "path|url"))
     var store: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Log level for messages on standard error: trace, debug, info, notice, warning, error. Default: info for the daemon, warning for every other command.",
-        valueName: "level"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Log level for messages on standard error: trace, debug, info, notice, warning, error. Default: info for the daemon, warning for every other command.",
+            valueName: "level"))
     var logLevel: Logger.Level?
 }
 

@@ -16,7 +16,9 @@ enum Setup {
 
     /// The logger; `defaultLevel` when --log-level is not given (the daemon logs `info`, the
     /// other commands `warning`, as `--help` says).
-    static func logger(_ options: CommonOptions, format: LineLogHandler.Format = .text, defaultLevel: Logger.Level = .warning) -> Logger {
+    static func logger(
+        _ options: CommonOptions, format: LineLogHandler.Format = .text, defaultLevel: Logger.Level = .warning
+    ) -> Logger {
         let level = options.logLevel ?? defaultLevel
         if !loggingReady {
             loggingReady = true
@@ -65,12 +67,16 @@ enum Setup {
             let exists = access(path, F_OK) == 0
             let code = errno
             if !exists && code == ENOENT {
-                Terminal.error("chatwarden: no store at \(path) yet: run `chatwarden scan` or the daemon first, or pass --state-dir")
+                Terminal.error(
+                    "chatwarden: no store at \(path) yet: run `chatwarden scan` or the daemon first, or pass --state-dir"
+                )
                 throw ExitCode(1)
             }
             if !exists || access(path, R_OK | W_OK) != 0 {
                 let why = exists ? errno : code
-                Terminal.error("chatwarden: \(path): \(StoreError.describeAccess(path: path, errno: why, doing: "open the store"))")
+                Terminal.error(
+                    "chatwarden: \(path): \(StoreError.describeAccess(path: path, errno: why, doing: "open the store"))"
+                )
                 throw ExitCode(1)
             }
         }

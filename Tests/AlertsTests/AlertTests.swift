@@ -8,15 +8,20 @@ import Vocabulary
 
 private func message(_ id: String, _ text: String, repair: String? = nil) -> ArchiveMessage {
     var m = ArchiveMessage(
-        msgid: id, action: .send, from: "zhangwei", tolist: ["wmCustomer0000000000001"], roomid: "", msgtime: 1_795_136_400_000,
-        msgtype: "text", content: .text(text), source: SourcePosition(file: "a.jsonl", line: 3, offset: 120, length: 40))
+        msgid: id, action: .send, from: "zhangwei", tolist: ["wmCustomer0000000000001"], roomid: "",
+        msgtime: 1_795_136_400_000,
+        msgtype: "text", content: .text(text), source: SourcePosition(file: "a.jsonl", line: 3, offset: 120, length: 40)
+    )
     m.repair = repair
     return m
 }
 
-private func finding(_ rule: String, _ term: String, _ range: Range<Int>, severity: Severity = .high, limit: Bool = false) -> Finding {
+private func finding(
+    _ rule: String, _ term: String, _ range: Range<Int>, severity: Severity = .high, limit: Bool = false
+) -> Finding {
     Finding(
-        rule: rule, category: rule, severity: severity, term: term, range: range, matched: term, normalized: term, view: .dense,
+        rule: rule, category: rule, severity: severity, term: term, range: range, matched: term, normalized: term,
+        view: .dense,
         origin: "\(rule).txt:1", limitReached: limit)
 }
 
@@ -29,7 +34,9 @@ struct AlertTests {
         #expect(AlertIDs.content(rule: "luring", msgid: "m1") != AlertIDs.content(rule: "abuse", msgid: "m1"))
         // Parts are separated: ("ab", "c") is not ("a", "bc").
         #expect(AlertIDs.content(rule: "ab", msgid: "c") != AlertIDs.content(rule: "a", msgid: "bc"))
-        #expect(AlertIDs.window(rule: "window.flood", key: "f|x", start: 1) != AlertIDs.window(rule: "window.flood", key: "f|x", start: 2))
+        #expect(
+            AlertIDs.window(rule: "window.flood", key: "f|x", start: 1)
+                != AlertIDs.window(rule: "window.flood", key: "f|x", start: 2))
         let id = AlertIDs.content(rule: "luring", msgid: "m1")
         #expect(id.count == 32 && id.allSatisfy { $0.isHexDigit && !$0.isUppercase })
         // Pinned: a changed id would make every existing store raise its alerts again.
@@ -37,7 +44,9 @@ struct AlertTests {
         #expect(AlertIDs.legacyContent(rule: "luring", msgid: "m1") == AlertIDs.fnv128(["content", "luring", "m1"]))
     }
 
-    @Test("sequential message ids: 8-digit prefixes as distinct as chance allows over 100,000 alerts; the old ids were not")
+    @Test(
+        "sequential message ids: 8-digit prefixes as distinct as chance allows over 100,000 alerts; the old ids were not"
+    )
     func prefixesMix() {
         let ids = (0..<100_000).map { AlertIDs.content(rule: "offplatform-money", msgid: "msg\($0)") }
         let eight = Set(ids.map { $0.prefix(8) }).count
@@ -45,15 +54,21 @@ struct AlertTests {
         #expect(eight >= 99_995, "\(100_000 - eight) collisions among 8-digit prefixes")
         #expect(Set(ids.map { $0.prefix(10) }).count == 100_000, "10-digit prefixes are unique")
         let legacy = (0..<3_000).map { AlertIDs.legacyContent(rule: "offplatform-money", msgid: "msg\($0)") }
-        #expect(Set(legacy.map { $0.prefix(8) }).count < 1_000, "the old scheme's prefixes did not mix (the defect of issue 22)")
+        #expect(
+            Set(legacy.map { $0.prefix(8) }).count < 1_000,
+            "the old scheme's prefixes did not mix (the defect of issue 22)")
     }
 
-    @Test("a message's findings become one alert per rule: the first hit as evidence, every hit in the details, the repair noted")
+    @Test(
+        "a message's findings become one alert per rule: the first hit as evidence, every hit in the details, the repair noted"
+    )
     func fromFindings() {
         let m = message("m1", "加我微信，再加微信", repair: "invalid UTF-8 replaced")
-        let alerts = Alert.fromFindings([
-            finding("luring", "加微信", 0..<12), finding("luring", "加微信", 15..<24), finding("abuse", "x", 3..<4, severity: .low),
-        ], message: m)
+        let alerts = Alert.fromFindings(
+            [
+                finding("luring", "加微信", 0..<12), finding("luring", "加微信", 15..<24),
+                finding("abuse", "x", 3..<4, severity: .low),
+            ], message: m)
         #expect(alerts.map(\.rule) == ["luring", "abuse"])
         let luring = alerts[0]
         #expect(luring.id == Alert.contentID(rule: "luring", msgid: "m1"))
@@ -72,10 +87,12 @@ struct AlertTests {
         let line = alert.jsonLine
         #expect(!line.contains("\n") && !line.contains("\u{2028}") && !line.contains("\u{1B}"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == [
-            "id", "rule", "category", "severity", "msgid", "msgtime", "time", "roomid", "conversation", "from", "tolist", "matched",
-            "term", "span", "text", "file", "line", "offset", "details", "related",
-        ])
+        #expect(
+            Set(object.keys) == [
+                "id", "rule", "category", "severity", "msgid", "msgtime", "time", "roomid", "conversation", "from",
+                "tolist", "matched",
+                "term", "span", "text", "file", "line", "offset", "details", "related",
+            ])
         #expect(object["text"] as? String == "line one\nline two \u{1B}[31m\"quoted\"")
         #expect(object["msgid"] as? String == "m\u{2028}1")
         #expect(object["time"] as? String == "2026-11-20T01:00:00.000Z")

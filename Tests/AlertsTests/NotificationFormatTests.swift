@@ -6,7 +6,8 @@ import Vocabulary
 /// What a notification says, and that chat text cannot change what it looks like.
 @Suite("Notification messages")
 struct NotificationFormatTests {
-    func pending(text: String, from: String = "zhangsan", matched: String = "加我微信", severity: Severity = .high) -> Alert {
+    func pending(text: String, from: String = "zhangsan", matched: String = "加我微信", severity: Severity = .high) -> Alert
+    {
         let alert = Alert(
             id: "0123456789abcdef0123456789abcdef", rule: "contact.wechat", category: "contact", severity: severity,
             msgid: "m1", msgtime: 1_700_000_000_000, roomid: "", conversation: "a|b", from: from, tolist: ["b"],
@@ -33,7 +34,8 @@ struct NotificationFormatTests {
 
     @Test("WeCom text: the message stays on its lines, control characters dropped")
     func textOneLine() throws {
-        let payload = NotificationFormat.payload([pending(text: "hello\n[critical] fake\u{1B}[2J", from: "x\ny")], kind: .wecomText, digest: false)
+        let payload = NotificationFormat.payload(
+            [pending(text: "hello\n[critical] fake\u{1B}[2J", from: "x\ny")], kind: .wecomText, digest: false)
         let json = try #require(try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
         let content = try #require((json["text"] as? [String: Any])?["content"] as? String)
         #expect(content.split(separator: "\n").count == 3, "\(content)")

@@ -40,27 +40,54 @@ struct DecoderTests {
 
     @Test("every listed message type decodes to its payload")
     func allTypes() throws {
-        #expect(try message(envelope("revoke", #"{"pre_msgid":"old1"}"#, action: "recall")).content == .revoke(preMsgid: "old1"))
+        #expect(
+            try message(envelope("revoke", #"{"pre_msgid":"old1"}"#, action: "recall")).content
+                == .revoke(preMsgid: "old1"))
         #expect(try message(envelope("revoke", #"{"pre_msgid":"old1"}"#, action: "recall")).action == .recall)
-        #expect(try message(envelope("image", #"{"md5sum":"abc","filesize":4777,"sdkfileid":"x"}"#)).content == .image(md5: "abc", size: 4777))
-        #expect(try message(envelope("voice", #"{"md5sum":"v","voice_size":100,"play_length":12}"#)).content == .voice(md5: "v", seconds: 12))
-        #expect(try message(envelope("video", #"{"md5sum":"v","filesize":100,"play_length":30}"#)).content == .video(md5: "v", seconds: 30))
+        #expect(
+            try message(envelope("image", #"{"md5sum":"abc","filesize":4777,"sdkfileid":"x"}"#)).content
+                == .image(md5: "abc", size: 4777))
+        #expect(
+            try message(envelope("voice", #"{"md5sum":"v","voice_size":100,"play_length":12}"#)).content
+                == .voice(md5: "v", seconds: 12))
+        #expect(
+            try message(envelope("video", #"{"md5sum":"v","filesize":100,"play_length":30}"#)).content
+                == .video(md5: "v", seconds: 30))
         #expect(try message(envelope("emotion", #"{"type":1,"md5sum":"e"}"#)).content == .emotion(md5: "e"))
-        #expect(try message(envelope("file", #"{"md5sum":"f","filename":"报价单.xlsx","fileext":"xlsx","filesize":2048}"#)).content
-            == .file(name: "报价单.xlsx", ext: "xlsx", size: 2048))
-        #expect(try message(envelope("card", #"{"corpname":"某公司","userid":"lisi"}"#)).content == .card(corpName: "某公司", userID: "lisi"))
-        #expect(try message(envelope("link", #"{"title":"T","description":"D","link_url":"https://x.cn/a","image_url":"i"}"#)).content
-            == .link(title: "T", description: "D", url: "https://x.cn/a"))
-        #expect(try message(envelope("weapp", #"{"title":"T","description":"D","username":"gh_1@app","displayname":"商城"}"#)).content
-            == .weapp(title: "T", description: "D", appName: "商城"))
-        #expect(try message(envelope("location", #"{"longitude":1.5,"latitude":2.5,"address":"人民路","title":"店","zoom":15}"#)).content
-            == .location(title: "店", address: "人民路"))
-        #expect(try message(envelope("redpacket", #"{"type":1,"wish":"恭喜发财","totalcnt":3,"totalamount":3000}"#)).content
-            == .redPacket(wish: "恭喜发财", totalCount: 3, totalAmountCents: 3000))
-        #expect(try message(envelope("external_redpacket", #"{"type":1,"wish":"w","totalcnt":1,"totalamount":88}"#)).content
-            == .redPacket(wish: "w", totalCount: 1, totalAmountCents: 88))
-        #expect(try message(envelope("agree", #"{"userid":"wmX","agree_time":1}"#)).content == .consent(agreed: true, userID: "wmX"))
-        let record = try message(envelope("chatrecord", #"{"title":"聊天记录","item":[{"type":"ChatRecordText","content":"{\"content\":\"加我微信\"}"}]}"#))
+        #expect(
+            try message(envelope("file", #"{"md5sum":"f","filename":"报价单.xlsx","fileext":"xlsx","filesize":2048}"#))
+                .content
+                == .file(name: "报价单.xlsx", ext: "xlsx", size: 2048))
+        #expect(
+            try message(envelope("card", #"{"corpname":"某公司","userid":"lisi"}"#)).content
+                == .card(corpName: "某公司", userID: "lisi"))
+        #expect(
+            try message(
+                envelope("link", #"{"title":"T","description":"D","link_url":"https://x.cn/a","image_url":"i"}"#)
+            ).content
+                == .link(title: "T", description: "D", url: "https://x.cn/a"))
+        #expect(
+            try message(envelope("weapp", #"{"title":"T","description":"D","username":"gh_1@app","displayname":"商城"}"#))
+                .content
+                == .weapp(title: "T", description: "D", appName: "商城"))
+        #expect(
+            try message(
+                envelope("location", #"{"longitude":1.5,"latitude":2.5,"address":"人民路","title":"店","zoom":15}"#)
+            ).content
+                == .location(title: "店", address: "人民路"))
+        #expect(
+            try message(envelope("redpacket", #"{"type":1,"wish":"恭喜发财","totalcnt":3,"totalamount":3000}"#)).content
+                == .redPacket(wish: "恭喜发财", totalCount: 3, totalAmountCents: 3000))
+        #expect(
+            try message(envelope("external_redpacket", #"{"type":1,"wish":"w","totalcnt":1,"totalamount":88}"#)).content
+                == .redPacket(wish: "w", totalCount: 1, totalAmountCents: 88))
+        #expect(
+            try message(envelope("agree", #"{"userid":"wmX","agree_time":1}"#)).content
+                == .consent(agreed: true, userID: "wmX"))
+        let record = try message(
+            envelope(
+                "chatrecord", #"{"title":"聊天记录","item":[{"type":"ChatRecordText","content":"{\"content\":\"加我微信\"}"}]}"#
+            ))
         #expect(record.content == .chatRecord(title: "聊天记录", text: "加我微信"))
         #expect(record.scannableText.contains("加我微信"))
     }
@@ -86,21 +113,42 @@ struct DecoderTests {
         let g = try message(envelope("text", #"{"content":"hi"}"#, room: "wrRoom1"))
         #expect(g.isGroup)
         #expect(g.conversationKey == "wrRoom1")
-        let a = try message(#"{"msgid":"1","action":"send","from":"a","tolist":["b"],"roomid":"","msgtime":1,"msgtype":"text","text":{"content":"x"}}"#)
-        let b = try message(#"{"msgid":"2","action":"send","from":"b","tolist":["a"],"roomid":"","msgtime":2,"msgtype":"text","text":{"content":"y"}}"#)
+        let a = try message(
+            #"{"msgid":"1","action":"send","from":"a","tolist":["b"],"roomid":"","msgtime":1,"msgtype":"text","text":{"content":"x"}}"#
+        )
+        let b = try message(
+            #"{"msgid":"2","action":"send","from":"b","tolist":["a"],"roomid":"","msgtime":2,"msgtype":"text","text":{"content":"y"}}"#
+        )
         #expect(a.conversationKey == b.conversationKey)
     }
 
-    @Test("malformed lines fail with a reason, the field and the column", arguments: [
-        (#"{"msgid":"m1","action":"send""#, "invalid JSON", nil as String?),
-        (#"{"action":"send","from":"a","msgtime":1,"msgtype":"text","text":{"content":"x"}}"#, "message id", "msgid"),
-        (#"{"msgid":"m","action":"send","from":"a","msgtime":"soon","msgtype":"text","text":{"content":"x"}}"#, "milliseconds", "msgtime"),
-        (#"{"msgid":"m","action":"send","from":"a","msgtime":1,"msgtype":"text","text":{}}"#, "text.content", "text.content"),
-        (#"{"msgid":"m","action":"send","from":"a","msgtime":1,"msgtype":"revoke","revoke":{}}"#, "pre_msgid", "revoke.pre_msgid"),
-        (#"{"msgid":"m","action":"send","from":"a","tolist":"b","msgtime":1,"msgtype":"text","text":{"content":"x"}}"#, "not a list", "tolist"),
-        (#"[1,2,3]"#, "not an object", nil),
-        (#"{"seq":1,"msgid":"","encrypt_random_key":"k","encrypt_chat_msg":"c"}"#, "encrypted", "encrypt_chat_msg"),
-    ])
+    @Test(
+        "malformed lines fail with a reason, the field and the column",
+        arguments: [
+            (#"{"msgid":"m1","action":"send""#, "invalid JSON", nil as String?),
+            (
+                #"{"action":"send","from":"a","msgtime":1,"msgtype":"text","text":{"content":"x"}}"#, "message id",
+                "msgid"
+            ),
+            (
+                #"{"msgid":"m","action":"send","from":"a","msgtime":"soon","msgtype":"text","text":{"content":"x"}}"#,
+                "milliseconds", "msgtime"
+            ),
+            (
+                #"{"msgid":"m","action":"send","from":"a","msgtime":1,"msgtype":"text","text":{}}"#, "text.content",
+                "text.content"
+            ),
+            (
+                #"{"msgid":"m","action":"send","from":"a","msgtime":1,"msgtype":"revoke","revoke":{}}"#, "pre_msgid",
+                "revoke.pre_msgid"
+            ),
+            (
+                #"{"msgid":"m","action":"send","from":"a","tolist":"b","msgtime":1,"msgtype":"text","text":{"content":"x"}}"#,
+                "not a list", "tolist"
+            ),
+            (#"[1,2,3]"#, "not an object", nil),
+            (#"{"seq":1,"msgid":"","encrypt_random_key":"k","encrypt_chat_msg":"c"}"#, "encrypted", "encrypt_chat_msg"),
+        ])
     func malformed(line: String, reason: String, field: String?) {
         guard case .failure(let error) = decode(line) else {
             Issue.record("\(line) must not decode")
@@ -121,7 +169,8 @@ struct DecoderTests {
 
     @Test("invalid UTF-8 inside a string is rejected with its column")
     func invalidUTF8() {
-        var bytes = Array(#"{"msgid":"m1","action":"send","from":"a","msgtime":1,"msgtype":"text","text":{"content":"ab"#.utf8)
+        var bytes = Array(
+            #"{"msgid":"m1","action":"send","from":"a","msgtime":1,"msgtype":"text","text":{"content":"ab"#.utf8)
         let column = bytes.count + 1
         bytes += [0xFF, 0xFE]
         bytes += Array(#""}}"#.utf8)
@@ -147,7 +196,8 @@ struct DecoderTests {
 
     @Test("escapes, surrogate pairs and numbers parse as JSON says")
     func jsonDetails() throws {
-        let value = try JSONParser.parse(#"{"a":"\u52a0\ud83d\ude00\n\"x\"","b":-12,"c":1.5e3,"d":[true,false,null],"e":9223372036854775807}"#)
+        let value = try JSONParser.parse(
+            #"{"a":"\u52a0\ud83d\ude00\n\"x\"","b":-12,"c":1.5e3,"d":[true,false,null],"e":9223372036854775807}"#)
         #expect(value["a"] == .string("加😀\n\"x\""))
         #expect(value["b"] == .integer(-12))
         #expect(value["c"] == .double(1500))
@@ -173,10 +223,13 @@ struct MappedDecoderTests {
     @Test("mapped fields, nested paths, seconds converted to milliseconds")
     func mapped() throws {
         let mapping = FieldMapping(
-            msgid: "id", from: "user.id", text: "body", msgtime: "ts", tolist: "to", roomid: "chat.id", timeInSeconds: true)
+            msgid: "id", from: "user.id", text: "body", msgtime: "ts", tolist: "to", roomid: "chat.id",
+            timeInSeconds: true)
         let decoder = MappedDecoder(mapping: mapping)
-        let line = #"{"id":42,"user":{"id":"wmCustomer0000000001"},"body":"加我微信","ts":1795136400,"to":"zhangwei","chat":{"id":"wrRoom"}}"#
-        guard case .success(let m) = decoder.decode(line, at: SourcePosition(file: "x", line: 1, offset: 0, length: 0)) else {
+        let line =
+            #"{"id":42,"user":{"id":"wmCustomer0000000001"},"body":"加我微信","ts":1795136400,"to":"zhangwei","chat":{"id":"wrRoom"}}"#
+        guard case .success(let m) = decoder.decode(line, at: SourcePosition(file: "x", line: 1, offset: 0, length: 0))
+        else {
             Issue.record("must decode")
             return
         }
@@ -192,7 +245,10 @@ struct MappedDecoderTests {
     @Test("a mapped line without the id field names the mapped path")
     func missing() {
         let decoder = MappedDecoder(mapping: FieldMapping(msgid: "meta.id"))
-        guard case .failure(let e) = decoder.decode(#"{"from":"a","time":1,"text":"x"}"#, at: SourcePosition(file: "x", line: 1, offset: 0, length: 0)) else {
+        guard
+            case .failure(let e) = decoder.decode(
+                #"{"from":"a","time":1,"text":"x"}"#, at: SourcePosition(file: "x", line: 1, offset: 0, length: 0))
+        else {
             Issue.record("must fail")
             return
         }

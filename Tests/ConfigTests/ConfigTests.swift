@@ -26,7 +26,8 @@ struct ConfigTests {
 
     @Test("the store: a file, or a PostgreSQL URL; the daemon's name matters only for a shared store")
     func storeChoice() throws {
-        var config = try Config.parse("store = \"postgres://cw@db/chatwarden\"\n[daemon]\nname = \"archive-1\"\n", file: "pg.toml")
+        var config = try Config.parse(
+            "store = \"postgres://cw@db/chatwarden\"\n[daemon]\nname = \"archive-1\"\n", file: "pg.toml")
         #expect(config.usesSharedStore)
         #expect(config.resolvedDaemonName == "archive-1")
         config.storeOverride = "/tmp/x.db"
@@ -44,15 +45,17 @@ struct ConfigTests {
         #expect(config.resolvedStorePath.hasSuffix("/chatwarden.db"))
     }
 
-    @Test("errors name the file, the line and the key", arguments: [
-        ("state_dir = 5\n", 1, "state_dir", "string"),
-        ("[rules]\nmatch_limit = 10\n", 2, "rules.match_limit", "between"),
-        ("[rules]\n\njitt = true\n", 3, "rules.jitt", "unknown setting"),
-        ("[archive]\nformat = \"xml\"\n", 2, "archive.format", "wecom"),
-        ("[rules]\ndetectors = [\"contact.fax\"]\n", 2, "rules.detectors", "unknown detector"),
-        ("[daemon]\nwatch = [1]\n", 2, "daemon.watch", "list of strings"),
-        ("[daemon]\nname = \"host 1; drop\"\n", 2, "daemon.name", "letters, digits"),
-    ])
+    @Test(
+        "errors name the file, the line and the key",
+        arguments: [
+            ("state_dir = 5\n", 1, "state_dir", "string"),
+            ("[rules]\nmatch_limit = 10\n", 2, "rules.match_limit", "between"),
+            ("[rules]\n\njitt = true\n", 3, "rules.jitt", "unknown setting"),
+            ("[archive]\nformat = \"xml\"\n", 2, "archive.format", "wecom"),
+            ("[rules]\ndetectors = [\"contact.fax\"]\n", 2, "rules.detectors", "unknown detector"),
+            ("[daemon]\nwatch = [1]\n", 2, "daemon.watch", "list of strings"),
+            ("[daemon]\nname = \"host 1; drop\"\n", 2, "daemon.name", "letters, digits"),
+        ])
     func errors(text: String, line: Int, key: String, message: String) {
         do {
             _ = try Config.parse(text, file: "bad.toml")
@@ -79,7 +82,8 @@ struct ConfigTests {
     @Test("a mapped archive format with its field paths")
     func mapping() throws {
         let config = try Config.parse(
-            "[archive]\nformat = \"mapped\"\n[archive.mapping]\nmsgid = \"meta.id\"\ntime_unit = \"s\"\n", file: "m.toml")
+            "[archive]\nformat = \"mapped\"\n[archive.mapping]\nmsgid = \"meta.id\"\ntime_unit = \"s\"\n",
+            file: "m.toml")
         #expect(config.archiveFormat == .mapped)
         #expect(config.mapping.msgid == "meta.id")
         #expect(config.mapping.timeInSeconds)
@@ -105,7 +109,8 @@ struct ConfigHostileTests {
 struct TOMLTests {
     @Test("tables, quoted keys, strings with escapes, integers, booleans, lists across lines")
     func values() throws {
-        let table = try TOML.parse("""
+        let table = try TOML.parse(
+            """
             # comment
             a = "x\\ty\\u52a0"   # trailing comment
             'b' = 'C:\\path'
@@ -129,16 +134,18 @@ struct TOMLTests {
         #expect(t.lines["list"] == 7)
     }
 
-    @Test("errors give line and column", arguments: [
-        ("a = 1\na = 2\n", 2, "set twice"),
-        ("[x]\n[x]\n", 2, "defined twice"),
-        ("a = {b = 1}\n", 1, "inline tables"),
-        ("a = 1.5\n", 1, "whole decimal"),
-        ("a = \"open\n", 1, "not closed"),
-        ("a = [1, 2\n", 2, "not closed"),
-        ("a = 1 b\n", 1, "end of the line"),
-        ("= 1\n", 1, "cannot start a key"),
-    ])
+    @Test(
+        "errors give line and column",
+        arguments: [
+            ("a = 1\na = 2\n", 2, "set twice"),
+            ("[x]\n[x]\n", 2, "defined twice"),
+            ("a = {b = 1}\n", 1, "inline tables"),
+            ("a = 1.5\n", 1, "whole decimal"),
+            ("a = \"open\n", 1, "not closed"),
+            ("a = [1, 2\n", 2, "not closed"),
+            ("a = 1 b\n", 1, "end of the line"),
+            ("= 1\n", 1, "cannot start a key"),
+        ])
     func errors(text: String, line: Int, message: String) {
         do {
             _ = try TOML.parse(text)

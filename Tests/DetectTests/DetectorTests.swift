@@ -50,20 +50,26 @@ struct LiteralMatcherTests {
 
     @Test("agrees with a naive search with thousands of words (states share transition-filter bits)")
     func naiveAgreementLarge() {
-        let matcher = checkAgainstNaiveSearch(alphabet: "加微信私聊转账返现飞单回扣保本稳赚ab1", words: 3_000, longest: 5, texts: 100, textLength: 40)
+        let matcher = checkAgainstNaiveSearch(
+            alphabet: "加微信私聊转账返现飞单回扣保本稳赚ab1", words: 3_000, longest: 5, texts: 100, textLength: 40)
         #expect(matcher.stateCount > 1_000)
     }
 
     /// Random words over `alphabet`, random texts: every occurrence of every word the automaton
     /// reports must be exactly what a naive byte search finds.
     @discardableResult
-    func checkAgainstNaiveSearch(alphabet: String, words count: Int, longest: Int, texts: Int, textLength: Int) -> LiteralMatcher {
+    func checkAgainstNaiveSearch(
+        alphabet: String, words count: Int, longest: Int, texts: Int, textLength: Int
+    ) -> LiteralMatcher {
         var rng = SystemRandomNumberGenerator()
         let alphabet = Array(alphabet)
-        let words = (0..<count).map { _ in String((0..<Int.random(in: 1...longest, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }) }
+        let words = (0..<count).map { _ in
+            String((0..<Int.random(in: 1...longest, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+        }
         let matcher = LiteralMatcher(words: words)
         for _ in 0..<texts {
-            let text = String((0..<Int.random(in: 0...textLength, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let text = String(
+                (0..<Int.random(in: 0...textLength, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
             let bytes = Array(text.utf8)
             var expected: [String] = []
             for (id, word) in words.enumerated() {
@@ -106,11 +112,13 @@ struct FusedScanTests {
             // The detector keeps the longer of two nested hits of one rule; so does the reference.
             let kept = reference.filter { hit in
                 !reference.contains { other in
-                    other.range != hit.range && other.range.lowerBound <= hit.range.lowerBound && other.range.upperBound >= hit.range.upperBound
+                    other.range != hit.range && other.range.lowerBound <= hit.range.lowerBound
+                        && other.range.upperBound >= hit.range.upperBound
                 }
             }
             let found = detector.detect(text: text, senderKind: nil, isGroup: nil, scratch: scratch).findings
-            #expect(Set(found.map { "\($0.term)@\($0.range)" }) == Set(kept.map { "\($0.term)@\($0.range)" }), "\(text)")
+            #expect(
+                Set(found.map { "\($0.term)@\($0.range)" }) == Set(kept.map { "\($0.term)@\($0.range)" }), "\(text)")
         }
     }
 }
@@ -140,11 +148,13 @@ struct ContentDetectorTests {
 
     func rules(_ text: String, in result: Detection) -> [String] { result.findings.map(\.rule) }
 
-    @Test("allowed phrases suppress only the hits they cover", arguments: [
-        ("路口交通很方便", false),
-        ("他说口交", true),
-        ("路口交通，还有口交", true),
-    ])
+    @Test(
+        "allowed phrases suppress only the hits they cover",
+        arguments: [
+            ("路口交通很方便", false),
+            ("他说口交", true),
+            ("路口交通，还有口交", true),
+        ])
     func allowCovers(text: String, hit: Bool) throws {
         let detector = try makeDetector(["sex.txt": "@id sex\n口交\nallow:路口交通\n"])
         let result = detector.detect(text: text, senderKind: nil, isGroup: nil, scratch: scratch)
@@ -165,15 +175,17 @@ struct ContentDetectorTests {
         #expect(both.findings.first?.range == 30..<36)
     }
 
-    @Test("evidence is the original text, as written, for each evasion", arguments: [
-        ("傻@#￥%逼", "傻@#￥%逼"),
-        ("你是傻 逼", "傻 逼"),
-        ("傻\u{200B}逼", "傻\u{200B}逼"),
-        ("傻傻傻逼", "傻傻傻逼"),
-        ("ＳＢ", "ＳＢ"),
-        ("Ⓕⓤc⒦ you", "Ⓕⓤc⒦"),
-        ("what an asssshole", "asssshole"),
-    ])
+    @Test(
+        "evidence is the original text, as written, for each evasion",
+        arguments: [
+            ("傻@#￥%逼", "傻@#￥%逼"),
+            ("你是傻 逼", "傻 逼"),
+            ("傻\u{200B}逼", "傻\u{200B}逼"),
+            ("傻傻傻逼", "傻傻傻逼"),
+            ("ＳＢ", "ＳＢ"),
+            ("Ⓕⓤc⒦ you", "Ⓕⓤc⒦"),
+            ("what an asssshole", "asssshole"),
+        ])
     func evasions(text: String, evidence: String) throws {
         let detector = try makeDetector(["abuse.txt": "@id abuse\n傻逼\nsb\nfuck\nasshole\n"])
         let result = detector.detect(text: text, senderKind: nil, isGroup: nil, scratch: scratch)
@@ -228,7 +240,8 @@ struct ContentDetectorTests {
     @Test("a pattern that hits the match limit is reported as limit reached, naming the rule")
     func limitReached() throws {
         var set = RuleSet()
-        WordlistLoader(limits: .init(matchLimit: 10_000)).load(bytes: Array("@id slow\nre:(a+)+$\n".utf8), file: "slow.txt", into: &set)
+        WordlistLoader(limits: .init(matchLimit: 10_000)).load(
+            bytes: Array("@id slow\nre:(a+)+$\n".utf8), file: "slow.txt", into: &set)
         let detector = ContentDetector(rules: set, detectors: [])
         let text = String(repeating: "a", count: 40) + "!"
         let result = detector.detect(text: text, senderKind: nil, isGroup: nil, scratch: scratch)
@@ -250,25 +263,31 @@ struct ContactDetectorTests {
     }
 
     func found(_ text: String) -> [String] {
-        detector.detect(text: text, senderKind: nil, isGroup: nil, scratch: scratch).findings.map { "\($0.rule)=\($0.matched)" }
+        detector.detect(text: text, senderKind: nil, isGroup: nil, scratch: scratch).findings.map {
+            "\($0.rule)=\($0.matched)"
+        }
     }
 
-    @Test("mobile numbers in their disguises", arguments: [
-        ("电话13800138000", "13800138000"),
-        ("+86 138-0013-8000", "138-0013-8000"),
-        ("打 138 0013 8000", "138 0013 8000"),
-        ("①③⑧00138000", "①③⑧00138000"),
-        ("１３８００１３８０００", "１３８００１３８０００"),
-        ("一三八零零一三八零零零", "一三八零零一三八零零零"),
-        ("幺三八 零零幺三 八零零零", "幺三八 零零幺三 八零零零"),
-    ])
+    @Test(
+        "mobile numbers in their disguises",
+        arguments: [
+            ("电话13800138000", "13800138000"),
+            ("+86 138-0013-8000", "138-0013-8000"),
+            ("打 138 0013 8000", "138 0013 8000"),
+            ("①③⑧00138000", "①③⑧00138000"),
+            ("１３８００１３８０００", "１３８００１３８０００"),
+            ("一三八零零一三八零零零", "一三八零零一三八零零零"),
+            ("幺三八 零零幺三 八零零零", "幺三八 零零幺三 八零零零"),
+        ])
     func phones(text: String, evidence: String) {
         #expect(found(text) == ["contact.phone=\(evidence)"])
     }
 
-    @Test("ordinary numbers are not phones", arguments: [
-        "订单号 13800138000", "价格1380元", "2026-11-20 13:38", "编号：13912345678", "共138001380001件", "0.13800138000",
-    ])
+    @Test(
+        "ordinary numbers are not phones",
+        arguments: [
+            "订单号 13800138000", "价格1380元", "2026-11-20 13:38", "编号：13912345678", "共138001380001件", "0.13800138000",
+        ])
     func notPhones(text: String) {
         #expect(!found(text).contains { $0.hasPrefix("contact.phone") })
     }
@@ -316,7 +335,8 @@ struct ContactDetectorTests {
 
     @Test("a shared link card's URL is not typed text")
     func sharedLink() {
-        let result = detector.detect(text: "新品 https://shop.example.com/1", senderKind: nil, isGroup: nil, sharedContent: true, scratch: scratch)
+        let result = detector.detect(
+            text: "新品 https://shop.example.com/1", senderKind: nil, isGroup: nil, sharedContent: true, scratch: scratch)
         #expect(result.findings.isEmpty)
     }
 }

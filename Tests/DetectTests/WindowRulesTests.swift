@@ -5,9 +5,14 @@ import Testing
 @testable import Normalize
 @testable import Rules
 
-let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/windows").path
-let shippedWordlists = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../wordlists").standardized.path
-let sharedData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data").standardized.path
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/windows")
+    .path
+let shippedWordlists = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "../../wordlists"
+).standardized.path
+let sharedData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "../../../shared/data"
+).standardized.path
 
 /// The shipped wordlists and every contact detector.
 func shippedDetector() throws -> ContentDetector {
@@ -18,14 +23,20 @@ func shippedDetector() throws -> ContentDetector {
 func messages(_ file: String) throws -> [ArchiveMessage] {
     let text = try String(contentsOfFile: fixtures + "/" + file, encoding: .utf8)
     return text.split(separator: "\n").enumerated().map { index, line in
-        guard case .success(let m) = WeComDecoder().decode(String(line), at: SourcePosition(file: file, line: index + 1, offset: 0, length: 0)) else {
+        guard
+            case .success(let m) = WeComDecoder().decode(
+                String(line), at: SourcePosition(file: file, line: index + 1, offset: 0, length: 0))
+        else {
             fatalError("fixture \(file):\(index + 1) does not decode")
         }
         return m
     }
 }
 
-func text(_ id: String, _ time: Int64, from: String = "wmCustomer0000000000010000000000", room: String = "wrRoom1", _ content: String = "有人吗") -> ArchiveMessage {
+func text(
+    _ id: String, _ time: Int64, from: String = "wmCustomer0000000000010000000000", room: String = "wrRoom1",
+    _ content: String = "有人吗"
+) -> ArchiveMessage {
     ArchiveMessage(
         msgid: id, action: .send, from: from, tolist: ["zhangwei"], roomid: room, msgtime: time, msgtype: "text",
         content: .text(content), source: SourcePosition(file: "t", line: 0, offset: 0, length: 0))
@@ -80,7 +91,9 @@ struct WindowRulesTests {
         #expect(Set(fired.map(\.subject)).count == 2)
     }
 
-    @Test("shared keys: two engines handing blast state over (as two daemons through the store) find a blast neither sees alone")
+    @Test(
+        "shared keys: two engines handing blast state over (as two daemons through the store) find a blast neither sees alone"
+    )
     func sharedBlast() throws {
         let blast = try messages("blast-positive.jsonl")
         #expect(blast.count >= 5)
@@ -121,7 +134,8 @@ struct WindowRulesTests {
         let before = residentBytes()
         var peak = 0
         for i in 0..<1_000_000 {
-            _ = engine.process(text("m\(i)", Int64(i) * 10, from: "wmSender\(i)", room: "wrRoom\(i % 1000)"), contentRules: [])
+            _ = engine.process(
+                text("m\(i)", Int64(i) * 10, from: "wmSender\(i)", room: "wrRoom\(i % 1000)"), contentRules: [])
             if i % 10_000 == 0 {
                 peak = max(peak, engine.keyCount)
                 _ = engine.takeChanges()
@@ -175,11 +189,14 @@ struct WindowRulesTests {
         // one character deleted, as blasters do.
         var grouped = 0, tried = 0
         for (_, text) in ads.prefix(2_000) {
-            var chars = Array(text.map { c -> String in c.isNumber ? String(Int.random(in: 0...9, using: &rng)) : String(c) })
+            var chars = Array(
+                text.map { c -> String in c.isNumber ? String(Int.random(in: 0...9, using: &rng)) : String(c) })
             chars.insert("🔥", at: Int.random(in: 0...chars.count, using: &rng))
             chars.insert("！", at: Int.random(in: 0...chars.count, using: &rng))
             chars.remove(at: Int.random(in: 0..<chars.count, using: &rng))
-            guard let a = NearDuplicate(dense: n.denseForm(text)), let b = NearDuplicate(dense: n.denseForm(chars.joined())) else { continue }
+            guard let a = NearDuplicate(dense: n.denseForm(text)),
+                let b = NearDuplicate(dense: n.denseForm(chars.joined()))
+            else { continue }
             tried += 1
             if a.isSameText(as: b) { grouped += 1 }
         }
@@ -196,7 +213,9 @@ struct WindowRulesTests {
         }
         let recall = Double(grouped) / Double(tried)
         let falseRate = Double(falseGroups) / Double(max(pairs, 1))
-        print("near-duplicates on \(ads.count) real ads: recall \(grouped)/\(tried) = \(recall); false grouping \(falseGroups)/\(pairs) = \(falseRate)")
+        print(
+            "near-duplicates on \(ads.count) real ads: recall \(grouped)/\(tried) = \(recall); false grouping \(falseGroups)/\(pairs) = \(falseRate)"
+        )
         #expect(recall >= 0.9)
         #expect(falseRate <= 0.001)
     }

@@ -16,13 +16,18 @@ struct CrashTests {
         let (from, to) = i % 2 == 0 ? ("zhangwei", customer) : (customer, "zhangwei")
         // 200 ms apart: a burst written while the daemon reads stays well inside the allowed
         // lateness (60 s), as an archiver writing messages as they come does.
-        return #"{"msgid":"c\#(i)","action":"send","from":"\#(from)","tolist":["\#(to)"],"roomid":"","msgtime":\#(1_795_136_400_000 + Int64(i) * 200),"msgtype":"text","text":{"content":"\#(text)"}}"#
+        return
+            #"{"msgid":"c\#(i)","action":"send","from":"\#(from)","tolist":["\#(to)"],"roomid":"","msgtime":\#(1_795_136_400_000 + Int64(i) * 200),"msgtype":"text","text":{"content":"\#(text)"}}"#
     }
 
-    @Test("SIGKILL at random moments, several files written at once, rotations and copytruncate: the same alerts as a clean scan")
+    @Test(
+        "SIGKILL at random moments, several files written at once, rotations and copytruncate: the same alerts as a clean scan"
+    )
     func killNine() throws {
         let kills = Int(ProcessInfo.processInfo.environment["CHATWARDEN_CRASH_KILLS"] ?? "") ?? 50
-        let seed = UInt64(ProcessInfo.processInfo.environment["CHATWARDEN_CRASH_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max)
+        let seed =
+            UInt64(ProcessInfo.processInfo.environment["CHATWARDEN_CRASH_SEED"] ?? "")
+            ?? UInt64.random(in: 1...UInt64.max)
         var rng = SplitMix(seed: seed)
         let state = StateDir()
         let archive = state.path + "/archive"
@@ -66,7 +71,8 @@ struct CrashTests {
                 // copytruncate: a copy under a rotated name, then the original emptied in place.
                 truncations += 1
                 let bytes = FileManager.default.contents(atPath: current(k)) ?? Data()
-                FileManager.default.createFile(atPath: archive + "/chat\(k).jsonl.\(rotations + truncations)", contents: bytes)
+                FileManager.default.createFile(
+                    atPath: archive + "/chat\(k).jsonl.\(rotations + truncations)", contents: bytes)
                 truncate(current(k), 0)
             default: break
             }
@@ -116,17 +122,24 @@ struct CrashTests {
             Dictionary(rows.map { ($0["id"] as! String, $0["rule"] as! String) }, uniquingKeysWith: { a, _ in a })
         }
         let expected = ids(try Binary.jsonLines(reference.stdout))
-        let stored = ids(try Binary.jsonLines(
-            Binary.run(["alerts", "list", "--format", "json", "--limit", "1000000"], environment: env).stdout))
-        let logged = try Binary.jsonLines(String(contentsOfFile: daemonState + "/alerts.jsonl", encoding: .utf8)).map { $0["id"] as! String }
+        let stored = ids(
+            try Binary.jsonLines(
+                Binary.run(["alerts", "list", "--format", "json", "--limit", "1000000"], environment: env).stdout))
+        let logged = try Binary.jsonLines(String(contentsOfFile: daemonState + "/alerts.jsonl", encoding: .utf8)).map {
+            $0["id"] as! String
+        }
 
         // Compared by rule family: content rules, and the rules over time.
         var summary: [String] = []
-        for (family, isFamily) in [("content", { (rule: String) in !rule.hasPrefix("window.") }), ("window", { $0.hasPrefix("window.") })] {
+        for (family, isFamily) in [
+            ("content", { (rule: String) in !rule.hasPrefix("window.") }), ("window", { $0.hasPrefix("window.") }),
+        ] {
             let want = Set(expected.filter { isFamily($0.value) }.keys)
             let got = Set(stored.filter { isFamily($0.value) }.keys)
             let lost = want.subtracting(got), extra = got.subtracting(want)
-            #expect(lost.isEmpty && extra.isEmpty, """
+            #expect(
+                lost.isEmpty && extra.isEmpty,
+                """
                 \(family) alerts, store vs clean scan (seed \(seed)): \(lost.count) lost (\(lost.compactMap { expected[$0] }.sorted().prefix(5))), \
                 \(extra.count) extra (\(extra.compactMap { stored[$0] }.sorted().prefix(5))) of \(want.count)
                 """)
@@ -138,7 +151,8 @@ struct CrashTests {
         #expect(missing == 0, "alert log lines missing: \(missing) of \(expected.count) (seed \(seed))")
         let quarantine = try Binary.run(["quarantine", "--format", "json"], environment: env).stdout
         #expect(quarantine.isEmpty, "no line was cut by a kill: \(quarantine.prefix(500)) (seed \(seed))")
-        print("""
+        print(
+            """
             crash test: \(kills) kills, \(fileCount) files written at once, \(written) messages, \(rotations) rotations, \
             \(truncations) copytruncates, alerts \(summary.joined(separator: " + ")), seed \(seed)
             """)

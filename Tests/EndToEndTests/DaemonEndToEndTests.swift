@@ -16,7 +16,9 @@ final class DaemonProcess {
         env["NOTIFY_SOCKET"] = nil
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
         let log = FileHandle(forWritingAtPath: logPath)!
         log.seekToEndOfFile()
         process.standardError = log
@@ -61,11 +63,14 @@ enum ArchiveLines {
         let text = texts[i % texts.count]
         let from = i % 2 == 0 ? "zhangwei" : "wmCustomer000000000001"
         let to = i % 2 == 0 ? "wmCustomer000000000001" : "zhangwei"
-        return #"{"msgid":"\#(prefix)\#(i)","action":"send","from":"\#(from)","tolist":["\#(to)"],"roomid":"","msgtime":\#(1_795_136_400_000 + Int64(i) * 1000),"msgtype":"text","text":{"content":"\#(text)"}}"#
+        return
+            #"{"msgid":"\#(prefix)\#(i)","action":"send","from":"\#(from)","tolist":["\#(to)"],"roomid":"","msgtime":\#(1_795_136_400_000 + Int64(i) * 1000),"msgtype":"text","text":{"content":"\#(text)"}}"#
     }
 
     static func append(_ path: String, _ text: String) {
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
         let h = FileHandle(forWritingAtPath: path)!
         h.seekToEndOfFile()
         h.write(Data(text.utf8))
@@ -78,14 +83,14 @@ enum ArchiveLines {
 func writeDaemonConfig(_ state: StateDir, watch: String, extra: String = "") throws -> String {
     let path = state.path + "/chatwarden.toml"
     try """
-        state_dir = "\(state.path)/state"
-        [rules]
-        wordlists = ["\(Binary.root)/wordlists"]
-        [daemon]
-        watch = ["\(watch)"]
-        poll_interval_ms = 200
-        \(extra)
-        """.write(toFile: path, atomically: true, encoding: .utf8)
+    state_dir = "\(state.path)/state"
+    [rules]
+    wordlists = ["\(Binary.root)/wordlists"]
+    [daemon]
+    watch = ["\(watch)"]
+    poll_interval_ms = 200
+    \(extra)
+    """.write(toFile: path, atomically: true, encoding: .utf8)
     try FileManager.default.createDirectory(atPath: state.path + "/archive", withIntermediateDirectories: true)
     return path
 }
@@ -106,11 +111,14 @@ struct DaemonEndToEndTests {
         let startup = socket.receive(until: "READY=1")
         #expect(startup.last?.hasPrefix("READY=1") == true, "\(startup) \(daemon.log)")
 
-        ArchiveLines.append(archive + "/chat.jsonl", (0..<10).map { ArchiveLines.line($0) }.joined(separator: "\n") + "\n")
+        ArchiveLines.append(
+            archive + "/chat.jsonl", (0..<10).map { ArchiveLines.line($0) }.joined(separator: "\n") + "\n")
         let env = ["CHATWARDEN_STATE_DIR": state.path + "/state"]
-        #expect(try eventually {
-            try Binary.jsonLines(Binary.run(["alerts", "list", "--format", "json"], environment: env).stdout).count >= 4
-        }, "alerts appear while the daemon runs; log: \(daemon.log)")
+        #expect(
+            try eventually {
+                try Binary.jsonLines(Binary.run(["alerts", "list", "--format", "json"], environment: env).stdout).count
+                    >= 4
+            }, "alerts appear while the daemon runs; log: \(daemon.log)")
         // The watchdog is fed from the loop.
         #expect(socket.receive(until: "WATCHDOG=1").last == "WATCHDOG=1")
 
@@ -120,12 +128,14 @@ struct DaemonEndToEndTests {
         daemon.signal(SIGHUP)
         let reload = socket.receive(until: "reload failed")
         #expect(reload.contains { $0.hasPrefix("RELOADING=1") })
-        #expect(reload.last?.contains("READY=1") == true && reload.last?.contains("unknown_setting") == true, "\(reload)")
+        #expect(
+            reload.last?.contains("READY=1") == true && reload.last?.contains("unknown_setting") == true, "\(reload)")
         #expect(daemon.process.isRunning)
         ArchiveLines.append(archive + "/chat.jsonl", ArchiveLines.line(11) + "\n")
-        #expect(try eventually {
-            try Binary.run(["search", "zhang_wei1988", "--format", "json"], environment: env).stdout.contains("m11")
-        })
+        #expect(
+            try eventually {
+                try Binary.run(["search", "zhang_wei1988", "--format", "json"], environment: env).stdout.contains("m11")
+            })
 
         daemon.signal(SIGTERM)
         #expect(socket.receive(until: "STOPPING=1").last?.hasPrefix("STOPPING=1") == true)
@@ -138,7 +148,8 @@ struct DaemonEndToEndTests {
         let state = StateDir()
         let archive = state.path + "/archive"
         let config = try writeDaemonConfig(state, watch: state.path + "/elsewhere/*.jsonl")
-        let daemon = try DaemonProcess(arguments: ["--config", config, "--watch", archive + "/*.jsonl"], logPath: state.path + "/daemon.log")
+        let daemon = try DaemonProcess(
+            arguments: ["--config", config, "--watch", archive + "/*.jsonl"], logPath: state.path + "/daemon.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
         let env = ["CHATWARDEN_STATE_DIR": state.path + "/state"]
         func indexed(_ msgid: String) throws -> Bool {
@@ -150,7 +161,9 @@ struct DaemonEndToEndTests {
         #expect(eventually { daemon.log.contains("reloaded") })
         // A new file: found only if the patterns are still the command line's.
         ArchiveLines.append(archive + "/chat2.jsonl", ArchiveLines.line(2) + "\n")
-        #expect(try eventually(timeout: 10) { try indexed("m2") }, "new files under \(archive) found after the reload: \(daemon.log)")
+        #expect(
+            try eventually(timeout: 10) { try indexed("m2") },
+            "new files under \(archive) found after the reload: \(daemon.log)")
         daemon.signal(SIGTERM)
         #expect(daemon.wait() == 0)
     }
@@ -165,7 +178,8 @@ struct DaemonEndToEndTests {
         try FileManager.default.createDirectory(atPath: badRules, withIntermediateDirectories: true)
         try "re:(unclosed\n".write(toFile: badRules + "/bad.txt", atomically: true, encoding: .utf8)
         let bad = try Binary.run(
-            ["daemon", "--state-dir", state.path, "--watch", state.path + "/*.jsonl"], environment: ["CHATWARDEN_WORDLISTS": badRules])
+            ["daemon", "--state-dir", state.path, "--watch", state.path + "/*.jsonl"],
+            environment: ["CHATWARDEN_WORDLISTS": badRules])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("bad.txt:1:"))
     }
@@ -184,7 +198,9 @@ final class NotifySocketForTests {
         let bytes = Array(path.utf8)
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
         let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         try #require(rc == 0)
         var timeout = timeval(tv_sec: 20, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -219,7 +235,11 @@ struct MetricsEndToEndTests {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = port.bigEndian
         addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         guard rc == 0 else { return nil }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
@@ -238,15 +258,18 @@ struct MetricsEndToEndTests {
         let state = StateDir()
         let archive = state.path + "/archive"
         let port = UInt16.random(in: 20_000...40_000)
-        let config = try writeDaemonConfig(state, watch: archive + "/*.jsonl", extra: "[metrics]\nlisten = \"127.0.0.1:\(port)\"")
+        let config = try writeDaemonConfig(
+            state, watch: archive + "/*.jsonl", extra: "[metrics]\nlisten = \"127.0.0.1:\(port)\"")
         let daemon = try DaemonProcess(arguments: ["--config", config], logPath: state.path + "/daemon.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
-        ArchiveLines.append(archive + "/chat.jsonl", (0..<20).map { ArchiveLines.line($0) }.joined(separator: "\n") + "\n")
+        ArchiveLines.append(
+            archive + "/chat.jsonl", (0..<20).map { ArchiveLines.line($0) }.joined(separator: "\n") + "\n")
         var body = ""
-        #expect(eventually(timeout: 30) {
-            body = scrape(port: port) ?? ""
-            return body.contains("chatwarden_messages_total 20")
-        }, "scrape: \(body.prefix(500)) log: \(daemon.log.suffix(500))")
+        #expect(
+            eventually(timeout: 30) {
+                body = scrape(port: port) ?? ""
+                return body.contains("chatwarden_messages_total 20")
+            }, "scrape: \(body.prefix(500)) log: \(daemon.log.suffix(500))")
         #expect(body.hasPrefix("HTTP/1.1 200 OK"))
         #expect(body.contains("Content-Type: text/plain; version=0.0.4"))
         #expect(body.contains("# TYPE chatwarden_alerts_total counter"))
@@ -261,7 +284,8 @@ struct MetricsEndToEndTests {
     @Test("a metrics address that is not loopback is refused at start")
     func loopbackOnly() throws {
         let state = StateDir()
-        try "[daemon]\nwatch = [\"/tmp/x/*.jsonl\"]\n[metrics]\nlisten = \"0.0.0.0:9464\"\n".write(toFile: state.path + "/c.toml", atomically: true, encoding: .utf8)
+        try "[daemon]\nwatch = [\"/tmp/x/*.jsonl\"]\n[metrics]\nlisten = \"0.0.0.0:9464\"\n".write(
+            toFile: state.path + "/c.toml", atomically: true, encoding: .utf8)
         let out = try Binary.run(["daemon", "--config", state.path + "/c.toml", "--state-dir", state.path])
         #expect(out.status == 2)
         #expect(out.stderr.contains("metrics.listen"))

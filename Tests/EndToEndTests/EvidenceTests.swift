@@ -10,7 +10,9 @@ struct EvidenceTests {
     }
 
     /// Scans `lines` (written to archive/a.jsonl) into a fresh state directory; its alerts as JSON objects.
-    func scan(_ state: StateDir, _ lines: [String], raw: Data? = nil) throws -> (output: Binary.Output, alerts: [[String: Any]]) {
+    func scan(
+        _ state: StateDir, _ lines: [String], raw: Data? = nil
+    ) throws -> (output: Binary.Output, alerts: [[String: Any]]) {
         try FileManager.default.createDirectory(atPath: state.path + "/archive", withIntermediateDirectories: true)
         let file = state.path + "/archive/a.jsonl"
         try (raw ?? Data((lines.joined(separator: "\n") + "\n").utf8)).write(to: URL(fileURLWithPath: file))
@@ -29,7 +31,8 @@ struct EvidenceTests {
         let alert = try #require(alerts.first { $0["rule"] as? String == "offplatform-money" })
         #expect(alert["text"] as? String == "你好\u{0}货款可以私下转账给我")
         let stored = try Binary.jsonLines(run(state, ["alerts", "list", "--format", "json"]).stdout)
-        #expect(stored.first { $0["rule"] as? String == "offplatform-money" }?["text"] as? String == "你好\u{0}货款可以私下转账给我")
+        #expect(
+            stored.first { $0["rule"] as? String == "offplatform-money" }?["text"] as? String == "你好\u{0}货款可以私下转账给我")
         let context = try Binary.jsonLines(run(state, ["context", "n1", "--format", "json"]).stdout)
         #expect(context.first?["text"] as? String == "你好\u{0}货款可以私下转账给我")
         let shown = try run(state, ["alerts", "show", String((alert["id"] as! String).prefix(10))]).stdout
@@ -58,11 +61,13 @@ struct EvidenceTests {
     @Test("implausible message times are quarantined with the reason")
     func implausibleTimes() throws {
         let state = StateDir()
-        let (output, alerts) = try scan(state, [
-            Self.record("far", "货款可以私下转账给我", time: 253_402_300_799_000),
-            Self.record("old", "货款可以私下转账给我", time: 86_400_000),
-            Self.record("ok", "货款可以私下转账给我"),
-        ])
+        let (output, alerts) = try scan(
+            state,
+            [
+                Self.record("far", "货款可以私下转账给我", time: 253_402_300_799_000),
+                Self.record("old", "货款可以私下转账给我", time: 86_400_000),
+                Self.record("ok", "货款可以私下转账给我"),
+            ])
         #expect(Set(alerts.map { $0["msgid"] as! String }) == ["ok"], "\(output.stderr)")
         let quarantined = try Binary.jsonLines(run(state, ["quarantine", "--format", "json"]).stdout)
         let reasons = quarantined.map { $0["reason"] as? String ?? "" }
@@ -73,7 +78,9 @@ struct EvidenceTests {
     @Test("one invalid UTF-8 byte: detected on a repaired copy, the repair noted on the alert")
     func invalidUTF8() throws {
         let state = StateDir()
-        var bytes = Data(#"{"msgid":"u1","action":"send","from":"zhangwei","tolist":["wmCustomer000000000001"],"roomid":"","msgtime":1795136400000,"msgtype":"text","text":{"content":"货款"#.utf8)
+        var bytes = Data(
+            #"{"msgid":"u1","action":"send","from":"zhangwei","tolist":["wmCustomer000000000001"],"roomid":"","msgtime":1795136400000,"msgtype":"text","text":{"content":"货款"#
+                .utf8)
         bytes.append(0xFF)
         bytes.append(Data(#"可以私下转账给我"}}"#.utf8))
         bytes.append(0x0A)
@@ -91,7 +98,8 @@ struct EvidenceTests {
         let (output, alerts) = try scan(state, [Self.record("big", "货款可以私下转账给我" + padding)])
         let alert = try #require(alerts.first { $0["rule"] as? String == "offplatform-money" }, "\(output.stderr)")
         #expect(alert["msgid"] as? String == "big")
-        #expect((alert["details"] as? String)?.contains("longer than 1048576 bytes") == true, "\(alert["details"] ?? "")")
+        #expect(
+            (alert["details"] as? String)?.contains("longer than 1048576 bytes") == true, "\(alert["details"] ?? "")")
         #expect((alert["text"] as? String)?.utf8.count ?? 0 < 1_048_576)
     }
 
@@ -116,15 +124,35 @@ struct EvidenceTests {
         return (state, ids)
     }
 
-    @Test("verify finds and names any edit made behind the product's back", arguments: [
-        ("review note rewritten with the guard dropped", "DROP TRIGGER review_actions_no_update; UPDATE review_actions SET note = 'nothing happened'", "review action 1"),
-        ("status set directly", "UPDATE alerts SET status = 'dismissed' WHERE rowid = 3", "status was changed outside a review"),
-        ("evidence text edited", "UPDATE alerts SET text = 'harmless' WHERE rowid = 4", "text: log"),
-        ("alert deleted", "DELETE FROM alerts WHERE rowid = 5", "was deleted from the store"),
-        ("review action deleted", "DROP TRIGGER review_actions_no_delete; DELETE FROM review_actions", "deleted from the review trail"),
-        ("alert inserted", "INSERT INTO alerts (id, rule, category, severity, severity_rank, msgid, msgtime, roomid, conversation, sender, tolist, matched, term, span_start, span_end, text, file, line, offset, details, related, created_at, updated_at) SELECT 'f00d' || id, rule, category, severity, severity_rank, msgid, msgtime, roomid, conversation, sender, tolist, matched, term, span_start, span_end, text, file, line, offset, details, related, created_at, updated_at FROM alerts WHERE rowid = 2", "inserted behind the product's back"),
-        ("chain entry edited", "UPDATE evidence_chain SET content_hash = 'ab' || substr(content_hash, 3) WHERE seq = 6", "chain entry #6"),
-    ])
+    @Test(
+        "verify finds and names any edit made behind the product's back",
+        arguments: [
+            (
+                "review note rewritten with the guard dropped",
+                "DROP TRIGGER review_actions_no_update; UPDATE review_actions SET note = 'nothing happened'",
+                "review action 1"
+            ),
+            (
+                "status set directly", "UPDATE alerts SET status = 'dismissed' WHERE rowid = 3",
+                "status was changed outside a review"
+            ),
+            ("evidence text edited", "UPDATE alerts SET text = 'harmless' WHERE rowid = 4", "text: log"),
+            ("alert deleted", "DELETE FROM alerts WHERE rowid = 5", "was deleted from the store"),
+            (
+                "review action deleted", "DROP TRIGGER review_actions_no_delete; DELETE FROM review_actions",
+                "deleted from the review trail"
+            ),
+            (
+                "alert inserted",
+                "INSERT INTO alerts (id, rule, category, severity, severity_rank, msgid, msgtime, roomid, conversation, sender, tolist, matched, term, span_start, span_end, text, file, line, offset, details, related, created_at, updated_at) SELECT 'f00d' || id, rule, category, severity, severity_rank, msgid, msgtime, roomid, conversation, sender, tolist, matched, term, span_start, span_end, text, file, line, offset, details, related, created_at, updated_at FROM alerts WHERE rowid = 2",
+                "inserted behind the product's back"
+            ),
+            (
+                "chain entry edited",
+                "UPDATE evidence_chain SET content_hash = 'ab' || substr(content_hash, 3) WHERE seq = 6",
+                "chain entry #6"
+            ),
+        ])
     func tampering(what: String, sql: String, expected: String) throws {
         let (state, _) = try reviewedStore()
         try tamper(state, sql)
@@ -153,9 +181,12 @@ struct EvidenceTests {
         }
         let (state, _) = try reviewedStore()
         chmod(state.path + "/state", 0o700)
-        let output = try runTool("/usr/bin/setpriv", [
-            "--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.path, "stats", "--state-dir", state.path + "/state",
-        ])
+        let output = try runTool(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.path, "stats", "--state-dir",
+                state.path + "/state",
+            ])
         #expect(output.status == 1)
         #expect(output.stderr.contains("permission denied: \(state.path)/state"), "\(output.stderr)")
         #expect(!output.stderr.contains("no store"), "\(output.stderr)")

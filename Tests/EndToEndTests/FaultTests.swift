@@ -6,21 +6,30 @@ import Testing
 @Suite("End to end: faults", .serialized)
 struct FaultTests {
     /// A daemon over `state.path/archive`, its store in `stateDir`.
-    func startDaemon(_ state: StateDir, stateDir: String, extra: [String] = [], wrapper: [String] = []) throws -> DaemonProcess {
+    func startDaemon(
+        _ state: StateDir, stateDir: String, extra: [String] = [], wrapper: [String] = []
+    ) throws -> DaemonProcess {
         try FileManager.default.createDirectory(atPath: state.path + "/archive", withIntermediateDirectories: true)
         return try DaemonProcess(
-            arguments: ["--state-dir", stateDir, "--watch", state.path + "/archive/*.jsonl*", "--log-level", "info"] + extra,
+            arguments: ["--state-dir", stateDir, "--watch", state.path + "/archive/*.jsonl*", "--log-level", "info"]
+                + extra,
             logPath: state.path + "/daemon.log")
     }
 
     func alertIDs(_ stateDir: String) throws -> [String] {
         try Binary.jsonLines(
-            Binary.run(["alerts", "list", "--format", "json", "--limit", "1000000"], environment: ["CHATWARDEN_STATE_DIR": stateDir]).stdout
+            Binary.run(
+                ["alerts", "list", "--format", "json", "--limit", "1000000"],
+                environment: ["CHATWARDEN_STATE_DIR": stateDir]
+            ).stdout
         ).map { $0["id"] as! String }
     }
 
     func referenceIDs(_ state: StateDir) throws -> Set<String> {
-        let out = try Binary.run(["scan", "--state-dir", state.path + "/reference-\(UUID().uuidString.prefix(6))", "--format", "json", state.path + "/archive"])
+        let out = try Binary.run([
+            "scan", "--state-dir", state.path + "/reference-\(UUID().uuidString.prefix(6))", "--format", "json",
+            state.path + "/archive",
+        ])
         return Set(try Binary.jsonLines(out.stdout).map { $0["id"] as! String })
     }
 
@@ -30,10 +39,14 @@ struct FaultTests {
     }
 
     func write(_ state: StateDir, _ range: Range<Int>, file: String = "chat.jsonl") {
-        ArchiveLines.append(state.path + "/archive/" + file, range.map { ArchiveLines.line($0, prefix: "f") }.joined(separator: "\n") + "\n")
+        ArchiveLines.append(
+            state.path + "/archive/" + file,
+            range.map { ArchiveLines.line($0, prefix: "f") }.joined(separator: "\n") + "\n")
     }
 
-    @Test("disk full while writing the store and the alert log: a clear error, retries, then everything once space is back")
+    @Test(
+        "disk full while writing the store and the alert log: a clear error, retries, then everything once space is back"
+    )
     func diskFull() throws {
         guard getuid() == 0 else {
             print("skipped: mounting a small tmpfs for the disk-full test needs root")
@@ -49,7 +62,10 @@ struct FaultTests {
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
         // Far more than 600 KiB of index: the disk fills up.
         write(state, 0..<4_000)
-        #expect(eventually(timeout: 60) { daemon.log.contains("database or disk is full") || daemon.log.contains("No space left") },
+        #expect(
+            eventually(timeout: 60) {
+                daemon.log.contains("database or disk is full") || daemon.log.contains("No space left")
+            },
             "a clear disk-full error; log: \(daemon.log.suffix(2000))")
         #expect(daemon.process.isRunning, "no crash")
         #expect(daemon.log.contains(mountPoint + "/state"), "the error names the store")
@@ -57,7 +73,9 @@ struct FaultTests {
         let grown = try runTool("/bin/mount", ["-o", "remount,size=64m", mountPoint])
         try #require(grown.status == 0)
         let expected = try referenceIDs(state)
-        #expect(try eventually(timeout: 120) { Set(try alertIDs(mountPoint + "/state")) == expected }, "everything once space is back")
+        #expect(
+            try eventually(timeout: 120) { Set(try alertIDs(mountPoint + "/state")) == expected },
+            "everything once space is back")
         daemon.signal(SIGTERM)
         #expect(daemon.wait() == 0)
         let logged = try logIDs(mountPoint + "/state")
@@ -83,9 +101,10 @@ struct FaultTests {
         chmod(stateDir, 0o777)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: wrapperArguments.isEmpty ? Binary.path : "/usr/bin/setpriv")
-        process.arguments = wrapperArguments + (wrapperArguments.isEmpty ? [] : [Binary.path]) + [
-            "daemon", "--state-dir", stateDir, "--watch", state.path + "/archive/*.jsonl", "--log-level", "info",
-        ]
+        process.arguments =
+            wrapperArguments + (wrapperArguments.isEmpty ? [] : [Binary.path]) + [
+                "daemon", "--state-dir", stateDir, "--watch", state.path + "/archive/*.jsonl", "--log-level", "info",
+            ]
         let logPath = state.path + "/daemon.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         chmod(logPath, 0o666)
@@ -95,7 +114,9 @@ struct FaultTests {
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-        #expect(eventually(timeout: 30) { log().contains("secret.jsonl") && log().contains("Permission denied") }, "log: \(log())")
+        #expect(
+            eventually(timeout: 30) { log().contains("secret.jsonl") && log().contains("Permission denied") },
+            "log: \(log())")
         #expect(process.isRunning)
         chmod(state.path + "/archive/secret.jsonl", 0o644)
         let expected = try referenceIDs(state)
@@ -104,7 +125,8 @@ struct FaultTests {
         process.waitUntilExit()
     }
 
-    @Test("the store deleted under a running daemon: a new one is built from the archive, no alert lost or logged twice")
+    @Test(
+        "the store deleted under a running daemon: a new one is built from the archive, no alert lost or logged twice")
     func storeDeleted() throws {
         let state = StateDir()
         let stateDir = state.path + "/state"
@@ -116,7 +138,8 @@ struct FaultTests {
         for suffix in ["", "-wal", "-shm"] { unlink(stateDir + "/chatwarden.db" + suffix) }
         write(state, 200..<400)
         let expected = try referenceIDs(state)
-        #expect(try eventually(timeout: 60) { Set(try alertIDs(stateDir)) == expected }, "log: \(daemon.log.suffix(1500))")
+        #expect(
+            try eventually(timeout: 60) { Set(try alertIDs(stateDir)) == expected }, "log: \(daemon.log.suffix(1500))")
         #expect(daemon.log.contains("store file was deleted or replaced"))
         daemon.signal(SIGTERM)
         #expect(daemon.wait() == 0)
@@ -125,7 +148,9 @@ struct FaultTests {
         #expect(logged.count == Set(logged).count, "no alert logged twice")
     }
 
-    @Test("a corrupted store at start-up: a clear error naming it, no crash loop; once the operator removes it, everything is rebuilt")
+    @Test(
+        "a corrupted store at start-up: a clear error naming it, no crash loop; once the operator removes it, everything is rebuilt"
+    )
     func storeCorrupted() throws {
         let state = StateDir()
         let stateDir = state.path + "/state"
@@ -142,14 +167,16 @@ struct FaultTests {
         write(state, 300..<600)
         let daemon = try startDaemon(state, stateDir: stateDir)
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
-        #expect(eventually(timeout: 20) { daemon.log.contains("cannot open the store; retrying") },
+        #expect(
+            eventually(timeout: 20) { daemon.log.contains("cannot open the store; retrying") },
             "log: \(daemon.log.suffix(1500))")
         #expect(daemon.log.contains(stateDir + "/chatwarden.db"), "the error names the file")
         #expect(daemon.process.isRunning, "waits for the fault to pass instead of exiting into a restart loop")
         // The operator removes the broken file.
         for suffix in ["", "-wal", "-shm"] { unlink(stateDir + "/chatwarden.db" + suffix) }
         let expected = try referenceIDs(state)
-        #expect(try eventually(timeout: 60) { Set(try alertIDs(stateDir)) == expected }, "log: \(daemon.log.suffix(1500))")
+        #expect(
+            try eventually(timeout: 60) { Set(try alertIDs(stateDir)) == expected }, "log: \(daemon.log.suffix(1500))")
         daemon.signal(SIGTERM)
         #expect(daemon.wait() == 0)
     }
@@ -167,7 +194,9 @@ struct FaultTests {
         let expected = try referenceIDs(state)
         #expect(try eventually(timeout: 30) { Set(try alertIDs(stateDir)) == expected })
         let quarantined = try Binary.jsonLines(
-            Binary.run(["quarantine", "--format", "json", "--limit", "100000"], environment: ["CHATWARDEN_STATE_DIR": stateDir]).stdout)
+            Binary.run(
+                ["quarantine", "--format", "json", "--limit", "100000"], environment: ["CHATWARDEN_STATE_DIR": stateDir]
+            ).stdout)
         #expect(!quarantined.isEmpty)
         #expect(quarantined.allSatisfy { ($0["file"] as? String)?.hasSuffix("garbage.jsonl") == true })
         #expect(daemon.process.isRunning)

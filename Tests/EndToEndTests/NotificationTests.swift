@@ -20,10 +20,16 @@ final class RecordingServer: @unchecked Sendable {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0
         addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         var bound = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
+        }
         port = UInt16(bigEndian: bound.sin_port)
         listen(socketFD, 16)
         fd = socketFD
@@ -57,7 +63,8 @@ final class RecordingServer: @unchecked Sendable {
                 let text = String(decoding: data, as: UTF8.self)
                 if let headEnd = text.range(of: "\r\n\r\n") {
                     let head = String(text[..<headEnd.lowerBound]).lowercased()
-                    let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                    let length =
+                        head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
                         .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
                     let bodyBytes = data.count - text[..<headEnd.upperBound].utf8.count
                     if bodyBytes >= length { break }
@@ -71,7 +78,8 @@ final class RecordingServer: @unchecked Sendable {
             let status = script.isEmpty ? 200 : script.removeFirst()
             lock.unlock()
             let reply = status == 200 ? #"{"errcode":0,"errmsg":"ok"}"# : #"{"errcode":45009,"errmsg":"busy"}"#
-            let response = "HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(reply.utf8.count)\r\nConnection: close\r\n\r\n\(reply)"
+            let response =
+                "HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(reply.utf8.count)\r\nConnection: close\r\n\r\n\(reply)"
             _ = Array(response.utf8).withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             close(client)
         }
@@ -81,12 +89,14 @@ final class RecordingServer: @unchecked Sendable {
 @Suite("End to end: notifications", .serialized)
 struct NotificationTests {
     func config(_ state: StateDir, port: UInt16, extra: String) throws -> String {
-        try writeDaemonConfig(state, watch: state.path + "/archive/*.jsonl", extra: """
-            [notify.robot]
-            kind = "wecom-markdown"
-            url_env = "CW_TEST_ROBOT_URL"
-            \(extra)
-            """)
+        try writeDaemonConfig(
+            state, watch: state.path + "/archive/*.jsonl",
+            extra: """
+                [notify.robot]
+                kind = "wecom-markdown"
+                url_env = "CW_TEST_ROBOT_URL"
+                \(extra)
+                """)
     }
 
     func line(_ id: String, _ text: String, _ t: Int) -> String {
@@ -98,14 +108,19 @@ struct NotificationTests {
         let server = try RecordingServer()
         let state = StateDir()
         let url = "http://127.0.0.1:\(server.port)/cgi-bin/webhook/send?key=SECRET-robot-key"
-        let path = try config(state, port: server.port, extra: "min_severity = \"medium\"\nimmediate_severity = \"critical\"\ndigest_seconds = 3")
+        let path = try config(
+            state, port: server.port,
+            extra: "min_severity = \"medium\"\nimmediate_severity = \"critical\"\ndigest_seconds = 3")
         let env = ["CW_TEST_ROBOT_URL": url]
-        var daemon = try DaemonProcess(arguments: ["--config", path, "--log-level", "info"], environment: env, logPath: state.path + "/daemon.log")
+        var daemon = try DaemonProcess(
+            arguments: ["--config", path, "--log-level", "info"], environment: env, logPath: state.path + "/daemon.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
         // One critical (off-platform money), two high (luring + wechat id), one medium (absolute terms).
-        ArchiveLines.append(state.path + "/archive/a.jsonl", [
-            line("c1", "可以私下转账给我", 0), line("h1", "加我微信 zhang_wei1988", 1), line("m1", "我们是全网最低价", 2),
-        ].joined(separator: "\n") + "\n")
+        ArchiveLines.append(
+            state.path + "/archive/a.jsonl",
+            [
+                line("c1", "可以私下转账给我", 0), line("h1", "加我微信 zhang_wei1988", 1), line("m1", "我们是全网最低价", 2),
+            ].joined(separator: "\n") + "\n")
         #expect(eventually(timeout: 20) { server.requests.count >= 1 })
         let first = try #require(server.requests.first)
         #expect(first.path.hasPrefix("/cgi-bin/webhook/send"))
@@ -115,14 +130,16 @@ struct NotificationTests {
         // The digest comes after its interval with the rest.
         #expect(eventually(timeout: 20) { server.requests.count >= 2 })
         let digest = server.requests[1].body
-        #expect(digest.contains("alerts**") && digest.contains("luring") && digest.contains("absolute-terms"), "\(digest)")
+        #expect(
+            digest.contains("alerts**") && digest.contains("luring") && digest.contains("absolute-terms"), "\(digest)")
         #expect(!digest.contains("offplatform-money"), "the critical one is not sent twice")
         #expect(!daemon.log.contains("SECRET-robot-key"))
         daemon.signal(SIGTERM)
         #expect(daemon.wait() == 0)
         // Restart: everything was delivered, nothing is sent again.
         let before = server.requests.count
-        daemon = try DaemonProcess(arguments: ["--config", path], environment: env, logPath: state.path + "/daemon.log")
+        daemon = try DaemonProcess(
+            arguments: ["--config", path], environment: env, logPath: state.path + "/daemon.log")
         Thread.sleep(forTimeInterval: 4)
         #expect(server.requests.count == before)
         daemon.signal(SIGTERM)
@@ -133,17 +150,23 @@ struct NotificationTests {
     func rateLimit() throws {
         let server = try RecordingServer()
         let state = StateDir()
-        let path = try config(state, port: server.port, extra: "min_severity = \"critical\"\nimmediate_severity = \"critical\"\nper_minute = 2")
+        let path = try config(
+            state, port: server.port,
+            extra: "min_severity = \"critical\"\nimmediate_severity = \"critical\"\nper_minute = 2")
         let daemon = try DaemonProcess(
-            arguments: ["--config", path], environment: ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(server.port)/hook?key=k"],
+            arguments: ["--config", path],
+            environment: ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(server.port)/hook?key=k"],
             logPath: state.path + "/daemon.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
         // Six critical alerts at once: more than the 2 messages a minute allowed.
-        ArchiveLines.append(state.path + "/archive/a.jsonl", (0..<6).map { line("r\($0)", "私下转账 第\($0)次", $0) }.joined(separator: "\n") + "\n")
-        #expect(eventually(timeout: 30) {
-            let delivered = server.requests.map(\.body).joined()
-            return (0..<6).allSatisfy { delivered.contains("第\($0)次") }
-        }, "every alert delivered: \(server.requests.map(\.body))")
+        ArchiveLines.append(
+            state.path + "/archive/a.jsonl",
+            (0..<6).map { line("r\($0)", "私下转账 第\($0)次", $0) }.joined(separator: "\n") + "\n")
+        #expect(
+            eventually(timeout: 30) {
+                let delivered = server.requests.map(\.body).joined()
+                return (0..<6).allSatisfy { delivered.contains("第\($0)次") }
+            }, "every alert delivered: \(server.requests.map(\.body))")
         #expect(server.requests.count == 2, "one message alone, the other five in one digest")
         #expect(server.requests.last?.body.contains("5 alerts") == true)
         daemon.signal(SIGTERM)
@@ -156,7 +179,8 @@ struct NotificationTests {
         let state = StateDir()
         let path = try config(state, port: server.port, extra: "min_severity = \"critical\"")
         let daemon = try DaemonProcess(
-            arguments: ["--config", path], environment: ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(server.port)/hook?key=k"],
+            arguments: ["--config", path],
+            environment: ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(server.port)/hook?key=k"],
             logPath: state.path + "/daemon.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
         ArchiveLines.append(state.path + "/archive/a.jsonl", line("x1", "私下转账", 0) + "\n")
@@ -177,7 +201,8 @@ struct NotificationTests {
         let path = try config(state, port: server.port, extra: "min_severity = \"critical\"")
         // First run: the robot cannot be reached (nothing listens on that port).
         var daemon = try DaemonProcess(
-            arguments: ["--config", path, "--log-level", "info"], environment: ["CW_TEST_ROBOT_URL": "http://127.0.0.1:9/unreachable"],
+            arguments: ["--config", path, "--log-level", "info"],
+            environment: ["CW_TEST_ROBOT_URL": "http://127.0.0.1:9/unreachable"],
             logPath: state.path + "/daemon.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
         ArchiveLines.append(state.path + "/archive/a.jsonl", line("q1", "私下转账", 0) + "\n")
@@ -187,7 +212,8 @@ struct NotificationTests {
         #expect(server.requests.isEmpty)
         // Second run: the robot is there; the queued notification goes out once.
         daemon = try DaemonProcess(
-            arguments: ["--config", path], environment: ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(server.port)/hook?key=k"],
+            arguments: ["--config", path],
+            environment: ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(server.port)/hook?key=k"],
             logPath: state.path + "/daemon.log")
         #expect(eventually(timeout: 30) { server.requests.count == 1 })
         Thread.sleep(forTimeInterval: 2)
@@ -207,13 +233,16 @@ struct NotificationTests {
         try FileManager.default.createDirectory(atPath: state.path + "/old", withIntermediateDirectories: true)
         ArchiveLines.append(state.path + "/old/quiet.jsonl", line("s1", "私下转账 一", 0) + "\n")
         ArchiveLines.append(state.path + "/old/loud.jsonl", line("s2", "私下转账 二", 1) + "\n")
-        let quiet = try Binary.run(["scan", "--config", path, "--quiet", state.path + "/old/quiet.jsonl"], environment: env)
+        let quiet = try Binary.run(
+            ["scan", "--config", path, "--quiet", state.path + "/old/quiet.jsonl"], environment: env)
         #expect(quiet.status == 1, "\(quiet.stderr)")
-        let daemon = try DaemonProcess(arguments: ["--config", path], environment: env, logPath: state.path + "/daemon.log")
+        let daemon = try DaemonProcess(
+            arguments: ["--config", path], environment: env, logPath: state.path + "/daemon.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
         Thread.sleep(forTimeInterval: 3)
         #expect(server.requests.isEmpty, "a plain rescan does not notify")
-        let loud = try Binary.run(["scan", "--config", path, "--quiet", "--notify", state.path + "/old/loud.jsonl"], environment: env)
+        let loud = try Binary.run(
+            ["scan", "--config", path, "--quiet", "--notify", state.path + "/old/loud.jsonl"], environment: env)
         #expect(loud.status == 1, "\(loud.stderr)")
         #expect(eventually(timeout: 20) { server.requests.count == 1 })
         #expect(server.requests.first?.body.contains("二") == true)

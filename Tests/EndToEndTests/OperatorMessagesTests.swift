@@ -17,27 +17,32 @@ struct OperatorMessagesTests {
         // 3,000 such alerts had 316 distinct 8-digit prefixes). 100,000 ids: AlertsTests.
         var text = ""
         for i in 0..<20_000 {
-            text += #"{"id":"msg\#(i)","from":"zhangwei","to":["wmCustomer000000000001"],"text":"货款可以私下转账给我","time":\#(1_795_136_400 + i)}"# + "\n"
+            text +=
+                #"{"id":"msg\#(i)","from":"zhangwei","to":["wmCustomer000000000001"],"text":"货款可以私下转账给我","time":\#(1_795_136_400 + i)}"#
+                + "\n"
         }
         try text.write(toFile: state.path + "/archive/a.jsonl", atomically: true, encoding: .utf8)
         let config = state.path + "/mapped.toml"
         try """
-            [rules]
-            wordlists = ["\(Binary.root)/wordlists"]
-            detectors = []
-            [windows]
-            disabled = ["window.flood", "window.repeated-hits", "window.blast"]
-            [archive]
-            format = "mapped"
-            [archive.mapping]
-            msgid = "id"
-            from = "from"
-            tolist = "to"
-            text = "text"
-            msgtime = "time"
-            time_unit = "s"
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        let output = try Binary.run(["scan", "--config", config, "--state-dir", state.path + "/state", "--format", "json", state.path + "/archive"])
+        [rules]
+        wordlists = ["\(Binary.root)/wordlists"]
+        detectors = []
+        [windows]
+        disabled = ["window.flood", "window.repeated-hits", "window.blast"]
+        [archive]
+        format = "mapped"
+        [archive.mapping]
+        msgid = "id"
+        from = "from"
+        tolist = "to"
+        text = "text"
+        msgtime = "time"
+        time_unit = "s"
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let output = try Binary.run([
+            "scan", "--config", config, "--state-dir", state.path + "/state", "--format", "json",
+            state.path + "/archive",
+        ])
         let ids = output.stdout.split(separator: "\n").compactMap { line -> String? in
             guard let range = line.range(of: #""id":""#) else { return nil }
             return String(line[range.upperBound...].prefix(32))
@@ -58,7 +63,8 @@ struct OperatorMessagesTests {
     func configurationFiles() throws {
         let state = StateDir()
         let bom = state.path + "/bom.toml"
-        try Data([0xEF, 0xBB, 0xBF] + Array("state_dir = \"\(state.path)/state\"\n".utf8)).write(to: URL(fileURLWithPath: bom))
+        try Data([0xEF, 0xBB, 0xBF] + Array("state_dir = \"\(state.path)/state\"\n".utf8)).write(
+            to: URL(fileURLWithPath: bom))
         let check = try Binary.run(["rules", "check", "--config", bom])
         #expect(check.status == 0, "\(check.stderr)")
         let missing = try Binary.run(["rules", "check", "--config", state.path + "/nope.toml"])
@@ -81,27 +87,34 @@ struct OperatorMessagesTests {
         #expect(daemon.log.contains("reason=\"it does not exist\""), "\(daemon.log)")
     }
 
-    @Test("a notification channel whose url_file cannot be read stops the daemon (exit 2, file and reason); a reload to it keeps the old one")
+    @Test(
+        "a notification channel whose url_file cannot be read stops the daemon (exit 2, file and reason); a reload to it keeps the old one"
+    )
     func unreadableWebhookFile() throws {
         let state = StateDir()
         let urlFile = state.path + "/robot.url"
-        let config = try writeDaemonConfig(state, watch: state.path + "/archive/*.jsonl", extra: """
-            [notify.robot]
-            kind = "wecom-markdown"
-            url_file = "\(urlFile)"
-            """)
+        let config = try writeDaemonConfig(
+            state, watch: state.path + "/archive/*.jsonl",
+            extra: """
+                [notify.robot]
+                kind = "wecom-markdown"
+                url_file = "\(urlFile)"
+                """)
         let refused = try DaemonProcess(arguments: ["--config", config], logPath: state.path + "/refused.log")
         #expect(refused.wait() == 2)
         #expect(refused.log.contains("notification channel 'robot' cannot send"), "\(refused.log)")
         #expect(refused.log.contains("\(urlFile): notify.robot.url_file: no such file"), "\(refused.log)")
         // With the file there it starts; a reload after the file is gone keeps the running configuration.
-        try "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k".write(toFile: urlFile, atomically: true, encoding: .utf8)
+        try "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k".write(
+            toFile: urlFile, atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(arguments: ["--config", config], logPath: state.path + "/daemon.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
         #expect(eventually(timeout: 20) { daemon.log.contains("chatwarden is running") })
         unlink(urlFile)
         daemon.signal(SIGHUP)
-        #expect(eventually(timeout: 10) { daemon.log.contains("reload failed: keeping the running configuration") }, "\(daemon.log)")
+        #expect(
+            eventually(timeout: 10) { daemon.log.contains("reload failed: keeping the running configuration") },
+            "\(daemon.log)")
         #expect(daemon.process.isRunning)
         daemon.signal(SIGTERM)
         #expect(daemon.wait() == 0)
@@ -124,10 +137,12 @@ struct OperatorMessagesTests {
     func encryptedRecord() throws {
         let state = StateDir()
         let file = state.path + "/enc.jsonl"
-        try #"{"seq":1,"msgid":"14072631836740073502_1795221785","publickey_ver":1,"encrypt_random_key":"Vq1...==","encrypt_chat_msg":"ZmFr..."}"#
+        try
+            #"{"seq":1,"msgid":"14072631836740073502_1795221785","publickey_ver":1,"encrypt_random_key":"Vq1...==","encrypt_chat_msg":"ZmFr..."}"#
             .appending("\n").write(toFile: file, atomically: true, encoding: .utf8)
         _ = try Binary.run(["scan", "--state-dir", state.path + "/state", file])
-        let quarantined = try Binary.jsonLines(Binary.run(["quarantine", "--format", "json", "--state-dir", state.path + "/state"]).stdout)
+        let quarantined = try Binary.jsonLines(
+            Binary.run(["quarantine", "--format", "json", "--state-dir", state.path + "/state"]).stdout)
         let reason = quarantined.first?["reason"] as? String ?? ""
         #expect(reason.contains("encrypted archive record") && reason.contains("decrypt"), "\(reason)")
         #expect(!reason.contains("missing sender"))
@@ -141,7 +156,9 @@ struct OperatorMessagesTests {
         #expect(output.stderr.contains("chatwarden export"), "\(output.stderr)")
     }
 
-    @Test("--log-level: help states the real defaults; the daemon logs info by default, warning when asked, and no empty fields")
+    @Test(
+        "--log-level: help states the real defaults; the daemon logs info by default, warning when asked, and no empty fields"
+    )
     func logLevels() throws {
         let help = try Binary.run(["daemon", "--help"])
         let flat = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
@@ -155,7 +172,8 @@ struct OperatorMessagesTests {
         #expect(info.wait() == 0)
         #expect(info.log.contains("level=info") || info.log.contains("level=notice"))
         #expect(!info.log.contains("=\"\""), "no empty fields: \(info.log)")
-        let quiet = try DaemonProcess(arguments: ["--config", config, "--log-level", "warning"], logPath: state.path + "/warning.log")
+        let quiet = try DaemonProcess(
+            arguments: ["--config", config, "--log-level", "warning"], logPath: state.path + "/warning.log")
         Thread.sleep(forTimeInterval: 2)
         quiet.signal(SIGTERM)
         #expect(quiet.wait() == 0)

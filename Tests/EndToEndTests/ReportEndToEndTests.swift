@@ -10,10 +10,14 @@ struct ReportEndToEndTests {
         try Binary.run(["scan", "--quiet", "samples/"], environment: env)
         // A hostile message must come out as text, never markup.
         let hostile = state.path + "/hostile.jsonl"
-        try #"{"msgid":"x1","action":"send","from":"zhangwei","tolist":["wmCustomer000000000001"],"roomid":"","msgtime":1795200000000,"msgtype":"text","text":{"content":"<script>alert(1)</script> 加我微信 <img src=http://evil/x>"}}"#
+        try
+            #"{"msgid":"x1","action":"send","from":"zhangwei","tolist":["wmCustomer000000000001"],"roomid":"","msgtime":1795200000000,"msgtype":"text","text":{"content":"<script>alert(1)</script> 加我微信 <img src=http://evil/x>"}}"#
             .appending("\n").write(toFile: hostile, atomically: true, encoding: .utf8)
         try Binary.run(["scan", "--quiet", hostile], environment: env)
-        let id = try Binary.jsonLines(Binary.run(["alerts", "list", "--format", "json", "--limit", "1"], environment: env).stdout)[0]["id"] as! String
+        let id =
+            try Binary.jsonLines(
+                Binary.run(["alerts", "list", "--format", "json", "--limit", "1"], environment: env).stdout)[0]["id"]
+            as! String
         try Binary.run(["alerts", "ack", id, "--reviewer", "alice"], environment: env)
 
         let out = state.path + "/report.html"
@@ -33,7 +37,9 @@ struct ReportEndToEndTests {
 
         // Headless Chromium renders it: the DOM it builds holds the charts' bars, and the
         // screenshot is a real image.
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
         let browser = try #require(chromium, "Chromium is missing: `make test` installs Debian's chromium package")
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,2600"]
         let dom = try runTool(browser, flags + ["--dump-dom", "file://" + out])

@@ -14,17 +14,22 @@ struct ReviewEndToEndTests {
     func reviewFlow() throws {
         let state = try scanned()
         let env = ["CHATWARDEN_STATE_DIR": state.path]
-        let list = try Binary.run(["alerts", "list", "--format", "json", "--category", "contact", "--severity", "high"], environment: env)
+        let list = try Binary.run(
+            ["alerts", "list", "--format", "json", "--category", "contact", "--severity", "high"], environment: env)
         #expect(list.status == 0)
         let alerts = try Binary.jsonLines(list.stdout)
         #expect(!alerts.isEmpty)
-        #expect(alerts.allSatisfy { $0["category"] as? String == "contact" && ["high", "critical"].contains($0["severity"] as? String) })
+        #expect(
+            alerts.allSatisfy {
+                $0["category"] as? String == "contact" && ["high", "critical"].contains($0["severity"] as? String)
+            })
         let times = alerts.map { $0["msgtime"] as! Int }
         #expect(times == times.sorted(by: >), "newest first")
 
         let id = alerts[0]["id"] as! String
         let short = String(id.prefix(8))
-        let ack = try Binary.run(["alerts", "ack", short, "--reviewer", "alice", "--note", "called the customer"], environment: env)
+        let ack = try Binary.run(
+            ["alerts", "ack", short, "--reviewer", "alice", "--note", "called the customer"], environment: env)
         #expect(ack.status == 0, "\(ack.stderr)")
         #expect(ack.stdout.contains("new → acknowledged"))
 
@@ -35,7 +40,8 @@ struct ReviewEndToEndTests {
         #expect(show.stdout.contains("▶"), "the alert's message is marked in its conversation")
         #expect(show.stdout.contains("»"), "the evidence is highlighted")
 
-        let acknowledged = try Binary.run(["alerts", "list", "--status", "acknowledged", "--format", "json"], environment: env)
+        let acknowledged = try Binary.run(
+            ["alerts", "list", "--status", "acknowledged", "--format", "json"], environment: env)
         #expect(try Binary.jsonLines(acknowledged.stdout).map { $0["id"] as! String } == [id])
 
         let export = try Binary.run(["export"], environment: env)
@@ -57,7 +63,8 @@ struct ReviewEndToEndTests {
         let table = try Binary.run(["search", "私人微信"], environment: env)
         #expect(table.stdout.contains("»私人微信«"))
 
-        let context = try Binary.run(["context", msgid, "--before", "3", "--after", "3", "--format", "json"], environment: env)
+        let context = try Binary.run(
+            ["context", msgid, "--before", "3", "--after", "3", "--format", "json"], environment: env)
         let rows = try Binary.jsonLines(context.stdout)
         #expect(rows.contains { $0["msgid"] as? String == msgid && $0["recalled_by"] != nil })
         #expect(rows.contains { $0["recalls"] as? String == msgid })
@@ -69,7 +76,11 @@ struct ReviewEndToEndTests {
         let state = try scanned()
         let stats = try Binary.run(["stats", "--format", "json"], environment: ["CHATWARDEN_STATE_DIR": state.path])
         let rows = try Binary.jsonLines(stats.stdout)
-        #expect(rows.contains { $0["dimension"] as? String == "total" && $0["key"] as? String == "messages" && $0["count"] as? Int == 442 })
+        #expect(
+            rows.contains {
+                $0["dimension"] as? String == "total" && $0["key"] as? String == "messages"
+                    && $0["count"] as? Int == 442
+            })
         #expect(rows.contains { $0["dimension"] as? String == "category" && $0["key"] as? String == "contact" })
         #expect(rows.contains { $0["dimension"] as? String == "staff" && $0["key"] as? String == "zhangwei" })
         #expect(rows.filter { $0["dimension"] as? String == "day" }.count == 2)
@@ -90,7 +101,12 @@ struct ReviewEndToEndTests {
         #expect(!table.stdout.contains("\u{1B}"))
         #expect(!table.stdout.contains("\u{202E}"))
         #expect(table.stdout.contains("\\u{1B}[2J"))
-        let show = try Binary.run(["alerts", "show", try Binary.jsonLines(Binary.run(["alerts", "list", "--format", "json"], environment: env).stdout)[0]["id"] as! String], environment: env)
+        let show = try Binary.run(
+            [
+                "alerts", "show",
+                try Binary.jsonLines(Binary.run(["alerts", "list", "--format", "json"], environment: env).stdout)[0][
+                    "id"] as! String,
+            ], environment: env)
         #expect(!show.stdout.contains("\u{1B}"))
         let csv = try Binary.run(["export"], environment: env)
         #expect(csv.stdout.contains(",\"'=HYPERLINK(\"\"http://evil\"\") 加我微信\","))

@@ -96,7 +96,10 @@ struct ScanEndToEndTests {
         let state = StateDir()
         let output = try Binary.run(["scan", "--state-dir", state.path, "--format", "json", "samples/"])
         let alerts = try Binary.jsonLines(output.stdout)
-        let required = ["id", "rule", "category", "severity", "msgid", "msgtime", "roomid", "from", "matched", "text", "file", "offset"]
+        let required = [
+            "id", "rule", "category", "severity", "msgid", "msgtime", "roomid", "from", "matched", "text", "file",
+            "offset",
+        ]
         for alert in alerts {
             for key in required { #expect(alert[key] != nil, "missing \(key) in \(alert)") }
         }
@@ -170,12 +173,15 @@ struct ScanEndToEndTests {
 
 @Suite("End to end: hostile rules")
 struct HostileRuleTests {
-    @Test("a pattern with catastrophic backtracking is bounded: processing goes on, the message is flagged 'limit reached' naming the rule, and rules check warns")
+    @Test(
+        "a pattern with catastrophic backtracking is bounded: processing goes on, the message is flagged 'limit reached' naming the rule, and rules check warns"
+    )
     func catastrophicPattern() throws {
         let state = StateDir()
         let rules = state.path + "/rules"
         try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
-        try "@id slow\n@severity low\nre:(a+)+$\n加微信\n".write(toFile: rules + "/slow.txt", atomically: true, encoding: .utf8)
+        try "@id slow\n@severity low\nre:(a+)+$\n加微信\n".write(
+            toFile: rules + "/slow.txt", atomically: true, encoding: .utf8)
         let archive = state.path + "/a.jsonl"
         let long = String(repeating: "a", count: 5_000) + "!"
         let lines = [
@@ -192,7 +198,9 @@ struct HostileRuleTests {
         #expect(limit["msgid"] as? String == "h1")
         #expect((limit["details"] as? String)?.contains("limit reached") == true)
         #expect((limit["details"] as? String)?.contains("slow.txt:3") == true, "names the rule")
-        #expect(alerts.contains { $0["msgid"] as? String == "h2" && $0["rule"] as? String == "slow" }, "the next message is still examined")
+        #expect(
+            alerts.contains { $0["msgid"] as? String == "h2" && $0["rule"] as? String == "slow" },
+            "the next message is still examined")
         let check = try Binary.run(["rules", "check"], environment: env)
         #expect(check.stdout.contains("slow.txt:3:4: warning: nested quantifier"))
     }

@@ -27,12 +27,15 @@ struct SharedStoreTests {
     static func blast(_ shard: String, after i: Int) -> String {
         (0..<3).map { k in
             let offset = Int64(2 * k + (shard == "a" ? 0 : 1)) * 1000 + 500
-            return message("blast-\(shard)\(k)", from: "lisi", to: "wmBlast\(shard)\(k)0000000000000", time: base + Int64(i) * 1000 + offset, text: advert) + "\n"
+            return message(
+                "blast-\(shard)\(k)", from: "lisi", to: "wmBlast\(shard)\(k)0000000000000",
+                time: base + Int64(i) * 1000 + offset, text: advert) + "\n"
         }.joined()
     }
 
     func storeIDs(_ url: String) throws -> [String: [String: Any]] {
-        let lines = try Binary.jsonLines(Binary.run(["alerts", "list", "--store", url, "--format", "json", "--limit", "1000000"]).stdout)
+        let lines = try Binary.jsonLines(
+            Binary.run(["alerts", "list", "--store", url, "--format", "json", "--limit", "1000000"]).stdout)
         var byID: [String: [String: Any]] = [:]
         for alert in lines { byID[alert["id"] as! String] = alert }
         #expect(byID.count == lines.count, "alerts list repeated an alert")
@@ -44,18 +47,24 @@ struct SharedStoreTests {
         return stats.first { $0["key"] as? String == "messages" }?["count"] as? Int ?? -1
     }
 
-    @Test("two daemons on two shards, one killed -9 again and again: no alert lost or doubled, the cross-shard blast found once")
+    @Test(
+        "two daemons on two shards, one killed -9 again and again: no alert lost or doubled, the cross-shard blast found once"
+    )
     func twoDaemonsOneKilled() throws {
-        let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        let server = try #require(
+            PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
         let url = try server.createDatabase()
-        let seed = UInt64(ProcessInfo.processInfo.environment["CHATWARDEN_CRASH_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max)
+        let seed =
+            UInt64(ProcessInfo.processInfo.environment["CHATWARDEN_CRASH_SEED"] ?? "")
+            ?? UInt64.random(in: 1...UInt64.max)
         var rng = SplitMix(seed: seed)
         let state = StateDir()
         var written = ["a": 0, "b": 0]
         var rotations = ["a": 0, "b": 0]
         let total = 2400, blastAt = 1200
         for shard in ["a", "b"] {
-            try FileManager.default.createDirectory(atPath: state.path + "/archive-\(shard)", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: state.path + "/archive-\(shard)", withIntermediateDirectories: true)
         }
 
         /// Appends the next lines of a shard (the blast in its place), sometimes rotating.
@@ -120,9 +129,11 @@ struct SharedStoreTests {
         // Reference: each shard scanned on its own (SQLite), which cannot see the cross-shard blast.
         var reference = Set<String>()
         for shard in ["a", "b"] {
-            let scanned = try Binary.jsonLines(Binary.run([
-                "scan", "--state-dir", state.path + "/reference-\(shard)", "--format", "json", state.path + "/archive-\(shard)",
-            ]).stdout)
+            let scanned = try Binary.jsonLines(
+                Binary.run([
+                    "scan", "--state-dir", state.path + "/reference-\(shard)", "--format", "json",
+                    state.path + "/archive-\(shard)",
+                ]).stdout)
             #expect(!scanned.contains { $0["rule"] as? String == "window.blast" }, "one shard alone holds no blast")
             reference.formUnion(scanned.map { $0["id"] as! String })
         }
@@ -137,21 +148,33 @@ struct SharedStoreTests {
         #expect(blasts.count == 1)
         if let blast = blasts.first {
             let related = blast["related"] as? [String] ?? []
-            #expect(related.contains { $0.hasPrefix("blast-a") } && related.contains { $0.hasPrefix("blast-b") }, "\(related)")
+            #expect(
+                related.contains { $0.hasPrefix("blast-a") } && related.contains { $0.hasPrefix("blast-b") },
+                "\(related)")
             #expect(extra.contains(blast["id"] as! String))
         }
 
         // Each daemon's alert log holds each alert of its shard exactly once.
         for shard in ["a", "b"] {
-            let logged = try Binary.jsonLines(String(contentsOfFile: state.path + "/daemon-\(shard)/alerts.jsonl", encoding: .utf8))
-                .map { $0["id"] as! String }
+            let logged = try Binary.jsonLines(
+                String(contentsOfFile: state.path + "/daemon-\(shard)/alerts.jsonl", encoding: .utf8)
+            )
+            .map { $0["id"] as! String }
             #expect(logged.count == Set(logged).count, "shard \(shard): alert log lines repeated (seed \(seed))")
         }
-        let loggedA = try Binary.jsonLines(String(contentsOfFile: state.path + "/daemon-a/alerts.jsonl", encoding: .utf8)).map { $0["id"] as! String }
-        let loggedB = try Binary.jsonLines(String(contentsOfFile: state.path + "/daemon-b/alerts.jsonl", encoding: .utf8)).map { $0["id"] as! String }
-        #expect(Set(loggedA).union(loggedB) == Set(stored.keys), "the two alert logs together hold every alert (seed \(seed))")
+        let loggedA = try Binary.jsonLines(
+            String(contentsOfFile: state.path + "/daemon-a/alerts.jsonl", encoding: .utf8)
+        ).map { $0["id"] as! String }
+        let loggedB = try Binary.jsonLines(
+            String(contentsOfFile: state.path + "/daemon-b/alerts.jsonl", encoding: .utf8)
+        ).map { $0["id"] as! String }
+        #expect(
+            Set(loggedA).union(loggedB) == Set(stored.keys),
+            "the two alert logs together hold every alert (seed \(seed))")
         #expect(Set(loggedA).isDisjoint(with: loggedB), "no alert is logged by both daemons (seed \(seed))")
-        print("shared store test: \(kills) kills of daemon a, \(expectedMessages) messages, \(stored.count) alerts, seed \(seed)")
+        print(
+            "shared store test: \(kills) kills of daemon a, \(expectedMessages) messages, \(stored.count) alerts, seed \(seed)"
+        )
     }
 }
 
@@ -160,14 +183,18 @@ struct SharedStoreTests {
 struct DaemonNameTests {
     @Test("a second daemon under a taken name is refused; one that lost its connection and its name to another stops")
     func names() throws {
-        let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        let server = try #require(
+            PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
         let url = try server.createDatabase()
         let database = String(url.split(separator: "/").last!)
         let state = StateDir()
         try FileManager.default.createDirectory(atPath: state.path + "/archive", withIntermediateDirectories: true)
         func start(_ log: String) throws -> DaemonProcess {
             try DaemonProcess(
-                arguments: ["--store", url, "--name", "host-1", "--state-dir", state.path + "/state", "--watch", state.path + "/archive/*.jsonl"],
+                arguments: [
+                    "--store", url, "--name", "host-1", "--state-dir", state.path + "/state", "--watch",
+                    state.path + "/archive/*.jsonl",
+                ],
                 logPath: state.path + "/" + log)
         }
         let first = try start("first.log")
@@ -179,15 +206,22 @@ struct DaemonNameTests {
         #expect(twin.log.contains("another daemon named 'host-1'"), "\(twin.log)")
 
         // A connection that drops and comes back keeps the name: the daemon takes it again.
-        _ = try server.psql(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        _ = try server.psql(
+            database,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         ArchiveLines.append(state.path + "/archive/chat.jsonl", ArchiveLines.line(0) + "\n")
-        #expect(try eventually { try Binary.run(["context", "m0", "--store", url]).stdout.contains("m0") }, "\(first.log)")
+        #expect(
+            try eventually { try Binary.run(["context", "m0", "--store", url]).stdout.contains("m0") }, "\(first.log)")
         #expect(first.process.isRunning)
 
         // Frozen (a long GC pause, a hung NFS read) while its connection dies, the daemon finds
         // on waking that a replacement has taken its name.
         first.signal(SIGSTOP)
-        _ = try server.psql(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        _ = try server.psql(
+            database,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         let second = try start("second.log")
         defer { if second.process.isRunning { second.signal(SIGKILL) } }
         #expect(eventually { second.log.contains("chatwarden is running") }, "\(second.log)")
@@ -206,43 +240,60 @@ struct DaemonNameTests {
 struct SharedNotificationTests {
     @Test("two daemons with the same channel: every alert of either shard is delivered exactly once")
     func onceAcrossDaemons() throws {
-        let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        let server = try #require(
+            PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
         let url = try server.createDatabase()
         let robot = try RecordingServer()
         let state = StateDir()
-        let config = try writeDaemonConfig(state, watch: state.path + "/unused/*.jsonl", extra: """
-            [notify.robot]
-            kind = "json"
-            url_env = "CW_TEST_ROBOT_URL"
-            min_severity = "low"
-            immediate_severity = "low"
-            per_minute = 600
-            """)
+        let config = try writeDaemonConfig(
+            state, watch: state.path + "/unused/*.jsonl",
+            extra: """
+                [notify.robot]
+                kind = "json"
+                url_env = "CW_TEST_ROBOT_URL"
+                min_severity = "low"
+                immediate_severity = "low"
+                per_minute = 600
+                """)
         let env = ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(robot.port)/hook"]
         let daemons = try ["a", "b"].map { shard in
-            try FileManager.default.createDirectory(atPath: state.path + "/archive-\(shard)", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: state.path + "/archive-\(shard)", withIntermediateDirectories: true)
             return try DaemonProcess(
-                arguments: ["--config", config, "--store", url, "--name", "notify-\(shard)", "--state-dir", state.path + "/state-\(shard)",
-                            "--watch", state.path + "/archive-\(shard)/*.jsonl"],
+                arguments: [
+                    "--config", config, "--store", url, "--name", "notify-\(shard)", "--state-dir",
+                    state.path + "/state-\(shard)",
+                    "--watch", state.path + "/archive-\(shard)/*.jsonl",
+                ],
                 environment: env, logPath: state.path + "/daemon-\(shard).log")
         }
         defer { for d in daemons where d.process.isRunning { d.signal(SIGKILL) } }
         for shard in ["a", "b"] {
-            ArchiveLines.append(state.path + "/archive-\(shard)/chat.jsonl", (0..<40).map { SharedStoreTests.line(shard, $0) }.joined(separator: "\n") + "\n")
+            ArchiveLines.append(
+                state.path + "/archive-\(shard)/chat.jsonl",
+                (0..<40).map { SharedStoreTests.line(shard, $0) }.joined(separator: "\n") + "\n")
         }
         func delivered() -> [String] {
             robot.requests.flatMap { request -> [String] in
                 guard let object = try? JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any],
-                    let alerts = object["alerts"] as? [[String: Any]] else { return [] }
+                    let alerts = object["alerts"] as? [[String: Any]]
+                else { return [] }
                 return alerts.compactMap { $0["id"] as? String }
             }
         }
-        #expect(eventually(timeout: 30) {
-            let ids = (try? Binary.jsonLines(Binary.run(["alerts", "list", "--store", url, "--format", "json", "--limit", "100000"]).stdout)) ?? []
-            return ids.count >= 2 * 16 && Set(delivered()).count >= ids.count
-        }, "delivered \(delivered().count) of the alerts; \(daemons[0].log.suffix(1000))")
+        #expect(
+            eventually(timeout: 30) {
+                let ids =
+                    (try? Binary.jsonLines(
+                        Binary.run(["alerts", "list", "--store", url, "--format", "json", "--limit", "100000"]).stdout))
+                    ?? []
+                return ids.count >= 2 * 16 && Set(delivered()).count >= ids.count
+            }, "delivered \(delivered().count) of the alerts; \(daemons[0].log.suffix(1000))")
         Thread.sleep(forTimeInterval: 2)
-        let all = Set(try Binary.jsonLines(Binary.run(["alerts", "list", "--store", url, "--format", "json", "--limit", "100000"]).stdout)
+        let all = Set(
+            try Binary.jsonLines(
+                Binary.run(["alerts", "list", "--store", url, "--format", "json", "--limit", "100000"]).stdout
+            )
             .map { $0["id"] as! String })
         let ids = delivered()
         #expect(all.count >= 32)
@@ -256,9 +307,12 @@ struct SharedNotificationTests {
 /// The review commands read a PostgreSQL store exactly as they read SQLite.
 @Suite("End to end: the review CLI on PostgreSQL", .serialized)
 struct ReviewOnPostgresTests {
-    @Test("scan into PostgreSQL, then list, show, search, context, stats, quarantine, export and report: the same answers as SQLite")
+    @Test(
+        "scan into PostgreSQL, then list, show, search, context, stats, quarantine, export and report: the same answers as SQLite"
+    )
     func sameAnswers() throws {
-        let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        let server = try #require(
+            PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
         let url = try server.createDatabase()
         let state = StateDir()
         let sqliteStore = ["--state-dir", state.path + "/sqlite"]
@@ -268,9 +322,12 @@ struct ReviewOnPostgresTests {
             #expect(scan.status == 0 || scan.status == 1, "\(scan.stderr)")
         }
 
-        let alerts = try Binary.jsonLines(Binary.run(["alerts", "list", "--format", "json", "--limit", "100000"] + sqliteStore).stdout)
+        let alerts = try Binary.jsonLines(
+            Binary.run(["alerts", "list", "--format", "json", "--limit", "100000"] + sqliteStore).stdout)
         #expect(alerts.count > 10)
-        let msgid = try Binary.jsonLines(Binary.run(["search", "私人微信", "--format", "json"] + sqliteStore).stdout).first?["msgid"] as? String
+        let msgid =
+            try Binary.jsonLines(Binary.run(["search", "私人微信", "--format", "json"] + sqliteStore).stdout).first?[
+                "msgid"] as? String
         let queries: [[String]] = [
             ["alerts", "list", "--format", "json", "--limit", "100000"],
             ["alerts", "list", "--category", "contact", "--severity", "high"],
@@ -287,34 +344,45 @@ struct ReviewOnPostgresTests {
         ]
         for query in queries {
             let a = try Binary.run(query + sqliteStore), b = try Binary.run(query + postgres)
-            #expect(a.status == b.status, "\(query): exit \(a.status) on SQLite, \(b.status) on PostgreSQL: \(b.stderr)")
-            #expect(!b.stdout.isEmpty || query.contains("quarantine") || query.contains("100%"), "\(query) printed nothing")
-            #expect(a.stdout == b.stdout, "\(query) differs:\nSQLite:\n\(a.stdout.prefix(1500))\nPostgreSQL:\n\(b.stdout.prefix(1500))")
+            #expect(
+                a.status == b.status, "\(query): exit \(a.status) on SQLite, \(b.status) on PostgreSQL: \(b.stderr)")
+            #expect(
+                !b.stdout.isEmpty || query.contains("quarantine") || query.contains("100%"), "\(query) printed nothing")
+            #expect(
+                a.stdout == b.stdout,
+                "\(query) differs:\nSQLite:\n\(a.stdout.prefix(1500))\nPostgreSQL:\n\(b.stdout.prefix(1500))")
         }
 
         // The HTML report: the same page apart from the moment it was generated.
         var pages: [String] = []
         for store in [sqliteStore, postgres] {
             let out = state.path + "/report-\(pages.count).html"
-            let report = try Binary.run(["report", "--out", out, "--since", "2026-11-01", "--until", "2026-12-01"] + store)
+            let report = try Binary.run(
+                ["report", "--out", out, "--since", "2026-11-01", "--until", "2026-12-01"] + store)
             #expect(report.status == 0, "\(report.stderr)")
             let page = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-            pages.append(page.replacingOccurrences(of: #"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?( UTC| \+\d{4}| CST)?"#, with: "<time>", options: .regularExpression))
+            pages.append(
+                page.replacingOccurrences(
+                    of: #"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?( UTC| \+\d{4}| CST)?"#, with: "<time>",
+                    options: .regularExpression))
         }
         #expect(pages[0].contains("zhangwei") && pages[0].contains("<svg"), "the report has its staff table and charts")
         #expect(pages[0] == pages[1], "the report differs between SQLite and PostgreSQL")
 
         // Review actions and their trail.
         let id = alerts[0]["id"] as! String
-        let ack = try Binary.run(["alerts", "ack", String(id.prefix(8)), "--reviewer", "alice", "--note", "called the customer"] + postgres)
+        let ack = try Binary.run(
+            ["alerts", "ack", String(id.prefix(8)), "--reviewer", "alice", "--note", "called the customer"] + postgres)
         #expect(ack.status == 0, "\(ack.stderr)")
         #expect(ack.stdout.contains("new → acknowledged"))
         let show = try Binary.run(["alerts", "show", String(id.prefix(8))] + postgres).stdout
         #expect(show.contains("status: acknowledged") && show.contains("called the customer"))
-        let acknowledged = try Binary.jsonLines(Binary.run(["alerts", "list", "--status", "acknowledged", "--format", "json"] + postgres).stdout)
+        let acknowledged = try Binary.jsonLines(
+            Binary.run(["alerts", "list", "--status", "acknowledged", "--format", "json"] + postgres).stdout)
         #expect(acknowledged.map { $0["id"] as! String } == [id])
         // The environment variable points the CLI at the store too.
-        let viaEnv = try Binary.run(["alerts", "list", "--status", "acknowledged", "--format", "json"], environment: ["CHATWARDEN_STORE": url])
+        let viaEnv = try Binary.run(
+            ["alerts", "list", "--status", "acknowledged", "--format", "json"], environment: ["CHATWARDEN_STORE": url])
         #expect(try Binary.jsonLines(viaEnv.stdout).map { $0["id"] as! String } == [id])
         // Full-text mode is SQLite's FTS5: on PostgreSQL the trigram index serves plain search.
         let fts = try Binary.run(["search", "--fts", "微信"] + postgres)

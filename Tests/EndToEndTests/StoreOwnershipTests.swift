@@ -17,7 +17,8 @@ struct StoreOwnershipTests {
 
     /// Five messages that each raise one critical alert (and no other rule).
     func burst(_ round: Int) -> String {
-        (0..<5).map { line("r\(round)-\($0)", "货款可以私下转账给我 第\(round)轮第\($0)笔", round * 100 + $0) }.joined(separator: "\n") + "\n"
+        (0..<5).map { line("r\(round)-\($0)", "货款可以私下转账给我 第\(round)轮第\($0)笔", round * 100 + $0) }.joined(
+            separator: "\n") + "\n"
     }
 
     func logIDs(_ state: StateDir) -> [String] {
@@ -51,21 +52,26 @@ struct StoreOwnershipTests {
             .filter { $0.contains("chatwarden.db") && $0.hasSuffix("(deleted)") }
     }
 
-    @Test("daemon with a notification channel, review commands beside it, more input, restart: nothing lost, nothing twice")
+    @Test(
+        "daemon with a notification channel, review commands beside it, more input, restart: nothing lost, nothing twice"
+    )
     func reviewBesideTheDaemon() throws {
         let server = try RecordingServer()
         let state = StateDir()
-        let config = try writeDaemonConfig(state, watch: state.path + "/archive/*.jsonl", extra: """
-            [notify.robot]
-            kind = "json"
-            url_env = "CW_TEST_ROBOT_URL"
-            min_severity = "low"
-            immediate_severity = "low"
-            per_minute = 600
-            """)
+        let config = try writeDaemonConfig(
+            state, watch: state.path + "/archive/*.jsonl",
+            extra: """
+                [notify.robot]
+                kind = "json"
+                url_env = "CW_TEST_ROBOT_URL"
+                min_severity = "low"
+                immediate_severity = "low"
+                per_minute = 600
+                """)
         let env = ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(server.port)/hook"]
         let archive = state.path + "/archive/a.jsonl"
-        var daemon = try DaemonProcess(arguments: ["--config", config], environment: env, logPath: state.path + "/daemon.log")
+        var daemon = try DaemonProcess(
+            arguments: ["--config", config], environment: env, logPath: state.path + "/daemon.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
 
         ArchiveLines.append(archive, burst(1))
@@ -75,18 +81,24 @@ struct StoreOwnershipTests {
             let output = try Binary.run(command + ["--config", config])
             #expect(output.status == 0, "\(command): \(output.stderr)")
         }
-        #expect(deletedStoreFiles(daemon.pid).isEmpty, "the daemon writes into a deleted file: \(deletedStoreFiles(daemon.pid))")
-        #expect(FileManager.default.fileExists(atPath: state.path + "/state/chatwarden.db-wal"), "the WAL is still there")
+        #expect(
+            deletedStoreFiles(daemon.pid).isEmpty,
+            "the daemon writes into a deleted file: \(deletedStoreFiles(daemon.pid))")
+        #expect(
+            FileManager.default.fileExists(atPath: state.path + "/state/chatwarden.db-wal"), "the WAL is still there")
 
         // More input after the review commands: it must reach the store, not only the log.
         ArchiveLines.append(archive, burst(2))
         #expect(eventually(timeout: 30) { logIDs(state).count >= 10 })
-        #expect(try eventually(timeout: 15) { try Set(storeIDs(config)) == Set(logIDs(state)) }, "the second burst's alerts are in the store")
+        #expect(
+            try eventually(timeout: 15) { try Set(storeIDs(config)) == Set(logIDs(state)) },
+            "the second burst's alerts are in the store")
         daemon.signal(SIGTERM)
         #expect(daemon.wait() == 0)
 
         // Restart: nothing read again, nothing logged or delivered twice.
-        daemon = try DaemonProcess(arguments: ["--config", config], environment: env, logPath: state.path + "/daemon.log")
+        daemon = try DaemonProcess(
+            arguments: ["--config", config], environment: env, logPath: state.path + "/daemon.log")
         ArchiveLines.append(archive, burst(3))
         #expect(eventually(timeout: 30) { logIDs(state).count >= 15 })
         #expect(eventually(timeout: 30) { Set(deliveredIDs(server)) == Set(logIDs(state)) })
@@ -99,8 +111,14 @@ struct StoreOwnershipTests {
         let stored = try storeIDs(config)
         let delivered = deliveredIDs(server)
         #expect(Set(logged).count >= 15)
-        #expect(logged.count == Set(logged).count, "the alert log holds each id once: \(logged.count) lines, \(Set(logged).count) ids")
-        #expect(Set(stored) == Set(logged) && stored.count == logged.count, "the store holds every logged alert (\(stored.count) in the store)")
-        #expect(delivered.count == logged.count && Set(delivered) == Set(logged), "each alert delivered once: \(delivered.count) deliveries")
+        #expect(
+            logged.count == Set(logged).count,
+            "the alert log holds each id once: \(logged.count) lines, \(Set(logged).count) ids")
+        #expect(
+            Set(stored) == Set(logged) && stored.count == logged.count,
+            "the store holds every logged alert (\(stored.count) in the store)")
+        #expect(
+            delivered.count == logged.count && Set(delivered) == Set(logged),
+            "each alert delivered once: \(delivered.count) deliveries")
     }
 }

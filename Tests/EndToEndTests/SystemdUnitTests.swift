@@ -4,7 +4,8 @@ import Testing
 /// Runs a program in the package root and captures its output (in files, so a large output can
 /// never block the child on a full pipe).
 func runTool(
-    _ path: String, _ arguments: [String], environment: [String: String] = [:], removing: [String] = [], input: String? = nil
+    _ path: String, _ arguments: [String], environment: [String: String] = [:], removing: [String] = [],
+    input: String? = nil
 ) throws -> Binary.Output {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
@@ -55,7 +56,9 @@ struct SystemdUnitTests {
 
     @Test("systemd-analyze verify is clean")
     func verify() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is missing: `make deps` installs Debian's systemd package")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: analyze),
+            "systemd-analyze is missing: `make deps` installs Debian's systemd package")
         let state = StateDir()
         let result = try runTool(analyze, ["verify", try unitForVerify(in: state)])
         #expect(result.status == 0, "\(result.stderr)")
@@ -64,7 +67,9 @@ struct SystemdUnitTests {
 
     /// A drop-in's [Service] lines act as if appended to the unit's, so the unit followed by the
     /// drop-in's settings is what systemd runs once the drop-in is installed.
-    @Test("the unit with each network drop-in (metrics, webhooks, PostgreSQL) verifies clean", arguments: ["metrics-loopback.conf", "notify-webhooks.conf", "postgres-store.conf"])
+    @Test(
+        "the unit with each network drop-in (metrics, webhooks, PostgreSQL) verifies clean",
+        arguments: ["metrics-loopback.conf", "notify-webhooks.conf", "postgres-store.conf"])
     func verifyWithDropIn(_ dropIn: String) throws {
         try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is missing")
         let state = StateDir()
@@ -83,17 +88,23 @@ struct SystemdUnitTests {
     @Test("systemd-analyze security rates the unit's exposure 1.0 or less")
     func security() throws {
         try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is missing")
-        let result = try runTool(analyze, ["security", "--offline=true", "--no-pager", Binary.root + "/systemd/chatwarden.service"])
+        let result = try runTool(
+            analyze, ["security", "--offline=true", "--no-pager", Binary.root + "/systemd/chatwarden.service"])
         let line = try #require(result.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") })
         let value = try #require(line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) })
         #expect(value <= 1.0, "\(line)")
     }
 
-    @Test("with writable-executable memory forbidden (as MemoryDenyWriteExecute does), PCRE2 falls back and everything works")
+    @Test(
+        "with writable-executable memory forbidden (as MemoryDenyWriteExecute does), PCRE2 falls back and everything works"
+    )
     func memoryDenyWriteExecute() throws {
         // PR_SET_MDWE (Linux 6.3+) is what MemoryDenyWriteExecute= enforces through seccomp.
-        let wrapper = "import ctypes,os,sys\nif ctypes.CDLL(None).prctl(65,1,0,0,0)!=0: sys.exit(77)\nos.execv(sys.argv[1], sys.argv[1:])"
-        let check = try runTool("/usr/bin/env", ["python3", "-c", wrapper, Binary.path, "rules", "check"], environment: ["CHATWARDEN_PCRE2_JIT": "1"])
+        let wrapper =
+            "import ctypes,os,sys\nif ctypes.CDLL(None).prctl(65,1,0,0,0)!=0: sys.exit(77)\nos.execv(sys.argv[1], sys.argv[1:])"
+        let check = try runTool(
+            "/usr/bin/env", ["python3", "-c", wrapper, Binary.path, "rules", "check"],
+            environment: ["CHATWARDEN_PCRE2_JIT": "1"])
         if check.status == 77 {
             print("skipped: this kernel has no PR_SET_MDWE")
             return
@@ -102,13 +113,18 @@ struct SystemdUnitTests {
         #expect(check.stdout.contains("without the JIT"), "the JIT was refused and reported: \(check.stdout)")
         let state = StateDir()
         let scan = try runTool(
-            "/usr/bin/env", ["python3", "-c", wrapper, Binary.path, "scan", "--state-dir", state.path, "--format", "json", "samples/"])
+            "/usr/bin/env",
+            ["python3", "-c", wrapper, Binary.path, "scan", "--state-dir", state.path, "--format", "json", "samples/"])
         let normal = try Binary.run(["scan", "--state-dir", state.path + "/jit", "--format", "json", "samples/"])
         #expect(scan.status == 1)
-        #expect(try Binary.jsonLines(scan.stdout).map { $0["id"] as! String } == Binary.jsonLines(normal.stdout).map { $0["id"] as! String })
+        #expect(
+            try Binary.jsonLines(scan.stdout).map { $0["id"] as! String }
+                == Binary.jsonLines(normal.stdout).map { $0["id"] as! String })
     }
 
-    @Test("install-files puts everything in place, nothing world-readable that should not be, and the installed configuration loads")
+    @Test(
+        "install-files puts everything in place, nothing world-readable that should not be, and the installed configuration loads"
+    )
     func install() throws {
         let state = StateDir()
         let stage = state.path + "/stage"
@@ -124,7 +140,8 @@ struct SystemdUnitTests {
         #expect(try mode("/etc/chatwarden/wordlists/luring.txt") == 0o640)
         #expect(try mode("/var/lib/chatwarden") == 0o750)
         #expect(try mode("/var/log/chatwarden") == 0o750)
-        let help = try String(contentsOfFile: stage + "/usr/local/share/doc/chatwarden/chatwarden-help.txt", encoding: .utf8)
+        let help = try String(
+            contentsOfFile: stage + "/usr/local/share/doc/chatwarden/chatwarden-help.txt", encoding: .utf8)
         #expect(help.contains("=== chatwarden daemon ==="))
         // The installed configuration, pointed at the staged wordlists, validates.
         let config = try String(contentsOfFile: stage + "/etc/chatwarden/chatwarden.toml", encoding: .utf8)

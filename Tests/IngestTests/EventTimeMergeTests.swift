@@ -25,7 +25,8 @@ struct EventTimeMergeTests {
 
     let expected = ["10:a1", "20:b1", "30:c1", "40:a2", "50:b2", "bad", "60:c2", "60:c3", "70:a3", "80:b3", "90:c4"]
 
-    @Test("a rescan merges files by event time; a line without a time stays after its predecessor", arguments: [1, 2, 64])
+    @Test(
+        "a rescan merges files by event time; a line without a time stays after its predecessor", arguments: [1, 2, 64])
     func scanMerge(maxOpen: Int) throws {
         let dir = TempDir()
         let files = threeFiles(dir)
@@ -45,10 +46,12 @@ struct EventTimeMergeTests {
         var files: [String] = []
         for day in 0..<5 {
             let path = dir.path + "/day\(day).jsonl"
-            try (0..<3).map { "\(day * 100 + $0):d\(day)" }.joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
+            try (0..<3).map { "\(day * 100 + $0):d\(day)" }.joined(separator: "\n").appending("\n").write(
+                toFile: path, atomically: true, encoding: .utf8)
             files.append(path)
         }
-        let reader = MergedFileReader(files: try ArchivePaths.expand(files, eventTime: lineTime), maxLineBytes: 1 << 20, eventTime: lineTime)
+        let reader = MergedFileReader(
+            files: try ArchivePaths.expand(files, eventTime: lineTime), maxLineBytes: 1 << 20, eventTime: lineTime)
         var startedWhenReading: [Int] = []
         while reader.next() != nil { startedWhenReading.append(reader.filesStarted) }
         // The next day's file is opened only when its first line is due (after the previous day's last).
@@ -60,7 +63,8 @@ struct EventTimeMergeTests {
         let dir = TempDir()
         let files = threeFiles(dir)
         let reader = MergedFileReader(
-            files: [(files[0], 10), (dir.path + "/missing.jsonl", 15), (files[1], 20)], maxLineBytes: 1 << 20, eventTime: lineTime)
+            files: [(files[0], 10), (dir.path + "/missing.jsonl", 15), (files[1], 20)], maxLineBytes: 1 << 20,
+            eventTime: lineTime)
         var got: [String] = []
         while let line = reader.next() { got.append(label(line)) }
         #expect(got == ["10:a1", "20:b1", "40:a2", "50:b2", "bad", "70:a3", "80:b3"])
@@ -101,7 +105,8 @@ struct EventTimeMergeTests {
         #expect(batch.lines.map(label) == ["10:a1", "20:b1"])
         // a.jsonl's second line and b.jsonl's second line are read but held: the checkpoints
         // stop after the lines handed out.
-        let offsets = Dictionary(uniqueKeysWithValues: batch.checkpoints.map { ($0.path.hasSuffix("a.jsonl") ? "a" : "b", $0.offset) })
+        let offsets = Dictionary(
+            uniqueKeysWithValues: batch.checkpoints.map { ($0.path.hasSuffix("a.jsonl") ? "a" : "b", $0.offset) })
         #expect(offsets == ["a": 6, "b": 6])
         // A restart from those checkpoints reads exactly the rest.
         for c in batch.checkpoints { h.checkpoints[c.source] = c }

@@ -61,7 +61,9 @@ struct LineReaderTests {
         handle.seekToEndOfFile()
         handle.write(Data("-done\n".utf8))
         handle.closeFile()
-        #expect(try reader.nextLine(atEndOfInput: false).map { String(decoding: $0.bytes, as: UTF8.self) } == "two-half-done")
+        #expect(
+            try reader.nextLine(atEndOfInput: false).map { String(decoding: $0.bytes, as: UTF8.self) }
+                == "two-half-done")
         #expect(reader.committedOffset == 18)
         // And a complete input hands out a final unterminated line.
         let other = dir.file("d.jsonl", Array("x\ny".utf8))
@@ -125,6 +127,7 @@ struct LineReaderTests {
         _ = dir.file("notes.md", [])
         _ = dir.file(".hidden.jsonl", [])
         let files = try ArchivePaths.expand([dir.path])
-        #expect(files.map { String($0.dropFirst(dir.path.count + 1)) } == ["a.jsonl.1", "b.jsonl", "sub/c.log-20261120"])
+        #expect(
+            files.map { String($0.dropFirst(dir.path.count + 1)) } == ["a.jsonl.1", "b.jsonl", "sub/c.log-20261120"])
     }
 }

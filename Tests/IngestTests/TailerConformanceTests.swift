@@ -109,7 +109,8 @@ struct TailerConformanceTests {
         h.append("a.jsonl.1", "3-partial")
         let later = MonotonicClock.seconds() + 120
         #expect(h.round(now: later).isEmpty, "it just grew: the last line may still be being written")
-        #expect(h.round(now: later + 120) == ["3-partial"], "once quiet for the grace period, its last line is complete")
+        #expect(
+            h.round(now: later + 120) == ["3-partial"], "once quiet for the grace period, its last line is complete")
         #expect(h.tailer.fileCount == 0)
     }
 
@@ -237,7 +238,9 @@ struct TailerConformanceTests {
         #expect(h.seen == ["1", "2", "3", "4"])
     }
 
-    @Test("with a pattern covering rotated names, a file born and rotated while stopped is read, and old ones are not read again")
+    @Test(
+        "with a pattern covering rotated names, a file born and rotated while stopped is read, and old ones are not read again"
+    )
     func inclusivePatternAcrossRestarts() {
         let h = TailHarness()
         h.tailer.patterns = [h.dir.path + "/*.jsonl*"]
@@ -251,7 +254,8 @@ struct TailerConformanceTests {
         h.append("a.jsonl", "3\n")
         h.rename("a.jsonl", "a.jsonl.3")
         h.append("a.jsonl", "4\n")
-        h.tailer = Tailer(patterns: [h.dir.path + "/*.jsonl*"], checkpoints: Array(h.checkpoints.values), rotatedGrace: 0)
+        h.tailer = Tailer(
+            patterns: [h.dir.path + "/*.jsonl*"], checkpoints: Array(h.checkpoints.values), rotatedGrace: 0)
         h.round()
         #expect(h.seen.sorted() == ["1", "2", "3", "4"])
     }

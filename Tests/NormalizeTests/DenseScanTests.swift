@@ -8,7 +8,8 @@ import Testing
 struct DenseScanTests {
     let normalizer = Normalizer.standard
     /// Numbers every BMP character by its own value (supplementary characters get 0).
-    static let identity = DenseCodeTable(normalizer: .standard, code: { $0 < 0xFFFF ? UInt16($0) : 0 }, trigger: { $0 == 0x5FAE })
+    static let identity = DenseCodeTable(
+        normalizer: .standard, code: { $0 < 0xFFFF ? UInt16($0) : 0 }, trigger: { $0 == 0x5FAE })
 
     struct Scanned: Equatable {
         var characters: [(code: Int, start: Int32, end: Int32)] = []
@@ -65,18 +66,21 @@ struct DenseScanTests {
                 let start = i
                 let value = UTF8Scalar.decode(dense.bytes.baseAddress!, &i)
                 let range = dense.originalRange(of: start..<i)
-                result.characters.append((value < 0xFFFF ? Int(value) : 0, Int32(range.lowerBound), Int32(range.upperBound)))
+                result.characters.append(
+                    (value < 0xFFFF ? Int(value) : 0, Int32(range.lowerBound), Int32(range.upperBound)))
                 if value == 0x5FAE { result.triggered = true }
             }
         }
         return result
     }
 
-    @Test("agrees with the dense view on evasions, expansions, digits, repeats and clues", arguments: [
-        "", "😀😀!!", "傻@#￥%逼", "傻 逼", "法✨轮功", "加 V 信", "加\u{200B}微\u{200D}信\u{FEFF}号",
-        "①2③4", "⑸㈤㊄", "一二三", "壹贰", "Ⓕⓤc⒦", "asshole", "说你傻傻傻逼", "电话⑩号 ㎏", "🅰🅱 𝐀𝐁",
-        "加微信轉賬", "ＷＥＣＨＡＴ１２３", "1111 2222", "me@example.com.", "𠀀𠀀𠀁", "a\u{0301}b", "\t\n",
-    ])
+    @Test(
+        "agrees with the dense view on evasions, expansions, digits, repeats and clues",
+        arguments: [
+            "", "😀😀!!", "傻@#￥%逼", "傻 逼", "法✨轮功", "加 V 信", "加\u{200B}微\u{200D}信\u{FEFF}号",
+            "①2③4", "⑸㈤㊄", "一二三", "壹贰", "Ⓕⓤc⒦", "asshole", "说你傻傻傻逼", "电话⑩号 ㎏", "🅰🅱 𝐀𝐁",
+            "加微信轉賬", "ＷＥＣＨＡＴ１２３", "1111 2222", "me@example.com.", "𠀀𠀀𠀁", "a\u{0301}b", "\t\n",
+        ])
     func agrees(text: String) {
         #expect(scan(text) == expected(text), "\(text)")
     }
@@ -94,7 +98,8 @@ struct DenseScanTests {
     @Test("agrees with the dense view on real conversation lines in ../shared/data")
     func realLines() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/data/corpus/lccc/lccc_toy_utterances.despaced.txt").standardized.path
+            .appendingPathComponent("../../../shared/data/corpus/lccc/lccc_toy_utterances.despaced.txt").standardized
+            .path
         guard let content = try? String(contentsOfFile: path, encoding: .utf8) else {
             print("skipped: \(path) is missing (../shared/data is not beside this clone)")
             return

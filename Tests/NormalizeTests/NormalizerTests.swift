@@ -33,39 +33,45 @@ struct NormalizerTests {
         #expect(dense("傻\u{00AD}逼") == "傻逼")
     }
 
-    @Test("noise between the characters of a word is dropped from the dense view", arguments: [
-        ("傻@#￥%逼", "傻逼"),
-        ("傻 逼", "傻逼"),
-        ("法✨轮功", "法轮功"),
-        ("加 V 信", "加v信"),
-        ("加-微-信", "加微信"),
-        ("私😀下😀转😀账", "私下转账"),
-        ("f.u.c.k", "fuck"),
-    ])
+    @Test(
+        "noise between the characters of a word is dropped from the dense view",
+        arguments: [
+            ("傻@#￥%逼", "傻逼"),
+            ("傻 逼", "傻逼"),
+            ("法✨轮功", "法轮功"),
+            ("加 V 信", "加v信"),
+            ("加-微-信", "加微信"),
+            ("私😀下😀转😀账", "私下转账"),
+            ("f.u.c.k", "fuck"),
+        ])
     func noise(input: String, expected: String) {
         #expect(dense(input) == expected)
     }
 
-    @Test("digit variants become ASCII digits", arguments: [
-        ("①2③4", "1234"),
-        ("⑸㈤㊄", "555"),
-        ("一二三", "123"),
-        ("壹贰叁", "123"),
-        ("幺三八", "138"),
-        ("⓵❷➂", "123"),
-        ("１３８", "138"),
-        ("⑩", "10"),
-    ])
+    @Test(
+        "digit variants become ASCII digits",
+        arguments: [
+            ("①2③4", "1234"),
+            ("⑸㈤㊄", "555"),
+            ("一二三", "123"),
+            ("壹贰叁", "123"),
+            ("幺三八", "138"),
+            ("⓵❷➂", "123"),
+            ("１３８", "138"),
+            ("⑩", "10"),
+        ])
     func digits(input: String, expected: String) {
         #expect(dense(input) == expected)
     }
 
-    @Test("letter variants become plain letters", arguments: [
-        ("Ⓕⓤc⒦", "fuck"),
-        ("𝐟𝐮𝐜𝐤", "fuck"),
-        ("🅵🆄🅲🅺", "fuck"),
-        ("🅐🅑", "ab"),
-    ])
+    @Test(
+        "letter variants become plain letters",
+        arguments: [
+            ("Ⓕⓤc⒦", "fuck"),
+            ("𝐟𝐮𝐜𝐤", "fuck"),
+            ("🅵🆄🅲🅺", "fuck"),
+            ("🅐🅑", "ab"),
+        ])
     func letters(input: String, expected: String) {
         #expect(dense(input) == expected)
     }
@@ -89,7 +95,8 @@ struct NormalizerTests {
         let dense = normalized.dense
         let target = Array("傻逼".utf8)
         let bytes = dense.utf8
-        let start = try #require((0...(bytes.count - target.count)).first { Array(bytes[$0..<$0 + target.count]) == target })
+        let start = try #require(
+            (0...(bytes.count - target.count)).first { Array(bytes[$0..<$0 + target.count]) == target })
         let range = dense.originalRange(of: start..<start + target.count)
         let originalBytes = Array(original.utf8)
         #expect(String(decoding: originalBytes[range], as: UTF8.self) == "傻@#￥%逼")

@@ -69,7 +69,9 @@ struct RegexTests {
         }
     }
 
-    @Test("catastrophic backtracking is stopped by the match limit and reported", arguments: [JITMode.automatic, .disabled])
+    @Test(
+        "catastrophic backtracking is stopped by the match limit and reported",
+        arguments: [JITMode.automatic, .disabled])
     func matchLimit(jit: JITMode) throws {
         let regex = try Regex("(a+)+$", limits: Limits(matchLimit: 100_000), jit: jit)
         let subject = String(repeating: "a", count: 40) + "!"
@@ -104,7 +106,9 @@ struct RegexTests {
             #expect(error.code == .heapLimit)
         }
         // With the default limits the same match completes (and finds nothing).
-        #expect(try Regex("(?:(a)|b)*c", jit: .disabled).firstMatch(in: subject)?.range == subject.utf8.count - 1..<subject.utf8.count)
+        #expect(
+            try Regex("(?:(a)|b)*c", jit: .disabled).firstMatch(in: subject)?.range == subject.utf8.count
+                - 1..<subject.utf8.count)
     }
 
     @Test("the interpreter path gives the same matches as the JIT")
@@ -140,7 +144,9 @@ struct RegexTests {
     @Test("one compiled pattern is used from many tasks at once with identical results")
     func concurrentUse() async throws {
         let regex = try Regex("1[3-9]\\d{9}")
-        let lines = (0..<200).map { "客户\($0) 电话 1380013\(String(format: "%04d", $0)) 还有 159\(String(format: "%08d", $0 * 7))" }
+        let lines = (0..<200).map {
+            "客户\($0) 电话 1380013\(String(format: "%04d", $0)) 还有 159\(String(format: "%08d", $0 * 7))"
+        }
         let expected = try lines.map { try regex.allMatches(in: $0) }
         let results = try await withThrowingTaskGroup(of: (Int, [[Match]]).self) { group in
             for worker in 0..<8 {

@@ -32,7 +32,9 @@ final class TempState {
 }
 
 func rawLine(_ text: String, line: Int = 1, file: String = "t.jsonl") -> RawLine {
-    RawLine(bytes: Array(text.utf8), position: SourcePosition(file: file, line: line, offset: Int64(line * 1000), length: text.utf8.count))
+    RawLine(
+        bytes: Array(text.utf8),
+        position: SourcePosition(file: file, line: line, offset: Int64(line * 1000), length: text.utf8.count))
 }
 
 @Suite("Pipeline")
@@ -44,9 +46,13 @@ struct PipelineTests {
         let state = TempState()
         let pipeline = try Pipeline(config: state.config(), logger: logger)
         let lines = [
-            rawLine(#"{"msgid":"a","action":"send","from":"zhangwei","tolist":["wmCustomer0000000001"],"roomid":"","msgtime":1795136400000,"msgtype":"text","text":{"content":"加我微信 zhang_wei1988"}}"#, line: 1),
+            rawLine(
+                #"{"msgid":"a","action":"send","from":"zhangwei","tolist":["wmCustomer0000000001"],"roomid":"","msgtime":1795136400000,"msgtype":"text","text":{"content":"加我微信 zhang_wei1988"}}"#,
+                line: 1),
             rawLine(#"{"msgid":"b","action":"send","from":"zhangwei""#, line: 2),
-            RawLine(bytes: Array("xxxx".utf8), position: SourcePosition(file: "t.jsonl", line: 3, offset: 3000, length: 4), isOversized: true),
+            RawLine(
+                bytes: Array("xxxx".utf8), position: SourcePosition(file: "t.jsonl", line: 3, offset: 3000, length: 4),
+                isOversized: true),
         ]
         var batch = pipeline.prepare(SourceBatch(lines: lines), windows: .off, scratch: DetectorScratch())
         #expect(batch.record.messages.map(\.msgid) == ["a"])
@@ -67,7 +73,9 @@ struct PipelineTests {
         // First run: the store commits, but the alert log is not written (as if killed in between).
         config.alertLogPath = ""
         let first = try Pipeline(config: config, logger: logger)
-        let line = rawLine(#"{"msgid":"a","action":"send","from":"zhangwei","tolist":["wmCustomer0000000001"],"roomid":"","msgtime":1795136400000,"msgtype":"text","text":{"content":"私下转账，保本稳赚"}}"#)
+        let line = rawLine(
+            #"{"msgid":"a","action":"send","from":"zhangwei","tolist":["wmCustomer0000000001"],"roomid":"","msgtime":1795136400000,"msgtype":"text","text":{"content":"私下转账，保本稳赚"}}"#
+        )
         var batch = first.prepare(SourceBatch(lines: [line]), windows: .off, scratch: DetectorScratch())
         try first.commit(&batch, windows: .off)
         let ids = batch.alerts.map(\.id)

@@ -30,27 +30,35 @@ struct WindowFixtureTests {
     func windowAlerts(_ lines: [RawLine], _ pipeline: Pipeline, _ windows: WindowStrategy) throws -> [Alert] {
         let scratch = DetectorScratch()
         return try lines.flatMap { line in
-            try pipeline.process(SourceBatch(lines: [line]), windows: windows, scratch: scratch).examined.flatMap(\.windowAlerts)
+            try pipeline.process(SourceBatch(lines: [line]), windows: windows, scratch: scratch).examined.flatMap(
+                \.windowAlerts)
         }
     }
 
-    @Test("each rule fires on its positive fixture and not on its negative one", arguments: [
-        ("flood", "window.flood"), ("blast", "window.blast"), ("repeated-hits", "window.repeated-hits"),
-        ("recall-after-hit", "window.recall-after-hit"), ("customer-link", "group.customer-link"),
-        ("new-member-link", "window.new-member-link"), ("staff-redpacket", "money.staff-redpacket"),
-    ])
+    @Test(
+        "each rule fires on its positive fixture and not on its negative one",
+        arguments: [
+            ("flood", "window.flood"), ("blast", "window.blast"), ("repeated-hits", "window.repeated-hits"),
+            ("recall-after-hit", "window.recall-after-hit"), ("customer-link", "group.customer-link"),
+            ("new-member-link", "window.new-member-link"), ("staff-redpacket", "money.staff-redpacket"),
+        ])
     func fixturesFire(name: String, rule: String) throws {
-        let fired = try windowAlerts(lines("\(name)-positive.jsonl"), pipeline(), .local(WindowEngine(), persist: false))
-            .filter { $0.rule == rule }
+        let fired = try windowAlerts(
+            lines("\(name)-positive.jsonl"), pipeline(), .local(WindowEngine(), persist: false)
+        )
+        .filter { $0.rule == rule }
         #expect(fired.count == 1, "\(name)-positive: \(fired.map(\.details))")
-        let quiet = try windowAlerts(lines("\(name)-negative.jsonl"), pipeline(), .local(WindowEngine(), persist: false))
-            .filter { $0.rule == rule }
+        let quiet = try windowAlerts(
+            lines("\(name)-negative.jsonl"), pipeline(), .local(WindowEngine(), persist: false)
+        )
+        .filter { $0.rule == rule }
         #expect(quiet.isEmpty, "\(name)-negative: \(quiet.map(\.details))")
     }
 
     @Test("the same sequence gives the same alert ids, and state saved mid-way and restored changes nothing")
     func deterministicAndRestartable() throws {
-        let sequence = try lines("flood-positive.jsonl") + lines("blast-positive.jsonl") + lines("repeated-hits-positive.jsonl")
+        let sequence =
+            try lines("flood-positive.jsonl") + lines("blast-positive.jsonl") + lines("repeated-hits-positive.jsonl")
         let expected = try windowAlerts(sequence, pipeline(), .local(WindowEngine(), persist: false)).map(\.id)
         #expect(expected.count >= 3)
 
@@ -65,7 +73,8 @@ struct WindowFixtureTests {
         let scratch = DetectorScratch()
         let engine = WindowEngine(settings: settings)
         for line in sequence[..<half] {
-            let batch = try first.process(SourceBatch(lines: [line]), windows: .local(engine, persist: true), scratch: scratch)
+            let batch = try first.process(
+                SourceBatch(lines: [line]), windows: .local(engine, persist: true), scratch: scratch)
             ids += batch.examined.flatMap(\.windowAlerts).map(\.id)
             for row in batch.record.windowUpserts { saved[row.key] = row.data }
             for key in batch.record.windowDeletes { saved[key] = nil }

@@ -13,7 +13,8 @@ struct WordlistTests {
 
     @Test("header directives, words, patterns and allowed phrases load with their places")
     func format() throws {
-        let set = load("""
+        let set = load(
+            """
             # a comment
             @id luring
             @title 引导私下联系
@@ -58,9 +59,12 @@ struct WordlistTests {
         #expect(error.message.contains("missing closing parenthesis"))
     }
 
-    @Test("bad directives are errors that say what is allowed", arguments: [
-        "@severity urgent", "@scope sender=boss", "@scope chat=everywhere", "@colour red", "@id has space", "@view bright",
-    ])
+    @Test(
+        "bad directives are errors that say what is allowed",
+        arguments: [
+            "@severity urgent", "@scope sender=boss", "@scope chat=everywhere", "@colour red", "@id has space",
+            "@view bright",
+        ])
     func badDirective(line: String) throws {
         let set = load(line + "\n")
         let error = try #require(set.errors.first)
@@ -110,7 +114,8 @@ struct WordlistTests {
 
     @Test("the shipped wordlists load without errors")
     func shipped() {
-        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../wordlists").standardized.path
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../wordlists")
+            .standardized.path
         let set = WordlistLoader().load(paths: [dir])
         #expect(set.errors.isEmpty, "\(set.errors)")
         #expect(set.categories.count >= 6)
@@ -140,12 +145,14 @@ struct LexiconImportTests {
 
 @Suite("Pattern first characters")
 struct FirstCharacterTests {
-    @Test("read off literals and groups of alternatives; nil when the start is not fixed", arguments: [
-        ("(?:加|添加)(?:我)?v", Set("加添".unicodeScalars.map(\.value))),
-        ("转(?:到|给)?我", Set("转".unicodeScalars.map(\.value))),
-        ("(v|wx)信", Set("vVwW".unicodeScalars.map(\.value))),
-        ("^abc", Set("aA".unicodeScalars.map(\.value))),
-    ])
+    @Test(
+        "read off literals and groups of alternatives; nil when the start is not fixed",
+        arguments: [
+            ("(?:加|添加)(?:我)?v", Set("加添".unicodeScalars.map(\.value))),
+            ("转(?:到|给)?我", Set("转".unicodeScalars.map(\.value))),
+            ("(v|wx)信", Set("vVwW".unicodeScalars.map(\.value))),
+            ("^abc", Set("aA".unicodeScalars.map(\.value))),
+        ])
     func fixed(pattern: String, expected: Set<UInt32>) {
         #expect(PatternRisk.firstCharacters(of: pattern) == expected)
     }

@@ -10,7 +10,10 @@ final class NotifySocket {
 
     init(abstract: Bool = false) {
         self.abstract = abstract
-        path = abstract ? "@cw-notify-\(UUID().uuidString.prefix(8))" : NSTemporaryDirectory() + "cw-notify-\(UUID().uuidString.prefix(8)).sock"
+        path =
+            abstract
+            ? "@cw-notify-\(UUID().uuidString.prefix(8))"
+            : NSTemporaryDirectory() + "cw-notify-\(UUID().uuidString.prefix(8)).sock"
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
@@ -18,7 +21,9 @@ final class NotifySocket {
         if abstract { bytes[0] = 0 }
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
         let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         precondition(rc == 0, "bind failed: \(errno)")
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -79,8 +84,11 @@ struct SystemdNotifierTests {
     @Test("the watchdog interval is half of WATCHDOG_USEC, and only for our pid")
     func watchdog() {
         #expect(SystemdNotifier(environment: ["WATCHDOG_USEC": "10000000"]).watchdogInterval == 5)
-        #expect(SystemdNotifier(environment: ["WATCHDOG_USEC": "10000000", "WATCHDOG_PID": "\(getpid())"]).watchdogInterval == 5)
-        #expect(SystemdNotifier(environment: ["WATCHDOG_USEC": "10000000", "WATCHDOG_PID": "1"]).watchdogInterval == nil)
+        #expect(
+            SystemdNotifier(environment: ["WATCHDOG_USEC": "10000000", "WATCHDOG_PID": "\(getpid())"]).watchdogInterval
+                == 5)
+        #expect(
+            SystemdNotifier(environment: ["WATCHDOG_USEC": "10000000", "WATCHDOG_PID": "1"]).watchdogInterval == nil)
     }
 }
 

@@ -38,23 +38,36 @@ struct EvidenceChainTests {
 
     @Test("each edit behind the product's back is found and named", arguments: StoreKind.allCases)
     func edits(_ kind: StoreKind) throws {
-        let dropGuard = kind == .postgres
+        let dropGuard =
+            kind == .postgres
             ? "DROP TRIGGER review_actions_append_only ON review_actions"
             : "DROP TRIGGER review_actions_no_update"
         let cases: [(String, [String], String)] = [
-            ("review note", [dropGuard, "UPDATE review_actions SET note = 'changed'"], "was changed after it was written: now"),
-            ("status", ["UPDATE alerts SET status = 'dismissed' WHERE msgid = 'm0'"], "the status was changed outside a review"),
+            (
+                "review note", [dropGuard, "UPDATE review_actions SET note = 'changed'"],
+                "was changed after it was written: now"
+            ),
+            (
+                "status", ["UPDATE alerts SET status = 'dismissed' WHERE msgid = 'm0'"],
+                "the status was changed outside a review"
+            ),
             ("evidence", ["UPDATE alerts SET matched = 'x' WHERE msgid = 'm4'"], "was changed after it was written"),
-            ("deleted alert", ["DELETE FROM notifications", "DELETE FROM alerts WHERE msgid = 'm2'"], "was deleted from the store"),
-            ("inserted alert", [
-                """
-                INSERT INTO alerts (id, rule, category, severity, severity_rank, msgid, msgtime, roomid, conversation, sender, tolist,
-                    matched, term, span_start, span_end, text, file, line, "offset", details, related, created_at, updated_at)
-                SELECT 'beef' || id, rule, category, severity, severity_rank, msgid, msgtime, roomid, conversation, sender, tolist,
-                    matched, term, span_start, span_end, text, file, line, "offset", details, related, created_at, updated_at
-                FROM alerts WHERE msgid = 'm0'
-                """,
-            ], "inserted behind the product's back"),
+            (
+                "deleted alert", ["DELETE FROM notifications", "DELETE FROM alerts WHERE msgid = 'm2'"],
+                "was deleted from the store"
+            ),
+            (
+                "inserted alert",
+                [
+                    """
+                    INSERT INTO alerts (id, rule, category, severity, severity_rank, msgid, msgtime, roomid, conversation, sender, tolist,
+                        matched, term, span_start, span_end, text, file, line, "offset", details, related, created_at, updated_at)
+                    SELECT 'beef' || id, rule, category, severity, severity_rank, msgid, msgtime, roomid, conversation, sender, tolist,
+                        matched, term, span_start, span_end, text, file, line, "offset", details, related, created_at, updated_at
+                    FROM alerts WHERE msgid = 'm0'
+                    """
+                ], "inserted behind the product's back"
+            ),
             ("chain entry", ["UPDATE evidence_chain SET prev_hash = hash WHERE seq = 3"], "chain entry #3"),
         ]
         for (what, statements, expected) in cases {
@@ -84,7 +97,9 @@ struct EvidenceChainTests {
 
 @Suite("Alert id scheme")
 struct AlertIDSchemeTests {
-    @Test("a store holding alerts under the old ids does not take the same alert again under its new id", arguments: StoreKind.allCases)
+    @Test(
+        "a store holding alerts under the old ids does not take the same alert again under its new id",
+        arguments: StoreKind.allCases)
     func legacyIDs(_ kind: StoreKind) throws {
         let temp = try TempStore(kind)
         let m = message("m1", "加微信", time: 1000)
@@ -95,7 +110,9 @@ struct AlertIDSchemeTests {
         batch.alerts = [old]
         try temp.store.record(batch)
         // As the migration leaves a store that held alerts before the new scheme.
-        try temp.store.write { db in try db.execute("UPDATE store_state SET value = 'present' WHERE key = 'legacy_alert_ids'") }
+        try temp.store.write { db in
+            try db.execute("UPDATE store_state SET value = 'present' WHERE key = 'legacy_alert_ids'")
+        }
         let reopened = try ChatStore(path: temp.location)
         var new = alert(for: m)
         new.legacyID = old.id

@@ -18,7 +18,8 @@ struct SharedStoreTests {
 
     @Test("URLs: user, password, host, port, database, socket directory, sslmode; the password never printed")
     func urls() throws {
-        let full = try PostgresLocation(url: "postgres://cw:s%40cret@db.example.com:6543/archive?sslmode=require", environment: [:])
+        let full = try PostgresLocation(
+            url: "postgres://cw:s%40cret@db.example.com:6543/archive?sslmode=require", environment: [:])
         #expect(full.user == "cw" && full.password == "s@cret" && full.host == "db.example.com" && full.port == 6543)
         #expect(full.database == "archive" && full.sslMode == "require" && full.socketPath == nil)
         #expect(full.redacted == "postgres://cw:***@db.example.com:6543/archive")
@@ -26,15 +27,20 @@ struct SharedStoreTests {
 
         // Defaults: user from PGUSER, password from PGPASSWORD, database named after the user,
         // TLS preferred off the loopback and off on it.
-        let bare = try PostgresLocation(url: "postgresql://db.internal", environment: ["PGUSER": "audit", "PGPASSWORD": "pw"])
-        #expect(bare.user == "audit" && bare.password == "pw" && bare.database == "audit" && bare.port == 5432 && bare.sslMode == "prefer")
+        let bare = try PostgresLocation(
+            url: "postgresql://db.internal", environment: ["PGUSER": "audit", "PGPASSWORD": "pw"])
+        #expect(
+            bare.user == "audit" && bare.password == "pw" && bare.database == "audit" && bare.port == 5432
+                && bare.sslMode == "prefer")
         #expect(try PostgresLocation(url: "postgres://u@127.0.0.1/db", environment: [:]).sslMode == "disable")
 
         let socket = try PostgresLocation(url: "postgres://u@localhost/db?host=/run/postgresql", environment: [:])
         #expect(socket.socketPath == "/run/postgresql/.s.PGSQL.5432")
         #expect(socket.redacted == "postgres://u@localhost:5432/db?host=/run/postgresql")
 
-        for bad in ["postgres://u@h/db?sslmode=sometimes", "postgres://u@h/db?application=x", "postgres://u:pw@h:notaport/db"] {
+        for bad in [
+            "postgres://u@h/db?sslmode=sometimes", "postgres://u@h/db?application=x", "postgres://u:pw@h:notaport/db",
+        ] {
             do {
                 _ = try PostgresLocation(url: bad, environment: [:])
                 Issue.record("accepted \(bad)")
@@ -46,7 +52,8 @@ struct SharedStoreTests {
 
     @Test("a server that is not there: a clear error naming the store, without the password")
     func unreachable() throws {
-        let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        let server = try #require(
+            PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
         // A port nothing listens on: the test server's port plus one is very likely free, and if
         // not the database name does not exist either.
         let url = "postgres://chatwarden:topsecret@127.0.0.1:\(server.port + 1)/nowhere"
@@ -59,9 +66,12 @@ struct SharedStoreTests {
         }
     }
 
-    @Test("a database whose LC_CTYPE ignores Chinese characters is reported (pg_trgm would have no trigrams); searches still work")
+    @Test(
+        "a database whose LC_CTYPE ignores Chinese characters is reported (pg_trgm would have no trigrams); searches still work"
+    )
     func characterClassification() throws {
-        let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        let server = try #require(
+            PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
         let good = try ChatStore(path: try server.createDatabase(), daemon: "a")
         defer { good.close() }
         #expect(good.setupWarnings().isEmpty)
@@ -82,14 +92,20 @@ struct SharedStoreTests {
         let b = try another(temp, daemon: "host-b")
         defer { b.close() }
         var batchA = RecordBatch()
-        batchA.checkpoints = [Checkpoint(source: "chat", path: "/a/chat.jsonl", device: 1, inode: 2, fingerprint: "fa", offset: 10, line: 1)]
+        batchA.checkpoints = [
+            Checkpoint(
+                source: "chat", path: "/a/chat.jsonl", device: 1, inode: 2, fingerprint: "fa", offset: 10, line: 1)
+        ]
         batchA.windowUpserts = [WindowStateRow(key: "f|x|zhangwei", data: "{}", lastTouched: 0)]
         let m = message("a1", "加微信", time: 1000)
         batchA.messages = [m]
         batchA.alerts = [alert(for: m)]
         try temp.store.record(batchA)
         var batchB = RecordBatch()
-        batchB.checkpoints = [Checkpoint(source: "chat", path: "/b/chat.jsonl", device: 3, inode: 4, fingerprint: "fb", offset: 77, line: 9)]
+        batchB.checkpoints = [
+            Checkpoint(
+                source: "chat", path: "/b/chat.jsonl", device: 3, inode: 4, fingerprint: "fb", offset: 77, line: 9)
+        ]
         try b.record(batchB)
 
         // The same source name on two hosts: two checkpoints.

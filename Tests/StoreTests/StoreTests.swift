@@ -28,7 +28,8 @@ final class TempStore {
         case .sqlite:
             location = directory + "/chatwarden.db"
         case .postgres:
-            let server = try #require(PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+            let server = try #require(
+                PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
             location = try server.createDatabase()
         }
         store = try ChatStore(path: location, daemon: daemon)
@@ -40,16 +41,20 @@ final class TempStore {
 }
 
 func message(
-    _ id: String, _ text: String, time: Int64, from: String = "zhangwei", to: String = "wmCustomer00000000001", room: String = ""
+    _ id: String, _ text: String, time: Int64, from: String = "zhangwei", to: String = "wmCustomer00000000001",
+    room: String = ""
 ) -> ArchiveMessage {
     ArchiveMessage(
         msgid: id, action: .send, from: from, tolist: [to], roomid: room, msgtime: time, msgtype: "text",
         content: .text(text), source: SourcePosition(file: "a.jsonl", line: 1, offset: 0, length: 0))
 }
 
-func alert(for m: ArchiveMessage, rule: String = "luring", severity: Severity = .high, category: String = "luring") -> Alert {
+func alert(
+    for m: ArchiveMessage, rule: String = "luring", severity: Severity = .high, category: String = "luring"
+) -> Alert {
     Alert(
-        id: Alert.contentID(rule: rule, msgid: m.msgid), rule: rule, category: category, severity: severity, msgid: m.msgid,
+        id: Alert.contentID(rule: rule, msgid: m.msgid), rule: rule, category: category, severity: severity,
+        msgid: m.msgid,
         msgtime: m.msgtime, roomid: m.roomid, conversation: m.conversationKey, from: m.from, tolist: m.tolist,
         matched: "加微信", term: "加微信", spanStart: 0, spanEnd: 9, text: m.scannableText, file: m.source.file,
         line: m.source.line, offset: m.source.offset, details: "")
@@ -57,7 +62,9 @@ func alert(for m: ArchiveMessage, rule: String = "luring", severity: Severity = 
 
 @Suite("Store")
 struct StoreTests {
-    @Test("recording is idempotent: messages by msgid, alerts by id; only new alerts are returned", arguments: StoreKind.allCases)
+    @Test(
+        "recording is idempotent: messages by msgid, alerts by id; only new alerts are returned",
+        arguments: StoreKind.allCases)
     func idempotent(_ kind: StoreKind) throws {
         let temp = try TempStore(kind)
         let m = message("m1", "加微信", time: 1000)
@@ -78,12 +85,16 @@ struct StoreTests {
         batch.messages = [message("m1", "x", time: 1)]
         try temp.store.record(batch)
         for name in try FileManager.default.contentsOfDirectory(atPath: temp.directory) {
-            let mode = (try FileManager.default.attributesOfItem(atPath: temp.directory + "/" + name)[.posixPermissions] as! NSNumber).intValue
+            let mode =
+                (try FileManager.default.attributesOfItem(atPath: temp.directory + "/" + name)[.posixPermissions]
+                as! NSNumber).intValue
             #expect(mode & 0o007 == 0, "\(name) is \(String(mode, radix: 8))")
         }
     }
 
-    @Test("one owner per database file per process: a second store object on the same file opens no descriptor of its own")
+    @Test(
+        "one owner per database file per process: a second store object on the same file opens no descriptor of its own"
+    )
     func oneOwnerPerFile() throws {
         let temp = try TempStore()
         var batch = RecordBatch()
@@ -112,7 +123,9 @@ struct StoreTests {
         #expect(try temp.store.counts().messages == 2)
     }
 
-    @Test("review actions change the status and append to an audit trail that cannot be edited", arguments: StoreKind.allCases)
+    @Test(
+        "review actions change the status and append to an audit trail that cannot be edited",
+        arguments: StoreKind.allCases)
     func review(_ kind: StoreKind) throws {
         let temp = try TempStore(kind)
         let m = message("m1", "加微信", time: 1000)
@@ -147,7 +160,9 @@ struct StoreTests {
         #expect(try temp.store.alert(idPrefix: "abcdef") == nil)
     }
 
-    @Test("filters and stable order: newest first, by room, sender, category, severity, status, time", arguments: StoreKind.allCases)
+    @Test(
+        "filters and stable order: newest first, by room, sender, category, severity, status, time",
+        arguments: StoreKind.allCases)
     func filters(_ kind: StoreKind) throws {
         let temp = try TempStore(kind)
         var batch = RecordBatch()
@@ -171,7 +186,8 @@ struct StoreTests {
         #expect(try ids(AlertFilter(since: 1500, until: 3000)) == ["b"])
         #expect(try ids(AlertFilter(limit: 1)) == ["c"])
         #expect(try temp.store.alertCount(AlertFilter(category: "luring")) == 2)
-        try temp.store.review(alertID: Alert.contentID(rule: "luring", msgid: "a"), action: .dismiss, reviewer: "r", note: "")
+        try temp.store.review(
+            alertID: Alert.contentID(rule: "luring", msgid: "a"), action: .dismiss, reviewer: "r", note: "")
         #expect(try ids(AlertFilter(status: .dismissed)) == ["a"])
         #expect(try ids(AlertFilter(status: .new)) == ["c", "b"])
         let stats = try temp.store.stats(AlertFilter())
@@ -180,7 +196,9 @@ struct StoreTests {
         #expect(stats.byCategory.first?.0 == "luring")
     }
 
-    @Test("full-text search finds Chinese substrings of 3+ characters through FTS5 and shorter ones by scan", arguments: StoreKind.allCases)
+    @Test(
+        "full-text search finds Chinese substrings of 3+ characters through FTS5 and shorter ones by scan",
+        arguments: StoreKind.allCases)
     func search(_ kind: StoreKind) throws {
         let temp = try TempStore(kind)
         var batch = RecordBatch()
@@ -207,7 +225,7 @@ struct StoreTests {
         #expect(hit.ranges == [0..<6])
         // Quotes and SQL in the query are data, never syntax.
         #expect(try found("\"; DROP TABLE messages; --").isEmpty)
-        #expect(try found("'") .isEmpty)
+        #expect(try found("'").isEmpty)
         #expect(try temp.store.counts().messages == 4)
     }
 
@@ -252,9 +270,13 @@ struct StoreTests {
     func checkpoints(_ kind: StoreKind) throws {
         let temp = try TempStore(kind)
         var batch = RecordBatch()
-        batch.checkpoints = [Checkpoint(source: "s1", path: "/a", device: 1, inode: 2, fingerprint: "f", offset: 10, line: 1)]
+        batch.checkpoints = [
+            Checkpoint(source: "s1", path: "/a", device: 1, inode: 2, fingerprint: "f", offset: 10, line: 1)
+        ]
         try temp.store.record(batch)
-        batch.checkpoints = [Checkpoint(source: "s1", path: "/a", device: 1, inode: 2, fingerprint: "f", offset: 99, line: 5)]
+        batch.checkpoints = [
+            Checkpoint(source: "s1", path: "/a", device: 1, inode: 2, fingerprint: "f", offset: 99, line: 5)
+        ]
         try temp.store.record(batch)
         #expect(try temp.store.checkpoints().map(\.offset) == [99])
         var removal = RecordBatch()
@@ -263,7 +285,9 @@ struct StoreTests {
         #expect(try temp.store.checkpoints().isEmpty)
     }
 
-    @Test("a reader and a writer in different processes' worth of connections: no 'database is locked'", arguments: StoreKind.allCases)
+    @Test(
+        "a reader and a writer in different processes' worth of connections: no 'database is locked'",
+        arguments: StoreKind.allCases)
     func concurrentReadWrite(_ kind: StoreKind) async throws {
         let temp = try TempStore(kind)
         // A second, independent store on the same database plays the CLI while the first writes.
@@ -273,7 +297,9 @@ struct StoreTests {
             group.addTask {
                 for batchIndex in 0..<50 {
                     var batch = RecordBatch()
-                    batch.messages = (0..<50).map { message("w\(batchIndex)-\($0)", "加我微信 \(batchIndex)", time: Int64(batchIndex * 100 + $0)) }
+                    batch.messages = (0..<50).map {
+                        message("w\(batchIndex)-\($0)", "加我微信 \(batchIndex)", time: Int64(batchIndex * 100 + $0))
+                    }
                     batch.alerts = batch.messages.map { alert(for: $0) }
                     try writer.record(batch)
                 }

@@ -7,7 +7,9 @@ import Testing
 /// megabyte is seen).
 @Suite("JSON prefix closing")
 struct JSONPrefixTests {
-    static let record = Array(#"{"msgid":"m1","action":"send","from":"zhangwei","tolist":["a","b"],"roomid":"","msgtime":1795136400000,"msgtype":"text","text":{"content":"货款可以私下转账给我 \"引号\" \u52a0 end"},"n":[1,2.5,true,null]}"#.utf8)
+    static let record = Array(
+        #"{"msgid":"m1","action":"send","from":"zhangwei","tolist":["a","b"],"roomid":"","msgtime":1795136400000,"msgtype":"text","text":{"content":"货款可以私下转账给我 \"引号\" \u52a0 end"},"n":[1,2.5,true,null]}"#
+            .utf8)
 
     @Test("every cut after the first field closes into valid JSON that keeps the message id")
     func everyCut() throws {
@@ -31,9 +33,14 @@ struct JSONPrefixTests {
         #expect(text == "货款可以私下转账给我 ")
         // Cut inside a three-byte character and inside an escape: both dropped cleanly.
         let chinese = Array(#"{"msgid":"x","text":"私下转"#.utf8)
-        #expect(try JSONPrefix.closing(Array(chinese.dropLast(1))).map { try $0.withUnsafeBufferPointer { try JSONParser.parse($0) } }?["text"]?.stringValue == "私下")
+        #expect(
+            try JSONPrefix.closing(Array(chinese.dropLast(1))).map {
+                try $0.withUnsafeBufferPointer { try JSONParser.parse($0) }
+            }?["text"]?.stringValue == "私下")
         let escape = Array(#"{"msgid":"x","text":"ab\u52"#.utf8)
-        #expect(try JSONPrefix.closing(escape).map { try $0.withUnsafeBufferPointer { try JSONParser.parse($0) } }?["text"]?.stringValue == "ab")
+        #expect(
+            try JSONPrefix.closing(escape).map { try $0.withUnsafeBufferPointer { try JSONParser.parse($0) } }?["text"]?
+                .stringValue == "ab")
     }
 
     @Test("what does not begin a JSON text is not made into one")

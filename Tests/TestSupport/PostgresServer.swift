@@ -38,7 +38,10 @@ public final class PostgresServer: @unchecked Sendable {
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
             .compactMap(Int.init).sorted()
         guard let version = versions.last else {
-            throw Failure(description: "PostgreSQL is not installed (/usr/lib/postgresql/*/bin): `make test` installs Debian's postgresql package")
+            throw Failure(
+                description:
+                    "PostgreSQL is not installed (/usr/lib/postgresql/*/bin): `make test` installs Debian's postgresql package"
+            )
         }
         binaries = "/usr/lib/postgresql/\(version)/bin"
         self.version = version
@@ -47,19 +50,27 @@ public final class PostgresServer: @unchecked Sendable {
         port = try Self.freePort()
         let asRoot = geteuid() == 0
         if asRoot {
-            guard getpwnam("postgres") != nil else { throw Failure(description: "running as root and there is no postgres user to run the server as") }
+            guard getpwnam("postgres") != nil else {
+                throw Failure(description: "running as root and there is no postgres user to run the server as")
+            }
             try Self.run("/bin/chown", ["postgres", directory])
         }
-        try run(binaries + "/initdb", ["-D", directory + "/data", "-U", "chatwarden", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+        try run(
+            binaries + "/initdb",
+            ["-D", directory + "/data", "-U", "chatwarden", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
         // Durability off: the tests kill daemons, not the database server.
-        try run(binaries + "/pg_ctl", [
-            "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "60",
-            "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-            "start",
-        ])
+        try run(
+            binaries + "/pg_ctl",
+            [
+                "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "60",
+                "-o",
+                "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+                "start",
+            ])
         let dataDirectory = directory + "/data"
         let pgctl = binaries + "/pg_ctl"
-        Self.stopCommand = asRoot
+        Self.stopCommand =
+            asRoot
             ? ["/usr/sbin/runuser", "-u", "postgres", "--", pgctl, "-D", dataDirectory, "-m", "immediate", "stop"]
             : [pgctl, "-D", dataDirectory, "-m", "immediate", "stop"]
         atexit {
@@ -104,7 +115,9 @@ public final class PostgresServer: @unchecked Sendable {
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         // WIFEXITED && WEXITSTATUS == 0, spelled out (the macros are not imported).
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
-            throw Failure(description: "\(program) \(arguments.joined(separator: " ")) failed (status \(status)): \(text.suffix(2000))")
+            throw Failure(
+                description:
+                    "\(program) \(arguments.joined(separator: " ")) failed (status \(status)): \(text.suffix(2000))")
         }
         return text
     }
@@ -119,7 +132,9 @@ public final class PostgresServer: @unchecked Sendable {
         addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw Failure(description: "cannot find a free loopback port") }
         return Int(UInt16(bigEndian: addr.sin_port))
@@ -130,7 +145,12 @@ public final class PostgresServer: @unchecked Sendable {
     public func createDatabase(ctype: String? = nil) throws -> String {
         let name = "cw_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         let options = ctype.map { " TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE '\($0)' LC_CTYPE '\($0)'" } ?? ""
-        try Self.run("/usr/bin/psql", ["-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "chatwarden", "-d", "postgres", "-c", "CREATE DATABASE \(name)\(options)"])
+        try Self.run(
+            "/usr/bin/psql",
+            [
+                "-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "chatwarden", "-d", "postgres", "-c",
+                "CREATE DATABASE \(name)\(options)",
+            ])
         return url(database: String(name))
     }
 
@@ -140,6 +160,8 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Runs SQL with psql (for checks made behind the store's back); returns unaligned output.
     public func psql(_ database: String, _ sql: String) throws -> String {
-        try Self.run("/usr/bin/psql", ["-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", "\(port)", "-U", "chatwarden", "-d", database, "-c", sql])
+        try Self.run(
+            "/usr/bin/psql",
+            ["-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", "\(port)", "-U", "chatwarden", "-d", database, "-c", sql])
     }
 }

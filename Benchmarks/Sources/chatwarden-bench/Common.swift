@@ -35,12 +35,16 @@ enum Bench {
         if let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
             let line = cpu.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
         {
-            model = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? model
+            model =
+                line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? model
         }
         var name = utsname()
         uname(&name)
-        let release = withUnsafePointer(to: name.release) { $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) } }
-        let memory = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?.split(separator: "\n").first
+        let release = withUnsafePointer(to: name.release) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) }
+        }
+        let memory =
+            (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?.split(separator: "\n").first
             .map { $0.split(separator: " ").dropFirst().first.map { "\(Int($0)! / 1_048_576) GiB" } ?? "" } ?? ""
         return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory), Linux \(release)"
     }
@@ -60,8 +64,11 @@ enum Bench {
         var widths = header.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, c in i == 0 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                : String(repeating: " ", count: widths[i] - c.count) + c }.joined(separator: "  ")
+            cells.enumerated().map { i, c in
+                i == 0
+                    ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[i] - c.count) + c
+            }.joined(separator: "  ")
         }
         print(line(header))
         for row in rows { print(line(row)) }
@@ -92,12 +99,12 @@ enum Bench {
     static func daemon(binary: String, directory dir: String) throws -> Process {
         let config = dir + "/chatwarden.toml"
         try """
-            state_dir = "\(dir)/state"
-            [rules]
-            wordlists = ["\(FileManager.default.currentDirectoryPath)/wordlists"]
-            [daemon]
-            watch = ["\(dir)/archive/*.jsonl*"]
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state_dir = "\(dir)/state"
+        [rules]
+        wordlists = ["\(FileManager.default.currentDirectoryPath)/wordlists"]
+        [daemon]
+        watch = ["\(dir)/archive/*.jsonl*"]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         return try daemon(binary: binary, ["--config", config])
     }
 

@@ -121,7 +121,11 @@ enum DaemonBenchmark {
         writer.closeFile()
 
         print("steady \(rate) messages/s for \(seconds) s: \(received) of \(total) alerts logged")
-        print("append-to-alert latency: p50 \(Bench.f(Bench.percentile(latencies, 50))) ms, p99 \(Bench.f(Bench.percentile(latencies, 99))) ms, max \(Bench.f(latencies.last ?? .nan)) ms")
-        print("burst of \(burst) messages appended at once: all alerts logged in \(Bench.f(burstDone)) s = \(Bench.f(Double(burst) / burstDone, 0)) messages/s sustained (decode, normalise, detect, index, alert, checkpoint)")
+        print(
+            "append-to-alert latency: p50 \(Bench.f(Bench.percentile(latencies, 50))) ms, p99 \(Bench.f(Bench.percentile(latencies, 99))) ms, max \(Bench.f(latencies.last ?? .nan)) ms"
+        )
+        print(
+            "burst of \(burst) messages appended at once: all alerts logged in \(Bench.f(burstDone)) s = \(Bench.f(Double(burst) / burstDone, 0)) messages/s sustained (decode, normalise, detect, index, alert, checkpoint)"
+        )
     }
 }

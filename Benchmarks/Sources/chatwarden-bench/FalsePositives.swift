@@ -7,7 +7,8 @@ import Rules
 enum FalsePositives {
     static func run(data: String) throws {
         let files = [
-            data + "/corpus/lccc/lccc_toy_utterances.despaced.txt", data + "/corpus/kdconv/kdconv_dev_test_utterances.txt",
+            data + "/corpus/lccc/lccc_toy_utterances.despaced.txt",
+            data + "/corpus/kdconv/kdconv_dev_test_utterances.txt",
             data + "/corpus/subtitles/dgk_subtitles_zh_lines.txt",
         ]
         let lines = files.flatMap(Bench.lines)

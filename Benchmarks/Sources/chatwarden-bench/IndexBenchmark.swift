@@ -9,7 +9,8 @@ import Store
 enum IndexBenchmark {
     static func run(data: String, messages total: Int = 1_000_000) throws {
         let corpus = [
-            data + "/corpus/lccc/lccc_toy_utterances.despaced.txt", data + "/corpus/kdconv/kdconv_dev_test_utterances.txt",
+            data + "/corpus/lccc/lccc_toy_utterances.despaced.txt",
+            data + "/corpus/kdconv/kdconv_dev_test_utterances.txt",
             data + "/corpus/subtitles/dgk_subtitles_zh_lines.txt",
         ].flatMap(Bench.lines)
         guard !corpus.isEmpty else { throw BenchError("no corpus under \(data)") }
@@ -30,9 +31,11 @@ enum IndexBenchmark {
             let customer = customers[Int.random(in: 0..<customers.count, using: &rng)]
             let member = staff[Int.random(in: 0..<staff.count, using: &rng)]
             return ArchiveMessage(
-                msgid: "bench-\(i)", action: .send, from: fromStaff ? member : customer, tolist: [fromStaff ? customer : member],
+                msgid: "bench-\(i)", action: .send, from: fromStaff ? member : customer,
+                tolist: [fromStaff ? customer : member],
                 roomid: group ? rooms[i % rooms.count] : "", msgtime: base + Int64(i) * 200, msgtype: "text",
-                content: .text(corpus[i % corpus.count]), source: SourcePosition(file: "bench.jsonl", line: i + 1, offset: Int64(i) * 200, length: 200))
+                content: .text(corpus[i % corpus.count]),
+                source: SourcePosition(file: "bench.jsonl", line: i + 1, offset: Int64(i) * 200, length: 200))
         }
 
         // Index build: batches of 5,000 messages, one transaction each (as the pipeline commits).
@@ -48,8 +51,12 @@ enum IndexBenchmark {
             built += Bench.now() - start
             i += batchSize
         }
-        let size = (try FileManager.default.attributesOfItem(atPath: dir + "/chatwarden.db")[.size] as? NSNumber)?.intValue ?? 0
-        let walSize = (try? FileManager.default.attributesOfItem(atPath: dir + "/chatwarden.db-wal")[.size] as? NSNumber)?.intValue ?? 0
+        let size =
+            (try FileManager.default.attributesOfItem(atPath: dir + "/chatwarden.db")[.size] as? NSNumber)?.intValue
+            ?? 0
+        let walSize =
+            (try? FileManager.default.attributesOfItem(atPath: dir + "/chatwarden.db-wal")[.size] as? NSNumber)?
+            .intValue ?? 0
 
         // 100k alerts.
         let categories = ["luring", "offplatform-money", "promised-returns", "absolute-terms", "abuse", "contact"]
@@ -61,7 +68,8 @@ enum IndexBenchmark {
                 let category = categories[j % categories.count]
                 return Alert(
                     id: Alert.contentID(rule: category, msgid: m.msgid), rule: category, category: category,
-                    severity: [.low, .medium, .high, .critical][j % 4], msgid: m.msgid, msgtime: m.msgtime, roomid: m.roomid,
+                    severity: [.low, .medium, .high, .critical][j % 4], msgid: m.msgid, msgtime: m.msgtime,
+                    roomid: m.roomid,
                     conversation: m.conversationKey, from: m.from, tolist: m.tolist, matched: "加微信", term: "加微信",
                     spanStart: 0, spanEnd: 9, text: m.scannableText, file: m.source.file, line: m.source.line,
                     offset: m.source.offset, details: "")
@@ -102,7 +110,9 @@ enum IndexBenchmark {
         }
         let list = try timed(200) { _ in _ = try store.alerts(AlertFilter(limit: 100)) }
         let listFiltered = try timed(200) { k in
-            _ = try store.alerts(AlertFilter(category: categories[k % categories.count], minimumSeverity: .high, status: .new, limit: 100))
+            _ = try store.alerts(
+                AlertFilter(
+                    category: categories[k % categories.count], minimumSeverity: .high, status: .new, limit: 100))
         }
         let listSender = try timed(200) { _ in
             _ = try store.alerts(AlertFilter(sender: staff[Int.random(in: 0..<staff.count, using: &rng)], limit: 100))
@@ -111,17 +121,23 @@ enum IndexBenchmark {
         func row(_ name: String, _ t: [Double], _ aim: String) -> [String] {
             [name, Bench.f(Bench.percentile(t, 50), 2), Bench.f(Bench.percentile(t, 99), 2), aim]
         }
-        Bench.table(["query", "p50 ms", "p99 ms", "aim"], [
-            row("search, 3-character Chinese substrings (FTS5 trigram)", search3, "< 200 ms"),
-            row("search, 4-character Chinese substrings (FTS5 trigram)", search4, "< 200 ms"),
-            row("search, 2-character substrings (scan: below trigram length)", search2, "< 200 ms"),
-            row("context, 10 before and 10 after", context, "< 20 ms"),
-            row("alerts list (100 newest of 100k)", list, "< 50 ms"),
-            row("alerts list --category --severity high --status new", listFiltered, "< 50 ms"),
-            row("alerts list --sender", listSender, "< 50 ms"),
-        ])
-        print("index build: \(Bench.f(Double(total) / built, 0)) messages/s (aim 50,000), \(total) messages in \(Bench.f(built)) s, batches of \(batchSize)")
+        Bench.table(
+            ["query", "p50 ms", "p99 ms", "aim"],
+            [
+                row("search, 3-character Chinese substrings (FTS5 trigram)", search3, "< 200 ms"),
+                row("search, 4-character Chinese substrings (FTS5 trigram)", search4, "< 200 ms"),
+                row("search, 2-character substrings (scan: below trigram length)", search2, "< 200 ms"),
+                row("context, 10 before and 10 after", context, "< 20 ms"),
+                row("alerts list (100 newest of 100k)", list, "< 50 ms"),
+                row("alerts list --category --severity high --status new", listFiltered, "< 50 ms"),
+                row("alerts list --sender", listSender, "< 50 ms"),
+            ])
+        print(
+            "index build: \(Bench.f(Double(total) / built, 0)) messages/s (aim 50,000), \(total) messages in \(Bench.f(built)) s, batches of \(batchSize)"
+        )
         print("alerts: \(Bench.f(100_000 / alertTime, 0)) alerts/s written")
-        print("database: \(Bench.f(Bench.mb(size))) MB (+ \(Bench.f(Bench.mb(walSize))) MB WAL) for \(total) messages and 100k alerts; \(Bench.f(Double(size) / Double(total))) bytes per message")
+        print(
+            "database: \(Bench.f(Bench.mb(size))) MB (+ \(Bench.f(Bench.mb(walSize))) MB WAL) for \(total) messages and 100k alerts; \(Bench.f(Double(size) / Double(total))) bytes per message"
+        )
     }
 }

@@ -30,7 +30,9 @@ enum MatchBenchmark {
             throw BenchError("no lexicon at \(lexiconFile)")
         }
         let parsed = LexiconImport.parse(bytes: lexiconBytes, file: lexiconFile, tags: nil)
-        print("corpus: \(lines.count) lines, \(Bench.f(Bench.mb(bytes))) MB (LCCC, KdConv, subtitles); lexicon: \(parsed.words.count) usable words of houbb/sensitive-word (\(parsed.warnings.count) bad lines skipped)")
+        print(
+            "corpus: \(lines.count) lines, \(Bench.f(Bench.mb(bytes))) MB (LCCC, KdConv, subtitles); lexicon: \(parsed.words.count) usable words of houbb/sensitive-word (\(parsed.warnings.count) bad lines skipped)"
+        )
 
         // The corpus and lexicons as files, for grep.
         let dir = NSTemporaryDirectory() + "cw-bench-\(getpid())"
@@ -56,7 +58,9 @@ enum MatchBenchmark {
             let scratch = DetectorScratch()
             func detectAll() -> Int {
                 var hits = 0
-                for line in lines { hits += detector.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
+                for line in lines {
+                    hits += detector.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count
+                }
                 return hits
             }
 
@@ -75,7 +79,9 @@ enum MatchBenchmark {
             let (normaliseOnly, _) = Bench.best {
                 var sink = CountingSink()
                 for line in lines {
-                    _ = line.utf8.withContiguousStorageIfAvailable { _ = Normalizer.standard.scanDense(utf8: $0, table: codes, into: &sink) }
+                    _ = line.utf8.withContiguousStorageIfAvailable {
+                        _ = Normalizer.standard.scanDense(utf8: $0, table: codes, into: &sink)
+                    }
                 }
                 return sink.count
             }
@@ -95,7 +101,9 @@ enum MatchBenchmark {
             // As the issue measured it: the upstream file as it is (first N lines), the default locale.
             let rawPath = dir + "/raw-\(size).txt"
             // 10k: the file's first 10,000 lines; 64k: the whole file, as published.
-            _ = Bench.shell(size < parsed.words.count ? "head -n \(size) \(lexiconFile) > \(rawPath)" : "cp \(lexiconFile) \(rawPath)")
+            _ = Bench.shell(
+                size < parsed.words.count
+                    ? "head -n \(size) \(lexiconFile) > \(rawPath)" : "cp \(lexiconFile) \(rawPath)")
 
             // The engines compared take turns, round after round, and each keeps its best round:
             // this shared machine has slow and fast phases lasting seconds, and measuring one
@@ -116,20 +124,41 @@ enum MatchBenchmark {
             }
 
             let mbps = { (seconds: Double, n: Int) in Bench.mb(n) / seconds }
-            rows.append([label, "chatwarden normalise + detect (all hits)", Bench.f(mbps(ours, bytes)), "\(hits)",
-                Bench.f(compile * 1000, 0) + " ms", Bench.f(Bench.mb(memory)) + " MB"])
-            rows.append([label, "  of which normalisation (dense scan, nothing matched)", Bench.f(mbps(normaliseOnly, bytes)), "", "", ""])
-            rows.append([label, "  Aho–Corasick match only, dense text", Bench.f(mbps(acOnly, denseBytes)), "\(acHits)", "", ""])
-            rows.append([label, "  PCRE2 trie chunks match only (\(tries.regexes.count) patterns)", Bench.f(mbps(pcreOnly, denseBytes)),
-                "\(pcreHits)", Bench.f(trieCompile * 1000, 0) + " ms", ""])
-            rows.append([label, "Hyperscan literal, one scan per message", Bench.f(mbps(hyperscan, bytes)), "\(hsHits)",
-                Bench.f(hs.compileSeconds * 1000, 0) + " ms", ""])
-            rows.append([label, "grep -F -f, same words (LC_ALL=C, filters lines)", Bench.f(mbps(grep, bytes)), "", "", ""])
-            rows.append([label, "grep -F -f, upstream file as published (C.UTF-8)", Bench.f(mbps(grepRaw, bytes)), "", "", ""])
-            rows.append([label, "ratios: chatwarden ÷ Hyperscan \(Bench.f(hyperscan / ours, 2)), ÷ grep same words \(Bench.f(grep / ours, 2)), ÷ grep upstream file \(Bench.f(grepRaw / ours, 2))", "", "", "", ""])
+            rows.append([
+                label, "chatwarden normalise + detect (all hits)", Bench.f(mbps(ours, bytes)), "\(hits)",
+                Bench.f(compile * 1000, 0) + " ms", Bench.f(Bench.mb(memory)) + " MB",
+            ])
+            rows.append([
+                label, "  of which normalisation (dense scan, nothing matched)", Bench.f(mbps(normaliseOnly, bytes)),
+                "", "", "",
+            ])
+            rows.append([
+                label, "  Aho–Corasick match only, dense text", Bench.f(mbps(acOnly, denseBytes)), "\(acHits)", "", "",
+            ])
+            rows.append([
+                label, "  PCRE2 trie chunks match only (\(tries.regexes.count) patterns)",
+                Bench.f(mbps(pcreOnly, denseBytes)),
+                "\(pcreHits)", Bench.f(trieCompile * 1000, 0) + " ms", "",
+            ])
+            rows.append([
+                label, "Hyperscan literal, one scan per message", Bench.f(mbps(hyperscan, bytes)), "\(hsHits)",
+                Bench.f(hs.compileSeconds * 1000, 0) + " ms", "",
+            ])
+            rows.append([
+                label, "grep -F -f, same words (LC_ALL=C, filters lines)", Bench.f(mbps(grep, bytes)), "", "", "",
+            ])
+            rows.append([
+                label, "grep -F -f, upstream file as published (C.UTF-8)", Bench.f(mbps(grepRaw, bytes)), "", "", "",
+            ])
+            rows.append([
+                label,
+                "ratios: chatwarden ÷ Hyperscan \(Bench.f(hyperscan / ours, 2)), ÷ grep same words \(Bench.f(grep / ours, 2)), ÷ grep upstream file \(Bench.f(grepRaw / ours, 2))",
+                "", "", "", "",
+            ])
         }
         Bench.table(["words", "engine", "MB/s", "hits", "compile", "memory"], rows)
-        print("""
+        print(
+            """
             MB/s is input bytes (original text; dense text for the match-only rows) per second of wall
             time, single thread: chatwarden, Hyperscan and both greps take turns for \(rounds) rounds
             after a warm-up and each keeps its best round; the other rows are the best of 3. Hit counts differ by design: chatwarden
@@ -159,9 +188,12 @@ extension MatchBenchmark {
         let only = ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_CORPUS"]
         let lines = corpusFiles(data).filter { only == nil || $0.contains(only!) }.flatMap(Bench.lines)
         let lexiconFile = data + "/lexicon/houbb-sensitive-word/sensitive_word_dict.txt"
-        let parsed = LexiconImport.parse(bytes: Array(FileManager.default.contents(atPath: lexiconFile)!), file: lexiconFile, tags: nil)
+        let parsed = LexiconImport.parse(
+            bytes: Array(FileManager.default.contents(atPath: lexiconFile)!), file: lexiconFile, tags: nil)
         var set = RuleSet()
-        WordlistLoader().load(bytes: Array(("@id bench\n" + parsed.words.prefix(10_000).joined(separator: "\n")).utf8), file: "b.txt", into: &set)
+        WordlistLoader().load(
+            bytes: Array(("@id bench\n" + parsed.words.prefix(10_000).joined(separator: "\n")).utf8), file: "b.txt",
+            into: &set)
         let detector = ContentDetector(rules: set, detectors: [])
         let empty = ContentDetector(rules: RuleSet(), detectors: [])
         let scratch = DetectorScratch()
@@ -176,28 +208,42 @@ extension MatchBenchmark {
             var n = 0
             let mode = ProcessInfo.processInfo.environment["CHATWARDEN_PROFILE_LOOP"]
             let d = mode == "empty" ? empty : detector
-            for _ in 0..<30 { for line in lines { n += d.detect(text: mode == "fixed" ? "" : line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count } }
+            for _ in 0..<30 {
+                for line in lines {
+                    n +=
+                        d.detect(text: mode == "fixed" ? "" : line, senderKind: nil, isGroup: nil, scratch: scratch)
+                        .findings.count
+                }
+            }
             print("hits \(n)")
             return
         }
         report("detect, empty text (fixed cost)") {
             var n = 0
-            for _ in lines { n += empty.detect(text: "", senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
+            for _ in lines {
+                n += empty.detect(text: "", senderKind: nil, isGroup: nil, scratch: scratch).findings.count
+            }
             return n
         }
         report("detect, one-character texts, no words") {
             var n = 0
-            for _ in lines { n += empty.detect(text: "a", senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
+            for _ in lines {
+                n += empty.detect(text: "a", senderKind: nil, isGroup: nil, scratch: scratch).findings.count
+            }
             return n
         }
         report("detect, no words") {
             var n = 0
-            for line in lines { n += empty.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
+            for line in lines {
+                n += empty.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count
+            }
             return n
         }
         report("detect, 10k words") {
             var n = 0
-            for line in lines { n += detector.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count }
+            for line in lines {
+                n += detector.detect(text: line, senderKind: nil, isGroup: nil, scratch: scratch).findings.count
+            }
             return n
         }
         let matcher = LiteralMatcher(words: set.words.map(\.dense))
@@ -262,7 +308,9 @@ final class PCRE2Tries {
         let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(text.count, 1))
         defer { buffer.deallocate() }
         _ = buffer.initialize(from: text)
-        try regex.forEachMatch(in: UnsafeBufferPointer(rebasing: buffer[0..<text.count]), scratch: scratch, trustedUTF8: true) { _ in
+        try regex.forEachMatch(
+            in: UnsafeBufferPointer(rebasing: buffer[0..<text.count]), scratch: scratch, trustedUTF8: true
+        ) { _ in
             counter.value += 1
             return true
         }
@@ -323,7 +371,8 @@ final class Hyperscan {
         var flags = [UInt32](repeating: 0, count: words.count)
         var compileError: UnsafeMutablePointer<hs_compile_error_t>? = nil
         let rc = hs_compile_lit_multi(
-            &expressions, &flags, &ids, &lengths, UInt32(words.count), UInt32(HS_MODE_BLOCK), nil, &database, &compileError)
+            &expressions, &flags, &ids, &lengths, UInt32(words.count), UInt32(HS_MODE_BLOCK), nil, &database,
+            &compileError)
         guard rc == HS_SUCCESS else {
             let message = compileError.map { String(cString: $0.pointee.message) } ?? "error \(rc)"
             hs_free_compile_error(compileError)
@@ -345,10 +394,12 @@ final class Hyperscan {
         for line in lines {
             let bytes = Array(line.utf8)
             bytes.withUnsafeBytes { raw in
-                _ = hs_scan(database, raw.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(raw.count), 0, scratch, { _, _, _, _, context in
-                    context!.assumingMemoryBound(to: Int.self).pointee += 1
-                    return 0
-                }, counter)
+                _ = hs_scan(
+                    database, raw.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(raw.count), 0, scratch,
+                    { _, _, _, _, context in
+                        context!.assumingMemoryBound(to: Int.self).pointee += 1
+                        return 0
+                    }, counter)
             }
         }
         return counter.pointee

@@ -11,24 +11,33 @@ enum SharedStoreBenchmark {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw BenchError("no chatwarden binary at \(binary) (make release first, or set CHATWARDEN_BIN)")
         }
-        guard let server = PostgresServer.shared else { throw BenchError("PostgreSQL: \(PostgresServer.failure ?? "")") }
-        let corpus = [data + "/corpus/lccc/lccc_toy_utterances.despaced.txt", data + "/corpus/kdconv/kdconv_dev_test_utterances.txt"]
-            .flatMap(Bench.lines)
+        guard let server = PostgresServer.shared else {
+            throw BenchError("PostgreSQL: \(PostgresServer.failure ?? "")")
+        }
+        let corpus = [
+            data + "/corpus/lccc/lccc_toy_utterances.despaced.txt",
+            data + "/corpus/kdconv/kdconv_dev_test_utterances.txt",
+        ]
+        .flatMap(Bench.lines)
         guard !corpus.isEmpty else { throw BenchError("no corpus under \(data)") }
         let dir = NSTemporaryDirectory() + "cw-shared-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        print("shared store: \(total) messages of real chat lines (one in five a planted violation), PostgreSQL \(server.version) on loopback, fsync off")
+        print(
+            "shared store: \(total) messages of real chat lines (one in five a planted violation), PostgreSQL \(server.version) on loopback, fsync off"
+        )
 
         var rows: [[String]] = []
-        for (label, daemons, postgres) in [("SQLite, 1 daemon", 1, false), ("PostgreSQL, 1 daemon", 1, true),
-                                           ("PostgreSQL, 2 daemons", 2, true), ("PostgreSQL, 4 daemons", 4, true)]
-        {
+        for (label, daemons, postgres) in [
+            ("SQLite, 1 daemon", 1, false), ("PostgreSQL, 1 daemon", 1, true),
+            ("PostgreSQL, 2 daemons", 2, true), ("PostgreSQL, 4 daemons", 4, true),
+        ] {
             let run = dir + "/\(daemons)-\(postgres)"
             let store = postgres ? try server.createDatabase() : run + "/store.db"
             // The archive, split into one shard per daemon (each shard its own staff and customers).
             for shard in 0..<daemons {
-                try FileManager.default.createDirectory(atPath: run + "/shard\(shard)", withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: run + "/shard\(shard)", withIntermediateDirectories: true)
                 var text = ""
                 text.reserveCapacity(total / daemons * 250)
                 for i in stride(from: shard, to: total, by: daemons) { text += line(i, shard: shard, corpus: corpus) }
@@ -36,10 +45,12 @@ enum SharedStoreBenchmark {
             }
             let start = Bench.now()
             let processes = try (0..<daemons).map { shard in
-                try Bench.daemon(binary: binary, [
-                    "--store", store, "--name", "bench\(shard)", "--state-dir", run + "/state\(shard)",
-                    "--watch", run + "/shard\(shard)/*.jsonl",
-                ])
+                try Bench.daemon(
+                    binary: binary,
+                    [
+                        "--store", store, "--name", "bench\(shard)", "--state-dir", run + "/state\(shard)",
+                        "--watch", run + "/shard\(shard)/*.jsonl",
+                    ])
             }
             defer { for p in processes where p.isRunning { p.terminate(); p.waitUntilExit() } }
             var counts = (messages: 0, alerts: 0)
@@ -52,9 +63,12 @@ enum SharedStoreBenchmark {
                 if counts.messages >= total { break }
             }
             let seconds = Bench.now() - start
-            guard counts.messages >= total else { throw BenchError("\(label): \(counts.messages) of \(total) indexed in 30 min") }
+            guard counts.messages >= total else {
+                throw BenchError("\(label): \(counts.messages) of \(total) indexed in 30 min")
+            }
             rows.append([
-                label, Bench.f(seconds), "\(Int(Double(counts.messages) / seconds))", "\(Int(Double(counts.alerts) / seconds))",
+                label, Bench.f(seconds), "\(Int(Double(counts.messages) / seconds))",
+                "\(Int(Double(counts.alerts) / seconds))",
                 "\(counts.alerts)",
             ])
             print("  \(label): \(Bench.f(seconds)) s")
@@ -72,7 +86,8 @@ enum SharedStoreBenchmark {
         let customer = "wmCustomer" + String(format: "%02d%010d", shard, i / 3 % 5_000) + "0000000000"
         let (from, to) = i % 2 == 0 ? (staff, customer) : (customer, staff)
         let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        return #"{"msgid":"s\#(shard)-\#(i)","action":"send","from":"\#(from)","tolist":["\#(to)"],"roomid":"","msgtime":\#(base + Int64(i) * 100),"msgtype":"text","text":{"content":"\#(escaped)"}}"#
+        return
+            #"{"msgid":"s\#(shard)-\#(i)","action":"send","from":"\#(from)","tolist":["\#(to)"],"roomid":"","msgtime":\#(base + Int64(i) * 100),"msgtype":"text","text":{"content":"\#(escaped)"}}"#
             + "\n"
     }
 

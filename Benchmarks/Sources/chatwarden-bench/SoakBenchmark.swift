@@ -4,7 +4,9 @@ import Foundation
 /// memory and open descriptors sampled at the start, the middle and the end.
 enum SoakBenchmark {
     static func run(binary: String, data: String, total: Int) throws {
-        guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("no chatwarden binary at \(binary)") }
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchError("no chatwarden binary at \(binary)")
+        }
         let corpus = Bench.lines(data + "/corpus/subtitles/dgk_subtitles_zh_lines.txt")
         guard !corpus.isEmpty else { throw BenchError("no corpus under \(data)") }
         let dir = NSTemporaryDirectory() + "cw-soak-\(getpid())"
@@ -37,8 +39,12 @@ enum SoakBenchmark {
             out.waitUntilExit()
             var lines = 0
             for line in String(decoding: data, as: UTF8.self).split(separator: "\n")
-            where line.contains("\"dimension\":\"total\"") && (line.contains("\"messages\"") || line.contains("\"quarantined\"")) {
-                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let n = object["count"] as? Int {
+            where line.contains("\"dimension\":\"total\"")
+                && (line.contains("\"messages\"") || line.contains("\"quarantined\""))
+            {
+                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let n = object["count"] as? Int
+                {
                     lines += n
                 }
             }
@@ -54,13 +60,17 @@ enum SoakBenchmark {
         let start = Bench.now()
         while written < total {
             let path = dir + "/archive/chat.jsonl"
-            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) {
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+            }
             let handle = FileHandle(forWritingAtPath: path)!
             handle.seekToEndOfFile()
             var text = ""
             for k in written..<min(written + chunk, total) {
-                let content = corpus[k % corpus.count].replacingOccurrences(of: "\\", with: "").replacingOccurrences(of: "\"", with: "")
-                text += #"{"msgid":"soak\#(k)","action":"send","from":"staff\#(k % 300)","tolist":["wmCustomer\#(String(format: "%012d", k % 50_000))0000000000"],"roomid":"\#(k % 5 == 0 ? "wrRoom\(k % 700)" : "")","msgtime":\#(1_795_136_400_000 + Int64(k) * 50),"msgtype":"text","text":{"content":"\#(content)"}}"#
+                let content = corpus[k % corpus.count].replacingOccurrences(of: "\\", with: "").replacingOccurrences(
+                    of: "\"", with: "")
+                text +=
+                    #"{"msgid":"soak\#(k)","action":"send","from":"staff\#(k % 300)","tolist":["wmCustomer\#(String(format: "%012d", k % 50_000))0000000000"],"roomid":"\#(k % 5 == 0 ? "wrRoom\(k % 700)" : "")","msgtime":\#(1_795_136_400_000 + Int64(k) * 50),"msgtype":"text","text":{"content":"\#(content)"}}"#
                 text += "\n"
             }
             handle.write(Data(text.utf8))
@@ -74,7 +84,9 @@ enum SoakBenchmark {
             while written - indexed() > 200_000 { usleep(500_000) }
             if samples.count == 1 && written >= total / 2 {
                 samples.append(("middle", indexed(), rssMB(), fds()))
-                print("  (middle: \(samples[1].1) lines done, resident memory \(Bench.f(samples[1].2)) MB, \(samples[1].3) open descriptors)")
+                print(
+                    "  (middle: \(samples[1].1) lines done, resident memory \(Bench.f(samples[1].2)) MB, \(samples[1].3) open descriptors)"
+                )
                 // Now, not at exit: a soak stopped early still leaves this line in its log file.
                 fflush(nil)
             }
@@ -82,9 +94,13 @@ enum SoakBenchmark {
         while indexed() < total && Bench.now() - start < 7200 { usleep(1_000_000) }
         let elapsed = Bench.now() - start
         samples.append(("end", indexed(), rssMB(), fds()))
-        print("soak: \(total) messages through the daemon in \(Bench.f(elapsed / 60)) min (\(Bench.f(Double(total) / elapsed, 0)) messages/s), rotating every \(perFile)")
+        print(
+            "soak: \(total) messages through the daemon in \(Bench.f(elapsed / 60)) min (\(Bench.f(Double(total) / elapsed, 0)) messages/s), rotating every \(perFile)"
+        )
         for (label, count, rss, fd) in samples {
-            print("  \(label): \(count) lines done (indexed or quarantined), resident memory \(Bench.f(rss)) MB, \(fd) open descriptors")
+            print(
+                "  \(label): \(count) lines done (indexed or quarantined), resident memory \(Bench.f(rss)) MB, \(fd) open descriptors"
+            )
         }
     }
 }

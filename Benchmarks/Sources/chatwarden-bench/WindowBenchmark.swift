@@ -24,12 +24,17 @@ enum WindowBenchmark {
         let rss = Bench.rss() - rssBefore
         // Steady state: 2M more messages over the same million senders.
         start = Bench.now()
-        for i in 0..<2_000_000 { _ = engine.process(message(1_000_000 + i, sender: i % 1_000_000, room: i % 1000), contentRules: []) }
+        for i in 0..<2_000_000 {
+            _ = engine.process(message(1_000_000 + i, sender: i % 1_000_000, room: i % 1000), contentRules: [])
+        }
         let steady = Bench.now() - start
         // Blast fingerprints on real ad texts (the costly rule: normalisation + MinHash).
-        let ads = (try? FileManager.default.contentsOfDirectory(atPath: data + "/spam/categorised"))?.flatMap { file in
-            Bench.lines(data + "/spam/categorised/" + file).compactMap { line in line.split(separator: "\t", maxSplits: 2).last.map(String.init) }
-        } ?? []
+        let ads =
+            (try? FileManager.default.contentsOfDirectory(atPath: data + "/spam/categorised"))?.flatMap { file in
+                Bench.lines(data + "/spam/categorised/" + file).compactMap { line in
+                    line.split(separator: "\t", maxSplits: 2).last.map(String.init)
+                }
+            } ?? []
         let blastEngine = WindowEngine(settings: settings)
         start = Bench.now()
         var n = 0
@@ -38,9 +43,15 @@ enum WindowBenchmark {
             n += 1
         }
         let blast = Bench.now() - start
-        print("window rules: 1M distinct senders (one flood key each) added at \(Bench.f(1_000_000 / fill, 0)) messages/s")
-        print("  \(keys) keys held; resident memory +\(Bench.f(Bench.mb(rss))) MB (\(Bench.f(Double(rss) / Double(max(keys, 1)), 0)) bytes per key)")
-        print("  steady state over 1M active senders: \(Bench.f(2_000_000 / steady, 0)) messages/s (flood and new-member windows)")
+        print(
+            "window rules: 1M distinct senders (one flood key each) added at \(Bench.f(1_000_000 / fill, 0)) messages/s"
+        )
+        print(
+            "  \(keys) keys held; resident memory +\(Bench.f(Bench.mb(rss))) MB (\(Bench.f(Double(rss) / Double(max(keys, 1)), 0)) bytes per key)"
+        )
+        print(
+            "  steady state over 1M active senders: \(Bench.f(2_000_000 / steady, 0)) messages/s (flood and new-member windows)"
+        )
         print("  with blast fingerprints on \(n) real ads: \(Bench.f(Double(n) / blast, 0)) messages/s")
     }
 }

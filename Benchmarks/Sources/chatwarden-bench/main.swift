@@ -47,14 +47,22 @@ do {
         for _ in 0..<10 {
             for line in lines {
                 var copy = line
-                copy.withUTF8 { n += Normalizer.standard.normalize(utf8: $0, into: buffers, light: false, dense: true).dense.bytes.count }
+                copy.withUTF8 {
+                    n +=
+                        Normalizer.standard.normalize(utf8: $0, into: buffers, light: false, dense: true).dense.bytes
+                        .count
+                }
             }
         }
         let bytes = lines.reduce(0) { $0 + $1.utf8.count } * 10
         print("dense only: \(Bench.f(Bench.mb(bytes) / (Bench.now() - start))) MB/s (\(n))")
         var big = lines.prefix(100_000).joined(separator: "\n")
         let t = Bench.now()
-        for _ in 0..<10 { big.withUTF8 { n += Normalizer.standard.normalize(utf8: $0, into: buffers, light: false, dense: true).dense.bytes.count } }
+        for _ in 0..<10 {
+            big.withUTF8 {
+                n += Normalizer.standard.normalize(utf8: $0, into: buffers, light: false, dense: true).dense.bytes.count
+            }
+        }
         print("dense only, one 2.7 MB text: \(Bench.f(Bench.mb(big.utf8.count * 10) / (Bench.now() - t))) MB/s")
     }
 } catch {

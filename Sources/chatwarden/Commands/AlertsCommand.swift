@@ -60,7 +60,10 @@ struct AlertsCommand: AsyncParsableCommand {
 
         func validate() throws {
             // One alert with its conversation and trail has no single table shape for a spreadsheet.
-            if format == .csv { throw ValidationError("show prints one alert for a person (table) or a program (json); for CSV use `chatwarden export`") }
+            if format == .csv {
+                throw ValidationError(
+                    "show prints one alert for a person (table) or a program (json); for CSV use `chatwarden export`")
+            }
         }
 
         func run() async throws {
@@ -80,31 +83,46 @@ struct AlertsCommand: AsyncParsableCommand {
                 return
             }
             var out = ""
-            out += Terminal.bold("alert \(alert.id)") + "  \(alert.severity.rawValue)  \(alert.rule)  [\(alert.category)]  status: \(stored.status.rawValue)\n"
+            out +=
+                Terminal.bold("alert \(alert.id)")
+                + "  \(alert.severity.rawValue)  \(alert.rule)  [\(alert.category)]  status: \(stored.status.rawValue)\n"
             out += "time:     \(TimeFormat.local(milliseconds: alert.msgtime))\n"
             out += "from:     \(Terminal.escape(alert.from))\n"
-            out += "chat:     \(alert.roomid.isEmpty ? "one-to-one with " + Terminal.escape(alert.tolist.joined(separator: ", ")) : "group " + Terminal.escape(alert.roomid))\n"
-            out += "message:  \(Terminal.escape(alert.msgid))  (\(Terminal.escape(alert.file)) line \(alert.line), byte \(alert.offset))\n"
+            out +=
+                "chat:     \(alert.roomid.isEmpty ? "one-to-one with " + Terminal.escape(alert.tolist.joined(separator: ", ")) : "group " + Terminal.escape(alert.roomid))\n"
+            out +=
+                "message:  \(Terminal.escape(alert.msgid))  (\(Terminal.escape(alert.file)) line \(alert.line), byte \(alert.offset))\n"
             out += "matched:  \(Terminal.escape(alert.term)) → \(Terminal.highlight(Terminal.escape(alert.matched)))\n"
             if !alert.details.isEmpty { out += "details:  \(Terminal.escape(alert.details))\n" }
-            if !alert.relatedMsgids.isEmpty { out += "related:  \(alert.relatedMsgids.map(Terminal.escape).joined(separator: ", "))\n" }
+            if !alert.relatedMsgids.isEmpty {
+                out += "related:  \(alert.relatedMsgids.map(Terminal.escape).joined(separator: ", "))\n"
+            }
             out += "evidence: " + Highlight.text(alert.text, ranges: [alert.spanStart..<alert.spanEnd]) + "\n"
-            if let recall = recalls[alert.msgid] { out += Terminal.bold("recalled by \(Terminal.escape(recall))") + "\n" }
+            if let recall = recalls[alert.msgid] {
+                out += Terminal.bold("recalled by \(Terminal.escape(recall))") + "\n"
+            }
             if !around.isEmpty {
                 out += "\n" + Terminal.bold("conversation") + "\n"
                 for m in around {
                     let marker = m.msgid == alert.msgid ? "▶ " : "  "
-                    let body = m.msgid == alert.msgid
-                        ? Highlight.text(m.text, ranges: [alert.spanStart..<alert.spanEnd]) : Terminal.escape(MessageRows.body(m))
-                    var line = marker + TimeFormat.local(milliseconds: m.msgtime) + "  " + Terminal.escape(m.sender) + ": " + body
-                    if let recall = recalls[m.msgid] { line += "  " + Terminal.dim("(recalled by \(Terminal.escape(recall)))") }
+                    let body =
+                        m.msgid == alert.msgid
+                        ? Highlight.text(m.text, ranges: [alert.spanStart..<alert.spanEnd])
+                        : Terminal.escape(MessageRows.body(m))
+                    var line =
+                        marker + TimeFormat.local(milliseconds: m.msgtime) + "  " + Terminal.escape(m.sender) + ": "
+                        + body
+                    if let recall = recalls[m.msgid] {
+                        line += "  " + Terminal.dim("(recalled by \(Terminal.escape(recall)))")
+                    }
                     out += line + "\n"
                 }
             }
             out += "\n" + Terminal.bold("review") + "\n"
             if trail.isEmpty { out += "  no decisions yet\n" }
             for r in trail {
-                out += "  \(TimeFormat.local(milliseconds: r.at))  \(Terminal.escape(r.reviewer))  \(r.action.rawValue) → \(r.status.rawValue)"
+                out +=
+                    "  \(TimeFormat.local(milliseconds: r.at))  \(Terminal.escape(r.reviewer))  \(r.action.rawValue) → \(r.status.rawValue)"
                 out += r.note.isEmpty ? "\n" : "  \"\(Terminal.escape(r.note))\"\n"
             }
             print(out, terminator: "")
@@ -130,7 +148,9 @@ struct AlertsCommand: AsyncParsableCommand {
             let who = reviewer ?? ReviewOptions.defaultReviewer()
             do {
                 let updated = try store.review(alertID: stored.alert.id, action: action, reviewer: who, note: note)
-                print("\(updated.alert.id)  \(stored.status.rawValue) → \(updated.status.rawValue)  by \(Terminal.escape(who))")
+                print(
+                    "\(updated.alert.id)  \(stored.status.rawValue) → \(updated.status.rawValue)  by \(Terminal.escape(who))"
+                )
             } catch {
                 Terminal.error("chatwarden: \(error)")
                 throw ExitCode(1)

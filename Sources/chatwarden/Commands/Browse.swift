@@ -40,7 +40,8 @@ struct Search: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Setup.store(common)
-        let filter = AlertFilter(since: time.sinceMilliseconds, until: time.untilMilliseconds, room: room, sender: sender, limit: limit)
+        let filter = AlertFilter(
+            since: time.sinceMilliseconds, until: time.untilMilliseconds, room: room, sender: sender, limit: limit)
         let hits: [SearchHit]
         do {
             hits = try store.search(text, ftsExpression: fts, filter: filter)
@@ -52,11 +53,14 @@ struct Search: AsyncParsableCommand {
         if format == .table {
             // Highlight inside the (escaped, cut) text column.
             for (i, hit) in hits.enumerated() where !hit.ranges.isEmpty {
-                listing.rendered[i, default: [:]][4] = Highlight.window(hit.message.text, ranges: hit.ranges, columns: 70)
+                listing.rendered[i, default: [:]][4] = Highlight.window(
+                    hit.message.text, ranges: hit.ranges, columns: 70)
             }
         }
         listing.print(format)
-        if format == .table { Terminal.error("\(hits.count) message(s)\(hits.count == limit ? " (limit reached; use --limit)" : "")") }
+        if format == .table {
+            Terminal.error("\(hits.count) message(s)\(hits.count == limit ? " (limit reached; use --limit)" : "")")
+        }
     }
 }
 
@@ -99,12 +103,15 @@ struct Context: AsyncParsableCommand {
         let versions = try store.otherVersions(msgid: msgid)
         if let marked = messages.firstIndex(where: { $0.msgid == msgid }), !versions.isEmpty {
             listing.rows[marked][4] += "  (\(versions.count) other record(s) with this id: see below)"
-            listing.objects[marked] = MessageRows.json(messages[marked], recalledBy: recalls[msgid], otherVersions: versions)
+            listing.objects[marked] = MessageRows.json(
+                messages[marked], recalledBy: recalls[msgid], otherVersions: versions)
         }
         listing.print(format)
         if format == .table {
             for version in versions {
-                print("  ⚠ another record with message id \(Terminal.escape(msgid)) (\(Terminal.escape(version.file)):\(version.line)) says: \(Terminal.escape(version.text))")
+                print(
+                    "  ⚠ another record with message id \(Terminal.escape(msgid)) (\(Terminal.escape(version.file)):\(version.line)) says: \(Terminal.escape(version.text))"
+                )
             }
         }
     }
@@ -124,13 +131,18 @@ struct Stats: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Setup.store(common)
-        let report = try store.stats(AlertFilter(since: time.sinceMilliseconds, until: time.untilMilliseconds), top: top)
-        var listing = Listing(columns: [Column(title: "DIMENSION"), Column(title: "KEY", maxWidth: 40), Column(title: "COUNT")])
+        let report = try store.stats(
+            AlertFilter(since: time.sinceMilliseconds, until: time.untilMilliseconds), top: top)
+        var listing = Listing(columns: [
+            Column(title: "DIMENSION"), Column(title: "KEY", maxWidth: 40), Column(title: "COUNT"),
+        ])
         func add(_ dimension: String, _ rows: [(String, Int)]) {
             for (key, count) in rows {
                 listing.append(
                     [dimension, key, String(count)],
-                    json: .object([("dimension", .string(dimension)), ("key", .string(key)), ("count", .integer(Int64(count)))]))
+                    json: .object([
+                        ("dimension", .string(dimension)), ("key", .string(key)), ("count", .integer(Int64(count))),
+                    ]))
             }
         }
         add("total", [("messages", report.messages), ("alerts", report.alerts), ("quarantined", report.quarantined)])
@@ -148,7 +160,8 @@ struct Stats: AsyncParsableCommand {
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export alerts with their review trail (CSV by default) for a compliance report.",
-        discussion: "Cells that a spreadsheet would run as formulas (=, +, -, @) are prefixed with ' so chat text stays text.")
+        discussion:
+            "Cells that a spreadsheet would run as formulas (=, +, -, @) are prefixed with ' so chat text stays text.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var filters: FilterOptions
@@ -161,10 +174,12 @@ struct Export: AsyncParsableCommand {
         if filters.limit == 100 { filter.limit = Int.max }
         let stored = try store.alerts(filter)
         let trails = try store.reviewTrails(alertIDs: stored.map(\.alert.id))
-        var listing = Listing(columns: [
-            "id", "time", "severity", "rule", "category", "status", "from", "roomid", "conversation", "msgid", "matched", "text",
-            "details", "file", "line", "offset", "review_trail",
-        ].map { Column(title: $0, maxWidth: $0 == "text" ? 40 : nil) })
+        var listing = Listing(
+            columns: [
+                "id", "time", "severity", "rule", "category", "status", "from", "roomid", "conversation", "msgid",
+                "matched", "text",
+                "details", "file", "line", "offset", "review_trail",
+            ].map { Column(title: $0, maxWidth: $0 == "text" ? 40 : nil) })
         for s in stored {
             let a = s.alert
             let trail = (trails[a.id] ?? []).map { r in
@@ -172,12 +187,14 @@ struct Export: AsyncParsableCommand {
             }
             listing.append(
                 [
-                    a.id, TimeFormat.iso8601UTC(milliseconds: a.msgtime), a.severity.rawValue, a.rule, a.category, s.status.rawValue,
+                    a.id, TimeFormat.iso8601UTC(milliseconds: a.msgtime), a.severity.rawValue, a.rule, a.category,
+                    s.status.rawValue,
                     a.from, a.roomid, a.conversation, a.msgid, a.matched, a.text, a.details, a.file, String(a.line),
                     String(a.offset), trail.joined(separator: " | "),
                 ],
                 json: a.jsonObject(extra: [
-                    ("status", .string(s.status.rawValue)), ("review", .array((trails[a.id] ?? []).map(ReviewRows.json))),
+                    ("status", .string(s.status.rawValue)),
+                    ("review", .array((trails[a.id] ?? []).map(ReviewRows.json))),
                 ]))
         }
         listing.print(format)
@@ -198,7 +215,8 @@ struct Quarantine: AsyncParsableCommand {
     func run() async throws {
         let store = try Setup.store(common)
         var listing = Listing(columns: [
-            Column(title: "FILE", maxWidth: 40), Column(title: "LINE"), Column(title: "OFFSET"), Column(title: "REASON", maxWidth: 60),
+            Column(title: "FILE", maxWidth: 40), Column(title: "LINE"), Column(title: "OFFSET"),
+            Column(title: "REASON", maxWidth: 60),
             Column(title: "EXCERPT", maxWidth: 40),
         ])
         for q in try store.quarantined(limit: limit) {
@@ -212,4 +230,3 @@ struct Quarantine: AsyncParsableCommand {
         listing.print(format)
     }
 }
-

@@ -30,19 +30,25 @@ struct DaemonCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .long, help: ArgumentHelp("Archive files to follow (glob; repeatable). Overrides [daemon] watch.", valueName: "glob"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Archive files to follow (glob; repeatable). Overrides [daemon] watch.", valueName: "glob"))
     var watch: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp(
-        "This daemon's name in a shared (PostgreSQL) store: its checkpoints, window state and locks are kept under it. Overrides [daemon] name; default: the host name.",
-        valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "This daemon's name in a shared (PostgreSQL) store: its checkpoints, window state and locks are kept under it. Overrides [daemon] name; default: the host name.",
+            valueName: "name"))
     var name: String?
 
     @Option(help: "Log format on standard error: text (key=value) or json.")
     var logFormat: LineLogHandler.Format = .text
 
     func validate() throws {
-        if let name, !Config.isValidDaemonName(name) { throw ValidationError("--name \(name): \(Config.daemonNameRule)") }
+        if let name, !Config.isValidDaemonName(name) {
+            throw ValidationError("--name \(name): \(Config.daemonNameRule)")
+        }
     }
 
     func run() async throws {

@@ -32,8 +32,10 @@ struct ReportCommand: AsyncParsableCommand {
         let store = try Setup.store(common)
         let filter = AlertFilter(since: time.sinceMilliseconds, until: time.untilMilliseconds, limit: Int.max)
         let data = Report.Data(
-            title: title, since: time.sinceMilliseconds, until: time.untilMilliseconds, alerts: try store.alerts(filter),
-            timings: try store.reviewTimings(filter), stats: try store.stats(filter, top: 15), generatedAt: ChatStore.nowMilliseconds())
+            title: title, since: time.sinceMilliseconds, until: time.untilMilliseconds,
+            alerts: try store.alerts(filter),
+            timings: try store.reviewTimings(filter), stats: try store.stats(filter, top: 15),
+            generatedAt: ChatStore.nowMilliseconds())
         let html = Report.html(data)
         guard FileIO.writeAtomically(Array(html.utf8), to: out, mode: 0o640) else {
             Terminal.error("chatwarden: \(Terminal.escape(out)): cannot write: \(FileIO.lastError)")

@@ -37,20 +37,27 @@ struct RulesCommand: AsyncParsableCommand {
             }
             var detectorCount = 0
             do {
-                detectorCount = try ContactDetectors.make(ids: config.detectors, limits: config.limits, jit: config.jitMode).count
+                detectorCount = try ContactDetectors.make(
+                    ids: config.detectors, limits: config.limits, jit: config.jitMode
+                ).count
             } catch {
                 print("built-in detectors: error: \(error)")
                 throw ExitCode(1)
             }
-            let jitNote = rules.patterns.contains { !$0.regex.isJITCompiled } && config.jit
-                ? " (some patterns run without the JIT: \(rules.patterns.first { !$0.regex.isJITCompiled }?.regex.jitFailureReason ?? "disabled"))" : ""
-            print("""
+            let jitNote =
+                rules.patterns.contains { !$0.regex.isJITCompiled } && config.jit
+                ? " (some patterns run without the JIT: \(rules.patterns.first { !$0.regex.isJITCompiled }?.regex.jitFailureReason ?? "disabled"))"
+                : ""
+            print(
+                """
                 \(rules.categories.count) categories, \(rules.words.count) words, \(rules.patterns.count) patterns, \
                 \(rules.allows.count) allowed phrases from \(config.wordlists.joined(separator: ", ")); \
                 \(detectorCount) contact detectors\(jitNote)
                 """)
             if !Normalizer.standard.hasTraditionalToSimplified {
-                print("warning: OpenCC's t2s dictionary was not found (install libopencc-data): traditional characters are not folded")
+                print(
+                    "warning: OpenCC's t2s dictionary was not found (install libopencc-data): traditional characters are not folded"
+                )
             }
             print("\(rules.errors.count) error(s), \(rules.warnings.count) warning(s)")
             if !rules.errors.isEmpty { throw ExitCode(1) }
@@ -118,7 +125,11 @@ struct RulesCommand: AsyncParsableCommand {
                     Terminal.error("chatwarden: \(file): cannot read")
                     throw ExitCode(1)
                 }
-                if try replay(data, file: file, config: config, logger: logger, senderKind: senderKind, isGroup: isGroup) { triggered = true }
+                if try replay(
+                    data, file: file, config: config, logger: logger, senderKind: senderKind, isGroup: isGroup)
+                {
+                    triggered = true
+                }
             }
             if triggered { throw ExitCode(1) }
         }
@@ -145,7 +156,8 @@ struct RulesCommand: AsyncParsableCommand {
                 if line.isEmpty { continue }
                 let position = SourcePosition(file: file, line: index + 1, offset: offset, length: line.utf8.count)
                 guard line.hasPrefix("{"), case .success = pipeline.decoder.decode(String(line), at: position) else {
-                    let detection = pipeline.detector.detect(text: String(line), senderKind: senderKind, isGroup: isGroup, scratch: scratch)
+                    let detection = pipeline.detector.detect(
+                        text: String(line), senderKind: senderKind, isGroup: isGroup, scratch: scratch)
                     if !detection.findings.isEmpty { triggered = true }
                     Explain.print(detection, label: "\(file):\(index + 1)", text: String(line), format: format)
                     continue
@@ -155,13 +167,18 @@ struct RulesCommand: AsyncParsableCommand {
                 for item in batch.examined {
                     let message = item.message
                     if !item.alerts.isEmpty || !item.windowAlerts.isEmpty { triggered = true }
-                    let label = "\(file):\(index + 1) \(message.msgid) \(TimeFormat.local(milliseconds: message.msgtime)) \(message.from)"
-                    if let detection = item.detection { Explain.print(detection, label: label, text: message.scannableText, format: format) }
+                    let label =
+                        "\(file):\(index + 1) \(message.msgid) \(TimeFormat.local(milliseconds: message.msgtime)) \(message.from)"
+                    if let detection = item.detection {
+                        Explain.print(detection, label: label, text: message.scannableText, format: format)
+                    }
                     Explain.printWindows(item.windowAlerts, label: label, message: message, format: format)
                     if format == .json {
                         // Every alert the record raised, exactly as `scan` and the daemon record it.
                         for alert in item.alerts + item.windowAlerts {
-                            print(alert.jsonObject(extra: [("kind", .string("alert")), ("input", .string(label))]).jsonText)
+                            print(
+                                alert.jsonObject(extra: [("kind", .string("alert")), ("input", .string(label))])
+                                    .jsonText)
                         }
                     }
                 }
@@ -207,8 +224,12 @@ struct RulesCommand: AsyncParsableCommand {
         var file: String
 
         func validate() throws {
-            guard Severity(rawValue: severity) != nil else { throw ValidationError("--severity must be low, medium, high or critical") }
-            guard !category.isEmpty, category.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+            guard Severity(rawValue: severity) != nil else {
+                throw ValidationError("--severity must be low, medium, high or critical")
+            }
+            guard !category.isEmpty,
+                category.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+            else {
                 throw ValidationError("--category must be ASCII letters, digits, '-', '_' or '.'")
             }
         }
@@ -226,7 +247,9 @@ struct RulesCommand: AsyncParsableCommand {
             }
             for warning in result.warnings.prefix(50) { Terminal.error(Terminal.escape(warning)) }
             if result.warnings.count > 50 { Terminal.error("... and \(result.warnings.count - 50) more warnings") }
-            print("wrote \(result.path): \(result.words) words (\(result.duplicates) duplicates and \(result.warnings.count) bad lines skipped)")
+            print(
+                "wrote \(result.path): \(result.words) words (\(result.duplicates) duplicates and \(result.warnings.count) bad lines skipped)"
+            )
         }
     }
 }

@@ -55,7 +55,8 @@ struct Scan: AsyncParsableCommand {
             let mb = Double(p.bytes) / 1_048_576
             Terminal.progress(
                 "scanning \(p.filesDone + 1)/\(p.filesTotal) \(Terminal.escape(p.file)): \(p.lines) lines, "
-                    + "\(String(format1: mb)) MB, \(p.alerts) alerts, \(String(format1: mb / max(p.seconds, 0.001))) MB/s")
+                    + "\(String(format1: mb)) MB, \(p.alerts) alerts, \(String(format1: mb / max(p.seconds, 0.001))) MB/s"
+            )
         }
         Terminal.endProgress()
         if !quiet {
@@ -73,14 +74,16 @@ struct Scan: AsyncParsableCommand {
         if let log = pipeline.alertLog { Terminal.error("alert log: \(log.path)") }
         if summary.messages == 0, let first = summary.firstQuarantined {
             // Every line was set aside: most likely not WeCom archive lines at all.
-            Terminal.error("""
+            Terminal.error(
+                """
                 chatwarden: nothing decoded: all \(summary.quarantined) line(s) were quarantined; the first                 (\(Terminal.escape(first.file)):\(first.line)): \(Terminal.escape(first.reason))
                 If these are JSON lines of another shape, describe their fields in [archive.mapping] with                 [archive] format = "mapped" (see config/chatwarden.toml); `chatwarden quarantine` lists every line and why.
                 """)
             throw ExitCode(1)
         }
         if summary.lines == 0 && summary.failures.isEmpty {
-            Terminal.error("chatwarden: nothing to scan: no archive lines in \(paths.map(Terminal.escape).joined(separator: " "))")
+            Terminal.error(
+                "chatwarden: nothing to scan: no archive lines in \(paths.map(Terminal.escape).joined(separator: " "))")
             throw ExitCode(1)
         }
         if !summary.failures.isEmpty || !summary.alerts.isEmpty { throw ExitCode(1) }

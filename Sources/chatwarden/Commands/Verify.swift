@@ -22,7 +22,8 @@ struct Verify: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: ArgumentHelp("The alert log to compare (default: the configured one; \"\" for none).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("The alert log to compare (default: the configured one; \"\" for none).", valueName: "file"))
     var alertLog: String?
 
     func run() async throws {
@@ -50,7 +51,9 @@ struct Verify: AsyncParsableCommand {
             throw ExitCode(1)
         }
         print("store: \(Terminal.escape(store.path))")
-        print("chain: \(report.alerts) alert(s), \(report.reviews) review action(s); head #\(report.headSequence) \(report.headHash)")
+        print(
+            "chain: \(report.alerts) alert(s), \(report.reviews) review action(s); head #\(report.headSequence) \(report.headHash)"
+        )
         if lines != nil { print("alert log: \(Terminal.escape(logPath ?? "")), \(report.logLines) line(s)") }
         if report.isIntact {
             print("intact: nothing was changed, removed or inserted behind the product's back")

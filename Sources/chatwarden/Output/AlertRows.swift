@@ -9,7 +9,8 @@ enum AlertRows {
     static func listing(_ alerts: [Alert], statuses: [String: String] = [:]) -> Listing {
         var listing = Listing(columns: [
             Column(title: "ID", maxWidth: 12), Column(title: "TIME"), Column(title: "SEVERITY"), Column(title: "RULE"),
-            Column(title: "FROM", maxWidth: 20), Column(title: "CHAT", maxWidth: 20), Column(title: "MATCH", maxWidth: 24),
+            Column(title: "FROM", maxWidth: 20), Column(title: "CHAT", maxWidth: 20),
+            Column(title: "MATCH", maxWidth: 24),
             Column(title: "STATUS"), Column(title: "TEXT", maxWidth: 48),
         ])
         for alert in alerts {
@@ -18,7 +19,8 @@ enum AlertRows {
             listing.append(
                 [
                     String(alert.id.prefix(12)), TimeFormat.local(milliseconds: alert.msgtime), alert.severity.rawValue,
-                    alert.rule, alert.from, chat, alert.matched.isEmpty ? alert.term : alert.matched, status, alert.text,
+                    alert.rule, alert.from, chat, alert.matched.isEmpty ? alert.term : alert.matched, status,
+                    alert.text,
                 ],
                 json: alert.jsonObject(extra: [("status", .string(status))]))
         }

@@ -35,7 +35,8 @@ enum Explain {
             for u in detection.unusedAllows {
                 JSONValue.object([
                     ("kind", .string("allow-not-applied")), ("input", .string(label)), ("allow", .string(u.allow)),
-                    ("allow_origin", .string(u.allowOrigin)), ("matched", .string(u.matched)), ("category", .string(u.category)),
+                    ("allow_origin", .string(u.allowOrigin)), ("matched", .string(u.matched)),
+                    ("category", .string(u.category)),
                 ]).write(to: &out)
                 out += "\n"
             }
@@ -63,12 +64,14 @@ enum Explain {
             out += "  (\(f.origin))\n"
         }
         for s in detection.suppressed {
-            out += "  ALLOWED \(s.finding.rule)  \(Terminal.escape(s.finding.matched)) at characters \(characters(s.finding.range))"
+            out +=
+                "  ALLOWED \(s.finding.rule)  \(Terminal.escape(s.finding.matched)) at characters \(characters(s.finding.range))"
             out += " is covered by the allowed phrase \"\(Terminal.escape(s.allow))\" (\(s.allowOrigin)),"
             out += " found as \"\(Terminal.escape(s.allowMatched))\": suppressed\n"
         }
         for u in detection.unusedAllows {
-            out += "  NOTE   allowed phrase \"\(Terminal.escape(u.allow))\" (\(u.allowOrigin)) occurs as \"\(Terminal.escape(u.matched))\""
+            out +=
+                "  NOTE   allowed phrase \"\(Terminal.escape(u.allow))\" (\(u.allowOrigin)) occurs as \"\(Terminal.escape(u.matched))\""
             out += " but covers no \(u.category) hit, so it suppresses nothing\n"
         }
         Swift.print(out, terminator: "")
@@ -80,14 +83,19 @@ enum Explain {
         for a in alerts {
             if format == .json {
                 JSONValue.object([
-                    ("kind", .string("window")), ("input", .string(label)), ("rule", .string(a.rule)), ("category", .string(a.category)),
-                    ("severity", .string(a.severity.rawValue)), ("id", .string(a.id)), ("msgtime", .integer(message.msgtime)),
-                    ("summary", .string(a.details)), ("evidence", .string(a.text)), ("related", .array(a.relatedMsgids.map(JSONValue.string))),
+                    ("kind", .string("window")), ("input", .string(label)), ("rule", .string(a.rule)),
+                    ("category", .string(a.category)),
+                    ("severity", .string(a.severity.rawValue)), ("id", .string(a.id)),
+                    ("msgtime", .integer(message.msgtime)),
+                    ("summary", .string(a.details)), ("evidence", .string(a.text)),
+                    ("related", .array(a.relatedMsgids.map(JSONValue.string))),
                 ]).write(to: &out)
                 out += "\n"
             } else {
                 out += "  WINDOW \(a.rule)  [\(a.category), \(a.severity.rawValue)]  \(Terminal.escape(a.details))"
-                if !a.relatedMsgids.isEmpty { out += "  messages: \(a.relatedMsgids.map(Terminal.escape).joined(separator: " "))" }
+                if !a.relatedMsgids.isEmpty {
+                    out += "  messages: \(a.relatedMsgids.map(Terminal.escape).joined(separator: " "))"
+                }
                 out += "  id \(a.id.prefix(12))\n"
             }
         }
@@ -96,10 +104,12 @@ enum Explain {
 
     static func finding(_ f: Finding, kind: String, label: String, span: String) -> JSONValue {
         .object([
-            ("kind", .string(kind)), ("input", .string(label)), ("rule", .string(f.rule)), ("category", .string(f.category)),
+            ("kind", .string(kind)), ("input", .string(label)), ("rule", .string(f.rule)),
+            ("category", .string(f.category)),
             ("severity", .string(f.severity.rawValue)), ("matched", .string(f.matched)),
             ("span_bytes", .array([.integer(Int64(f.range.lowerBound)), .integer(Int64(f.range.upperBound))])),
-            ("span_characters", .string(span)), ("normalized", .string(f.normalized)), ("view", .string(f.view.rawValue)),
+            ("span_characters", .string(span)), ("normalized", .string(f.normalized)),
+            ("view", .string(f.view.rawValue)),
             ("term", .string(f.term)), ("origin", .string(f.origin)), ("detail", .string(f.detail)),
             ("limit_reached", .bool(f.limitReached)),
         ])

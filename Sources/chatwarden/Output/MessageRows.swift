@@ -13,11 +13,14 @@ enum MessageRows {
         return m.text
     }
 
-    static func json(_ m: StoredMessage, recalledBy: String? = nil, otherVersions: [(text: String, file: String, line: Int)] = []) -> JSONValue {
+    static func json(
+        _ m: StoredMessage, recalledBy: String? = nil, otherVersions: [(text: String, file: String, line: Int)] = []
+    ) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("msgid", .string(m.msgid)), ("msgtime", .integer(m.msgtime)),
             ("time", .string(TimeFormat.iso8601UTC(milliseconds: m.msgtime))), ("action", .string(m.action)),
-            ("msgtype", .string(m.msgtype)), ("from", .string(m.sender)), ("sender_kind", .string(m.senderKind.rawValue)),
+            ("msgtype", .string(m.msgtype)), ("from", .string(m.sender)),
+            ("sender_kind", .string(m.senderKind.rawValue)),
             ("tolist", .array(m.tolist.map(JSONValue.string))), ("roomid", .string(m.roomid)),
             ("conversation", .string(m.conversation)), ("text", .string(m.text)), ("file", .string(m.file)),
             ("line", .integer(Int64(m.line))), ("offset", .integer(m.offset)),
@@ -26,14 +29,23 @@ enum MessageRows {
         if let recalledBy { members.append(("recalled_by", .string(recalledBy))) }
         if let repair = m.repair { members.append(("repair", .string(repair))) }
         if !otherVersions.isEmpty {
-            members.append(("other_versions", .array(otherVersions.map { v in
-                .object([("text", .string(v.text)), ("file", .string(v.file)), ("line", .integer(Int64(v.line)))])
-            })))
+            members.append(
+                (
+                    "other_versions",
+                    .array(
+                        otherVersions.map { v in
+                            .object([
+                                ("text", .string(v.text)), ("file", .string(v.file)), ("line", .integer(Int64(v.line))),
+                            ])
+                        })
+                ))
         }
         return .object(members)
     }
 
-    static func listing(_ messages: [StoredMessage], highlights: [[Range<Int>]]? = nil, marked: String? = nil) -> Listing {
+    static func listing(
+        _ messages: [StoredMessage], highlights: [[Range<Int>]]? = nil, marked: String? = nil
+    ) -> Listing {
         var listing = Listing(columns: [
             Column(title: "TIME"), Column(title: "FROM", maxWidth: 20), Column(title: "CHAT", maxWidth: 20),
             Column(title: "MSGID", maxWidth: 22), Column(title: "TEXT", maxWidth: 70),
@@ -44,7 +56,11 @@ enum MessageRows {
             if m.msgid == marked { text = "▶ " + text }
             var object = json(m)
             if let ranges = highlights?[index], case .object(var members) = object {
-                members.append(("matches", .array(ranges.map { .array([.integer(Int64($0.lowerBound)), .integer(Int64($0.upperBound))]) })))
+                members.append(
+                    (
+                        "matches",
+                        .array(ranges.map { .array([.integer(Int64($0.lowerBound)), .integer(Int64($0.upperBound))]) })
+                    ))
                 object = .object(members)
             }
             listing.append([TimeFormat.local(milliseconds: m.msgtime), m.sender, chat, m.msgid, text], json: object)
@@ -57,8 +73,10 @@ enum MessageRows {
 enum ReviewRows {
     static func json(_ r: ReviewRecord) -> JSONValue {
         .object([
-            ("alert", .string(r.alertID)), ("action", .string(r.action.rawValue)), ("status", .string(r.status.rawValue)),
-            ("reviewer", .string(r.reviewer)), ("note", .string(r.note)), ("at", .string(TimeFormat.iso8601UTC(milliseconds: r.at))),
+            ("alert", .string(r.alertID)), ("action", .string(r.action.rawValue)),
+            ("status", .string(r.status.rawValue)),
+            ("reviewer", .string(r.reviewer)), ("note", .string(r.note)),
+            ("at", .string(TimeFormat.iso8601UTC(milliseconds: r.at))),
         ])
     }
 }

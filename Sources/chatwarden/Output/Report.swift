@@ -17,11 +17,15 @@ enum Report {
     }
 
     /// Category colours, stable across reports.
-    static let palette = ["#c0392b", "#2471a3", "#d68910", "#229954", "#7d3c98", "#17a589", "#b9770e", "#566573", "#a93226", "#1f618d"]
+    static let palette = [
+        "#c0392b", "#2471a3", "#d68910", "#229954", "#7d3c98", "#17a589", "#b9770e", "#566573", "#a93226", "#1f618d",
+    ]
 
     static func html(_ data: Data) -> String {
         let categories = Array(Set(data.alerts.map(\.alert.category))).sorted()
-        func colour(_ category: String) -> String { palette[(categories.firstIndex(of: category) ?? 0) % palette.count] }
+        func colour(_ category: String) -> String {
+            palette[(categories.firstIndex(of: category) ?? 0) % palette.count]
+        }
         var out = """
             <!DOCTYPE html>
             <html lang="zh-CN"><head><meta charset="utf-8">
@@ -44,7 +48,8 @@ enum Report {
             """
         // Summary cards.
         let reviewed = data.timings.filter { $0.firstReviewAt != nil }
-        let turnarounds = reviewed.compactMap { t in t.firstReviewAt.map { Double($0 - t.createdAt) / 3_600_000 } }.sorted()
+        let turnarounds = reviewed.compactMap { t in t.firstReviewAt.map { Double($0 - t.createdAt) / 3_600_000 } }
+            .sorted()
         let median = turnarounds.isEmpty ? "—" : hours(turnarounds[turnarounds.count / 2])
         out += "<div class=\"cards\">"
         out += card("Messages archived", "\(data.stats.messages)")
@@ -82,10 +87,12 @@ enum Report {
         if recalls.isEmpty {
             out += "<p>None in this period.</p>\n"
         } else {
-            out += "<table><tr><th>Time</th><th>Sender</th><th>Conversation</th><th>Recalled text</th><th>What it raised</th><th>Status</th></tr>\n"
+            out +=
+                "<table><tr><th>Time</th><th>Sender</th><th>Conversation</th><th>Recalled text</th><th>What it raised</th><th>Status</th></tr>\n"
             for r in recalls {
                 out += "<tr><td>\(TimeFormat.local(milliseconds: r.alert.msgtime))</td><td>\(escape(r.alert.from))</td>"
-                out += "<td>\(escape(r.alert.conversation))</td><td>\(escape(r.alert.text))</td><td>\(escape(r.alert.details))</td>"
+                out +=
+                    "<td>\(escape(r.alert.conversation))</td><td>\(escape(r.alert.text))</td><td>\(escape(r.alert.details))</td>"
                 out += "<td>\(r.status.rawValue)</td></tr>\n"
             }
             out += "</table>\n"
@@ -94,11 +101,14 @@ enum Report {
         // Evidence of critical and high alerts.
         let serious = data.alerts.filter { $0.alert.severity >= .high && $0.alert.rule != "window.recall-after-hit" }
         out += "<h2>Critical and high alerts (\(serious.count))</h2>\n"
-        out += "<table><tr><th>Time</th><th>Severity</th><th>Rule</th><th>Sender</th><th>Evidence</th><th>Status</th></tr>\n"
+        out +=
+            "<table><tr><th>Time</th><th>Severity</th><th>Rule</th><th>Sender</th><th>Evidence</th><th>Status</th></tr>\n"
         for s in serious.prefix(500) {
             let a = s.alert
-            out += "<tr><td>\(TimeFormat.local(milliseconds: a.msgtime))</td><td>\(a.severity.rawValue)</td><td>\(escape(a.rule))</td>"
-            out += "<td>\(escape(a.from))</td><td>\(highlighted(a.text, a.spanStart..<a.spanEnd))</td><td>\(s.status.rawValue)</td></tr>\n"
+            out +=
+                "<tr><td>\(TimeFormat.local(milliseconds: a.msgtime))</td><td>\(a.severity.rawValue)</td><td>\(escape(a.rule))</td>"
+            out +=
+                "<td>\(escape(a.from))</td><td>\(highlighted(a.text, a.spanStart..<a.spanEnd))</td><td>\(s.status.rawValue)</td></tr>\n"
         }
         out += "</table>\n"
         if serious.count > 500 { out += "<p>… and \(serious.count - 500) more (chatwarden export has them all).</p>\n" }
@@ -117,24 +127,31 @@ enum Report {
     }
 
     static func hours(_ h: Double) -> String {
-        h < 1 ? "\(Int((h * 60).rounded())) min" : h < 48 ? "\(String(format1: h)) h" : "\(String(format1: h / 24)) days"
+        h < 1
+            ? "\(Int((h * 60).rounded())) min" : h < 48 ? "\(String(format1: h)) h" : "\(String(format1: h / 24)) days"
     }
 
     static func legend(_ categories: [String], _ colour: (String) -> String) -> String {
-        "<p class=\"legend\">" + categories.map { "<span><i class=\"swatch\" style=\"background:\(colour($0))\"></i>\(escape($0))</span>" }.joined() + "</p>\n"
+        "<p class=\"legend\">"
+            + categories.map { "<span><i class=\"swatch\" style=\"background:\(colour($0))\"></i>\(escape($0))</span>" }
+            .joined() + "</p>\n"
     }
 
     /// Stacked bars: one per local day, a segment per category.
     static func dailyChart(_ alerts: [StoredAlert], categories: [String], colour: (String) -> String) -> String {
         var days: [String: [String: Int]] = [:]
-        for a in alerts { days[TimeFormat.localDay(milliseconds: a.alert.msgtime), default: [:]][a.alert.category, default: 0] += 1 }
+        for a in alerts {
+            days[TimeFormat.localDay(milliseconds: a.alert.msgtime), default: [:]][a.alert.category, default: 0] += 1
+        }
         let order = days.keys.sorted()
         guard !order.isEmpty else { return "<p>No alerts in this period.</p>\n" }
         let maxTotal = max(1, order.map { days[$0]!.values.reduce(0, +) }.max()!)
         let width = 1000, height = 260, left = 40, bottom = 40
         let barWidth = max(4, min(60, (width - left - 20) / order.count - 6))
-        var svg = "<svg id=\"chart-daily\" class=\"chart\" role=\"img\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\">"
-        svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" stroke=\"#999\"/>"
+        var svg =
+            "<svg id=\"chart-daily\" class=\"chart\" role=\"img\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\">"
+        svg +=
+            "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" stroke=\"#999\"/>"
         svg += "<text x=\"4\" y=\"14\">\(maxTotal)</text><text x=\"4\" y=\"\(height - bottom)\">0</text>"
         for (i, day) in order.enumerated() {
             let x = left + 10 + i * (barWidth + 6)
@@ -143,7 +160,8 @@ enum Report {
                 guard let n = days[day]?[category], n > 0 else { continue }
                 let h = Double(n) / Double(maxTotal) * Double(height - bottom - 20)
                 y -= h
-                svg += "<rect x=\"\(x)\" y=\"\(String(format1: y))\" width=\"\(barWidth)\" height=\"\(String(format1: h))\" fill=\"\(colour(category))\"><title>\(escape(day)) \(escape(category)): \(n)</title></rect>"
+                svg +=
+                    "<rect x=\"\(x)\" y=\"\(String(format1: y))\" width=\"\(barWidth)\" height=\"\(String(format1: h))\" fill=\"\(colour(category))\"><title>\(escape(day)) \(escape(category)): \(n)</title></rect>"
             }
             if order.count <= 31 || i % max(1, order.count / 15) == 0 {
                 svg += "<text x=\"\(x)\" y=\"\(height - bottom + 14)\">\(escape(String(day.suffix(5))))</text>"
@@ -157,13 +175,15 @@ enum Report {
         guard !rows.isEmpty else { return "<p>None.</p>\n" }
         let maxValue = max(1, rows.map(\.1).max()!)
         let rowHeight = 22, labelWidth = 330, width = 1000
-        var svg = "<svg id=\"\(id)\" class=\"chart\" role=\"img\" width=\"\(width)\" height=\"\(rows.count * rowHeight + 10)\" viewBox=\"0 0 \(width) \(rows.count * rowHeight + 10)\">"
+        var svg =
+            "<svg id=\"\(id)\" class=\"chart\" role=\"img\" width=\"\(width)\" height=\"\(rows.count * rowHeight + 10)\" viewBox=\"0 0 \(width) \(rows.count * rowHeight + 10)\">"
         for (i, (label, value)) in rows.enumerated() {
             let y = i * rowHeight + 4
             let w = Int(Double(value) / Double(maxValue) * Double(width - labelWidth - 60))
             let shown = label.count > 44 ? String(label.prefix(43)) + "…" : label
             svg += "<text x=\"0\" y=\"\(y + 14)\">\(escape(shown))</text>"
-            svg += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(max(w, value > 0 ? 2 : 0))\" height=\"\(rowHeight - 6)\" fill=\"\(colour)\"><title>\(escape(label)): \(value)</title></rect>"
+            svg +=
+                "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(max(w, value > 0 ? 2 : 0))\" height=\"\(rowHeight - 6)\" fill=\"\(colour)\"><title>\(escape(label)): \(value)</title></rect>"
             svg += "<text x=\"\(labelWidth + w + 6)\" y=\"\(y + 14)\">\(value)</text>"
         }
         return svg + "</svg>\n"
@@ -173,7 +193,8 @@ enum Report {
     static func highlighted(_ text: String, _ span: Range<Int>) -> String {
         let bytes = Array(text.utf8)
         let lo = min(max(0, span.lowerBound), bytes.count), hi = min(max(lo, span.upperBound), bytes.count)
-        return escape(String(decoding: bytes[..<lo], as: UTF8.self)) + "<mark>" + escape(String(decoding: bytes[lo..<hi], as: UTF8.self))
+        return escape(String(decoding: bytes[..<lo], as: UTF8.self)) + "<mark>"
+            + escape(String(decoding: bytes[lo..<hi], as: UTF8.self))
             + "</mark>" + escape(String(decoding: bytes[hi...], as: UTF8.self))
     }
 
@@ -188,7 +209,9 @@ enum Report {
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
             default:
-                if s.value < 0x20 || (0x7F..<0xA0).contains(s.value) || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value) {
+                if s.value < 0x20 || (0x7F..<0xA0).contains(s.value) || (0x202A...0x202E).contains(s.value)
+                    || (0x2066...0x2069).contains(s.value)
+                {
                     out += "\\u{" + String(s.value, radix: 16, uppercase: true) + "}"
                 } else {
                     out.unicodeScalars.append(s)
