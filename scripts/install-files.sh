@@ -37,6 +37,9 @@ for f in "$here"/wordlists/*.txt; do
     [ -f "$destdir/etc/chatwarden/wordlists/$(basename "$f")" ] || install -m 0640 "$f" "$destdir/etc/chatwarden/wordlists/"
 done
 install -d -m 0750 "$destdir/var/lib/chatwarden" "$destdir/var/log/chatwarden"
+# The shipped wordlists beside the binary too, where it finds them when /etc has none.
+install -d -m 0755 "$destdir$prefix/share/chatwarden/wordlists"
+install -m 0644 "$here"/wordlists/*.txt "$destdir$prefix/share/chatwarden/wordlists/"
 
 # A live install (root, no DESTDIR): the user, ownership, and systemd's view of the unit.
 if [ -z "$destdir" ] && [ "$(id -u)" -eq 0 ]; then

@@ -21,6 +21,8 @@ public struct Config: Sendable, Equatable {
     public var alertLogPath: String?
     /// Wordlist files and directories.
     public var wordlists: [String]
+    /// The configuration says `wordlists = []`: running without words is meant, not a mistake.
+    public var wordlistsChosenEmpty = false
     /// Contact detectors to run (ids such as `contact.phone`); `nil`: all.
     public var detectors: [String]?
     public var limits: Limits
@@ -132,17 +134,42 @@ public struct Config: Sendable, Equatable {
         return "/var/lib/chatwarden"
     }
 
-    /// `$CHATWARDEN_WORDLISTS`, `./wordlists` when present, the installed `/etc/chatwarden/wordlists`,
-    /// or the wordlists shipped beside the binary.
+    /// Where the shipped wordlists are, wherever the binary runs from: `$CHATWARDEN_WORDLISTS`,
+    /// `./wordlists`, the installed `/etc/chatwarden/wordlists`, the share directory beside the
+    /// installed binary (`<prefix>/share/chatwarden/wordlists`), or the repository a built binary
+    /// sits in (`.build/…/chatwarden` → `wordlists/`). Nothing found: no words, which the pipeline
+    /// refuses unless the configuration says `wordlists = []`.
     static func defaultWordlists() -> [String] {
         if let dirs = environment("CHATWARDEN_WORDLISTS") {
             return dirs.split(separator: ":").map(String.init)
         }
-        for candidate in ["wordlists", "/etc/chatwarden/wordlists", "/usr/local/share/chatwarden/wordlists"]
-        where isDirectory(candidate) {
-            return [candidate]
+        return wordlistCandidates().first(where: isDirectory).map { [$0] } ?? []
+    }
+
+    /// The places ``defaultWordlists()`` looks, in order.
+    public static func wordlistCandidates() -> [String] {
+        var candidates = ["wordlists", "/etc/chatwarden/wordlists"]
+        if let exe = executableDirectory() {
+            candidates.append(join(exe, "../share/chatwarden/wordlists"))
+            // A binary in the build tree: the repository is a few levels up.
+            var dir = exe
+            for _ in 0..<4 {
+                dir = join(dir, "..")
+                if access(join(dir, "Package.swift"), F_OK) == 0 { candidates.append(join(dir, "wordlists")) }
+            }
         }
-        return []
+        candidates.append("/usr/local/share/chatwarden/wordlists")
+        return candidates
+    }
+
+    /// The directory of the running executable (symlinks resolved).
+    static func executableDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = path.lastIndex(of: "/") else { return nil }
+        return String(path[..<slash])
     }
 
     static func environment(_ name: String) -> String? {

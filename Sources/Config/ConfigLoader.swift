@@ -82,7 +82,11 @@ extension Config {
     /// `[rules]`.
     private static func readRules(_ rules: TableReader, into config: inout Config) throws(ConfigError) {
         try rules.check(known: ["wordlists", "detectors", "match_limit", "depth_limit", "heap_limit_kib", "jit"])
-        if let v = try rules.strings("wordlists") { config.wordlists = v }
+        if let v = try rules.strings("wordlists") {
+            config.wordlists = v
+            // `wordlists = []` on purpose: contact detectors and rules over time only, no words.
+            config.wordlistsChosenEmpty = v.isEmpty
+        }
         if let v = try rules.strings("detectors") {
             for id in v where !ContactDetectors.allIDs.contains(id) {
                 throw rules.error(

@@ -126,6 +126,19 @@ public final class Pipeline: Sendable {
         logState.withLock { $0.appendFailed = true }
     }
 
+    /// Why running with these rules would be degraded in silence (no words and no patterns,
+    /// though the configuration did not ask for that), or nil.
+    public static func noWordsProblem(_ rules: RuleSet, _ config: Config) -> String? {
+        guard rules.words.isEmpty, rules.patterns.isEmpty, !config.wordlistsChosenEmpty else { return nil }
+        let looked = config.wordlists.isEmpty
+            ? "no wordlist directory was found (looked in \(Config.wordlistCandidates().joined(separator: ", ")))"
+            : "\(config.wordlists.joined(separator: ", ")) holds no words"
+        return """
+            no words to detect: \(looked). Point [rules] wordlists at the shipped wordlists (or $CHATWARDEN_WORDLISTS), \
+            or write wordlists = [] to run on contact detectors and rules over time only
+            """
+    }
+
     /// Loads wordlists and builds detectors as `config` says; used at start-up and on reload.
     public static func compileRules(config: Config, logger: Logger) throws(PipelineError) -> (RuleSet, ContentDetector)
     {
@@ -137,6 +150,7 @@ public final class Pipeline: Sendable {
         if !rules.errors.isEmpty {
             throw PipelineError(message: "the rules have errors", diagnostics: rules.errors)
         }
+        if let problem = noWordsProblem(rules, config) { throw PipelineError(message: problem) }
         let detectors: [ContactDetector]
         do {
             detectors = try ContactDetectors.make(ids: config.detectors, limits: config.limits, jit: config.jitMode)

@@ -35,6 +35,10 @@ struct RulesCommand: AsyncParsableCommand {
             for diagnostic in rules.diagnostics {
                 print(Terminal.escape(diagnostic.description))
             }
+            if let problem = Pipeline.noWordsProblem(rules, config) {
+                Terminal.error("chatwarden: \(problem)")
+                throw ExitCode(2)
+            }
             var detectorCount = 0
             do {
                 detectorCount = try ContactDetectors.make(
