@@ -136,6 +136,7 @@ public struct Alert: Sendable, Equatable {
                 details = hits.map { hit in
                     var d = "\(hit.term) → \(hit.matched)"
                     if !hit.detail.isEmpty && hit.detail != hit.matched { d += " [\(hit.detail)]" }
+                    if !hit.explanation.isEmpty { d += " (read as: " + hit.explanation.joined(separator: " → ") + ")" }
                     return d
                 }.joined(separator: "; ")
             }

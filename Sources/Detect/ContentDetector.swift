@@ -27,6 +27,10 @@ public struct Finding: Sendable, Equatable {
     /// Set when the pattern hit a PCRE2 resource limit on this message: the message was not fully
     /// checked by this rule.
     public var limitReached: Bool
+    /// How the evidence was read when it was written to hide, step by step, for the reviewer
+    /// (`幺三八… → colloquial digits → 138…`, `威信 → wei xin → 微信`, `across 3 messages`); empty
+    /// when it was read as written.
+    public var explanation: [String] = []
 
     public init(
         rule: String, category: String, severity: Severity, term: String, range: Range<Int>, matched: String,
@@ -154,6 +158,12 @@ public final class ContentDetector: Sendable {
     /// computed once, at a fixed address for the hot loop.
     nonisolated(unsafe) let categoryScopes: UnsafeMutablePointer<Bool>
 
+    /// Category index by id, and whether a category has allowed patterns (for the context step).
+    let categoryIndexByID: [String: Int]
+    let hasAllowPatterns: [Bool]
+    /// Whether any category declares a warning context or allowed patterns at all.
+    let hasContextRules: Bool
+
     /// Bytes held by the wordlist automaton (words and allowed phrases).
     public var lexiconMemoryBytes: Int { lexicon.memoryBytes }
 
@@ -183,6 +193,14 @@ public final class ContentDetector: Sendable {
         let lexicon = self.lexicon
         self.denseCodes = DenseCodeTable(
             normalizer: normalizer, code: { UInt16(lexicon.symbol($0)) }, trigger: { trigger.contains($0) })
+        var byID: [String: Int] = [:]
+        for (index, category) in rules.categories.enumerated() { byID[category.id] = index }
+        self.categoryIndexByID = byID
+        self.hasAllowPatterns = rules.categories.indices.map { index in
+            rules.allowPatterns.contains { $0.category == index }
+        }
+        self.hasContextRules =
+            !rules.allowPatterns.isEmpty || rules.categories.contains { !$0.notAfter.isEmpty || !$0.notBefore.isEmpty }
         self.wordCategories = LiteralMatcher.copy(rules.words.map { Int32($0.category) })
         self.wordCount = rules.words.count
         self.categoryScopes = LiteralMatcher.copy(scopeTable.flatMap { $0 })
@@ -260,8 +278,10 @@ public final class ContentDetector: Sendable {
         // A pattern whose first characters are unknown may match anywhere.
         let patternMayMatch = denseTrigger.alwaysRun || summary.triggered
         // Most messages end here: no word, and no pattern or detector that could match.
+        // Numbers written to hide (colloquial, mixed, in pieces) need a few digits to start from.
+        let numbersMayMatch = clues.digits >= 3 && !detectors.isEmpty
         if hitCount == 0 && !hasLightPatterns && !(hasDensePatterns && patternMayMatch)
-            && !detectors.contains(where: { $0.mayMatch(clues) })
+            && !numbersMayMatch && !detectors.contains(where: { $0.mayMatch(clues) })
         {
             return result
         }
@@ -387,7 +407,15 @@ public final class ContentDetector: Sendable {
                 }
             }
         }
+        // 3b. Numbers however written, where the detectors' own patterns could not read them.
+        if numbersMayMatch && detectorInScope[ContentDetector.scopeIndex(senderKind, isGroup)].contains(true) {
+            readNumbers(&result, light: lightView(), text: text)
+        }
         if result.findings.count > 1 { result.findings = Self.withoutNestedHits(result.findings) }
+        // 4. Context: warnings and refusals, names and ordinals (only for messages with hits).
+        if hasContextRules && !result.findings.isEmpty {
+            suppressByContext(&result, original: text(0..<original.count), light: lightView, scratch: scratch)
+        }
         return result
     }
 
@@ -480,7 +508,7 @@ public final class ContentDetector: Sendable {
     }
 
     /// Runs `regex` over a view, mapping each match back to the original text.
-    private func run(
+    func run(
         _ regex: Regex, on view: BorrowedView, scratch: DetectorScratch,
         _ found: (Range<Int>, Range<Int>, Match) -> Void, limit: (PCRE2Error) -> Void
     ) {

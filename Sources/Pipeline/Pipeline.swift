@@ -130,7 +130,8 @@ public final class Pipeline: Sendable {
     /// though the configuration did not ask for that), or nil.
     public static func noWordsProblem(_ rules: RuleSet, _ config: Config) -> String? {
         guard rules.words.isEmpty, rules.patterns.isEmpty, !config.wordlistsChosenEmpty else { return nil }
-        let looked = config.wordlists.isEmpty
+        let looked =
+            config.wordlists.isEmpty
             ? "no wordlist directory was found (looked in \(Config.wordlistCandidates().joined(separator: ", ")))"
             : "\(config.wordlists.joined(separator: ", ")) holds no words"
         return """

@@ -93,12 +93,13 @@ public enum LexiconImport {
         guard !parsed.words.isEmpty else {
             // Never a wordlist of nothing: say why, and the usual cause.
             let notUTF8 = String(validating: bytes, as: UTF8.self) == nil
-            throw ImportError(description: """
-                \(file): no words imported (\(parsed.warnings.count) line(s) skipped\(tags.map { ", tags \($0.sorted().joined(separator: ","))" } ?? "")); \
-                \(notUTF8
+            throw ImportError(
+                description: """
+                    \(file): no words imported (\(parsed.warnings.count) line(s) skipped\(tags.map { ", tags \($0.sorted().joined(separator: ","))" } ?? "")); \
+                    \(notUTF8
                     ? "the file is not UTF-8: Chinese lexicons are often GBK, convert it first: iconv -f gbk -t utf-8 \(file) > lexicon.utf8.txt"
                     : "is it one word per line (or `word tag[,tag]`), and do the --tags match?")
-                """)
+                    """)
         }
         let path = directory.hasSuffix("/") ? directory + category + ".txt" : directory + "/" + category + ".txt"
         if !replace && access(path, F_OK) == 0 {

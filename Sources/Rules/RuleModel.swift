@@ -1,3 +1,4 @@
+public import PCRE2
 public import Vocabulary
 
 /// Whose messages a rule looks at.
@@ -55,6 +56,12 @@ public struct Category: Sendable, Hashable {
     public var scope: Scope
     /// The file that declared it.
     public var file: String
+    /// Phrases that, right before a hit in the same clause, make it a warning or a refusal
+    /// rather than a violation (`@not-after 请勿 不要`: `请勿私下转账`), each with where it was
+    /// declared; in their dense form.
+    public var notAfter: [ContextPhrase] = []
+    /// The same, right after the hit (`@not-before 一律无效`: `私下转账一律无效`).
+    public var notBefore: [ContextPhrase] = []
 
     public init(id: String, title: String, severity: Severity, action: String, scope: Scope, file: String) {
         self.id = id
@@ -64,6 +71,14 @@ public struct Category: Sendable, Hashable {
         self.scope = scope
         self.file = file
     }
+}
+
+/// A phrase of a category's warning context (`@not-after`, `@not-before`).
+public struct ContextPhrase: Sendable, Hashable {
+    /// As written, and its dense form (what is compared).
+    public var text: String
+    public var dense: String
+    public var location: SourceLocation
 }
 
 /// Where a rule entry was written: file, 1-based line and column.
@@ -112,6 +127,15 @@ public struct PatternEntry: Sendable, Hashable {
 public struct AllowEntry: Sendable, Hashable {
     public var text: String
     public var dense: String
+    public var category: Int
+    public var location: SourceLocation
+}
+
+/// An allowed pattern (`allow-re:` lines), on the light view: a hit of its category that a match
+/// covers is suppressed (`allow-re:第\d+[次部届]` keeps ordinals from reading as claims).
+public struct CompiledAllowPattern: Sendable {
+    public var pattern: String
+    public var regex: Regex
     public var category: Int
     public var location: SourceLocation
 }

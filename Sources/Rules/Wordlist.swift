@@ -20,6 +20,7 @@ public struct RuleSet: Sendable {
     public var words: [WordEntry] = []
     public var patterns: [CompiledPattern] = []
     public var allows: [AllowEntry] = []
+    public var allowPatterns: [CompiledAllowPattern] = []
     /// Errors and warnings, in file order.
     public var diagnostics: [RuleDiagnostic] = []
 
@@ -134,6 +135,10 @@ public struct WordlistLoader {
                 kind = .pattern
                 text = Self.trim(String(trimmed.dropFirst(3)))
                 textColumn = column + 3 + Self.leadingColumn(String(trimmed.dropFirst(3))) - 1
+            } else if trimmed.hasPrefix("allow-re:") {
+                kind = .allowPattern
+                text = Self.trim(String(trimmed.dropFirst(9)))
+                textColumn = column + 9 + Self.leadingColumn(String(trimmed.dropFirst(9))) - 1
             } else if trimmed.hasPrefix("allow:") {
                 kind = .allow
                 text = Self.trim(String(trimmed.dropFirst(6)))
@@ -161,10 +166,12 @@ public struct WordlistLoader {
             return
         }
         let categoryIndex = set.categories.count
-        set.categories.append(
-            Category(
-                id: id, title: header.title ?? id, severity: header.severity ?? .medium,
-                action: header.action ?? "", scope: header.scope, file: file))
+        var category = Category(
+            id: id, title: header.title ?? id, severity: header.severity ?? .medium,
+            action: header.action ?? "", scope: header.scope, file: file)
+        category.notAfter = header.notAfter.compactMap { phrase($0.0, $0.1) }
+        category.notBefore = header.notBefore.compactMap { phrase($0.0, $0.1) }
+        set.categories.append(category)
 
         for (kind, text, location) in entries {
             switch kind {
@@ -191,6 +198,19 @@ public struct WordlistLoader {
                     continue
                 }
                 set.words.append(WordEntry(text: text, dense: dense, category: categoryIndex, location: location))
+            case .allowPattern:
+                do {
+                    let regex = try Regex(text, options: .caseless, limits: limits, jit: jit)
+                    set.allowPatterns.append(
+                        CompiledAllowPattern(pattern: text, regex: regex, category: categoryIndex, location: location))
+                } catch {
+                    let column = location.column + Self.characterCount(text, bytes: error.patternOffset ?? 0)
+                    set.diagnostics.append(
+                        RuleDiagnostic(
+                            level: .error, code: .badPattern,
+                            location: SourceLocation(file: file, line: location.line, column: column),
+                            message: "allowed pattern does not compile: \(error.message)"))
+                }
             case .pattern:
                 do {
                     let regex = try Regex(text, options: .caseless, limits: limits, jit: jit)
@@ -219,7 +239,13 @@ public struct WordlistLoader {
         }
     }
 
-    enum EntryKind { case word, pattern, allow }
+    enum EntryKind { case word, pattern, allow, allowPattern }
+
+    /// A context phrase in its dense form (nil when nothing is left of it).
+    func phrase(_ text: String, _ location: SourceLocation) -> ContextPhrase? {
+        let dense = normalizer.denseForm(text)
+        return dense.isEmpty ? nil : ContextPhrase(text: text, dense: dense, location: location)
+    }
 
     /// The category header of one file.
     struct Header {
@@ -231,6 +257,8 @@ public struct WordlistLoader {
         var action: String?
         var scope = Scope()
         var view = TextView.light
+        var notAfter: [(String, SourceLocation)] = []
+        var notBefore: [(String, SourceLocation)] = []
 
         init(file: String) { self.file = file }
 
@@ -282,8 +310,20 @@ public struct WordlistLoader {
                     default: return bad("@scope knows sender and chat, not '\(pair[0])'")
                     }
                 }
+            case "not-after", "not-before":
+                let phrases = value.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+                guard !phrases.isEmpty else { return bad("@\(name) needs phrases separated by spaces") }
+                for phrase in phrases {
+                    if name == "not-after" {
+                        notAfter.append((phrase, location))
+                    } else {
+                        notBefore.append((phrase, location))
+                    }
+                }
             default:
-                return bad("unknown directive '@\(name)' (known: @id @title @severity @action @scope @view)")
+                return bad(
+                    "unknown directive '@\(name)' (known: @id @title @severity @action @scope @view @not-after @not-before)"
+                )
             }
             return nil
         }

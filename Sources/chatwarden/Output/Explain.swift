@@ -62,6 +62,9 @@ enum Explain {
             out += "  term \(Terminal.escape(f.term))"
             if !f.detail.isEmpty && f.detail != f.normalized { out += "  value \(Terminal.escape(f.detail))" }
             out += "  (\(f.origin))\n"
+            if !f.explanation.isEmpty {
+                out += "         read as: " + f.explanation.map(Terminal.escape).joined(separator: " → ") + "\n"
+            }
         }
         for s in detection.suppressed {
             out +=
@@ -111,7 +114,7 @@ enum Explain {
             ("span_characters", .string(span)), ("normalized", .string(f.normalized)),
             ("view", .string(f.view.rawValue)),
             ("term", .string(f.term)), ("origin", .string(f.origin)), ("detail", .string(f.detail)),
-            ("limit_reached", .bool(f.limitReached)),
+            ("limit_reached", .bool(f.limitReached)), ("explanation", .array(f.explanation.map(JSONValue.string))),
         ])
     }
 }
