@@ -50,7 +50,9 @@ let package = Package(
         .target(name: "Archive", dependencies: ["Support", "Vocabulary"]),
         .target(name: "Normalize", dependencies: ["COpenCC"]),
         .target(name: "Rules", dependencies: ["PCRE2", "Normalize", "Support", "Vocabulary"]),
-        .target(name: "Detect", dependencies: ["Rules", "Normalize", "Archive", "PCRE2", "Support", "Vocabulary"]),
+        .target(
+            name: "Detect", dependencies: ["Rules", "Normalize", "Archive", "PCRE2", "Support", "Vocabulary"],
+            exclude: ["Pronunciation/THIRD-PARTY.md"]),
         .target(name: "Alerts", dependencies: ["Archive", "Detect", "Support", "Vocabulary", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "Store",

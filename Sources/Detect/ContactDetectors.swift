@@ -54,7 +54,8 @@ public enum ContactDetectors {
 
     /// Ids of all built-in detectors, in the order they run.
     public static let allIDs = [
-        "contact.phone", "contact.email", "contact.wechat", "contact.qq", "contact.bankcard", "contact.idcard",
+        "contact.phone", "contact.email", "contact.wechat", "contact.qq", "contact.telegram", "contact.bankcard",
+        "contact.idcard",
         "contact.url",
     ]
 
@@ -104,7 +105,7 @@ public enum ContactDetectors {
             return ContactDetector(
                 id: id, title: "微信号 / WeChat id", severity: .high, scope: .everywhere,
                 regex: try regex(
-                    #"(?<![a-z0-9_])(?:(?:微|薇|威|徽|维|v)\s*信|vx|wx|wechat|weixin|加\s*v|\+\s*v|微号)\s*(?:号|id)?\s*(?:是|为|:|：|\s)*\s*([a-z][a-z0-9_\-]{5,19})(?![a-z0-9_\-])"#
+                    #"(?<![a-z0-9_])(?:(?:微|薇|威|徽|维|唯|危|v)\s*(?:信|芯|❤|♥|💚)|vx|wx|wechat|weixin|加\s*v|\+\s*v|微号|绿泡泡|绿色泡泡)\s*(?:号|id)?\s*(?:是|为|:|：|\s)*\s*([a-z][a-z0-9_\-]{5,19})(?![a-z0-9_\-])"#
                 ),
                 group: 1,
                 validate: { value, _ in
@@ -115,9 +116,22 @@ public enum ContactDetectors {
         case "contact.qq":
             return ContactDetector(
                 id: id, title: "QQ号 / QQ number", severity: .high, scope: .everywhere,
-                regex: try regex(#"(?:qq|扣扣|企鹅|q号)(?:号|号码)?\s*(?:是|为|:|：|\s)*\s*([1-9]\d{4,10})(?!\d)"#),
+                regex: try regex(#"(?:qq|扣扣|抠抠|企鹅|q号|球球|扣号)(?:号|号码)?\s*(?:是|为|:|：|\s)*\s*([1-9]\d{4,10})(?!\d)"#),
                 group: 1,
                 validate: { value, _ in value })
+        case "contact.telegram":
+            // A Telegram handle after the names people use for it (飞机, 纸飞机, 电报, TG).
+            return ContactDetector(
+                id: id, title: "Telegram 账号 / Telegram handle", severity: .high, scope: .everywhere,
+                regex: try regex(
+                    #"(?:纸飞机|小飞机|飞机|电报|telegram|tg)\s*(?:号|账号|id)?\s*(?:是|为|:|：|搜|\s)*\s*@?([a-z][a-z0-9_]{4,31})(?![a-z0-9_])"#
+                ),
+                group: 1,
+                validate: { value, _ in
+                    // Words that often follow 飞机 and are not handles.
+                    let stopWords: Set<String> = ["ticket", "tickets", "airport", "flight", "group", "channel"]
+                    return stopWords.contains(value) ? nil : value
+                })
         case "contact.bankcard":
             // 16–19 digits in groups; accepted only with a valid Luhn check digit and a card prefix.
             return ContactDetector(

@@ -158,6 +158,9 @@ public final class ContentDetector: Sendable {
     /// computed once, at a fixed address for the hot loop.
     nonisolated(unsafe) let categoryScopes: UnsafeMutablePointer<Bool>
 
+    /// Words marked `~`, by pinyin.
+    let soundAlike: SoundAlikeLexicon
+
     /// Category index by id, and whether a category has allowed patterns (for the context step).
     let categoryIndexByID: [String: Int]
     let hasAllowPatterns: [Bool]
@@ -191,8 +194,14 @@ public final class ContentDetector: Sendable {
         self.hasLightPatterns = rules.patterns.contains { $0.entry.view == .light }
         self.hasDensePatterns = rules.patterns.contains { $0.entry.view == .dense }
         let lexicon = self.lexicon
+        let soundAlike = SoundAlikeLexicon(
+            words: rules.words.enumerated().map {
+                .init(index: $0.offset, dense: $0.element.dense, soundAlike: $0.element.soundAlike)
+            })
+        self.soundAlike = soundAlike
         self.denseCodes = DenseCodeTable(
-            normalizer: normalizer, code: { UInt16(lexicon.symbol($0)) }, trigger: { trigger.contains($0) })
+            normalizer: normalizer, code: { UInt16(lexicon.symbol($0)) },
+            trigger: { trigger.contains($0) || soundAlike.triggers.contains($0) })
         var byID: [String: Int] = [:]
         for (index, category) in rules.categories.enumerated() { byID[category.id] = index }
         self.categoryIndexByID = byID
@@ -277,11 +286,13 @@ public final class ContentDetector: Sendable {
         let clues = summary.clues
         // A pattern whose first characters are unknown may match anywhere.
         let patternMayMatch = denseTrigger.alwaysRun || summary.triggered
+        // A character that starts a sound-alike of a `~` word.
+        let soundAlikeMayMatch = !soundAlike.isEmpty && summary.triggered
         // Most messages end here: no word, and no pattern or detector that could match.
         // Numbers written to hide (colloquial, mixed, in pieces) need a few digits to start from.
         let numbersMayMatch = clues.digits >= 3 && !detectors.isEmpty
         if hitCount == 0 && !hasLightPatterns && !(hasDensePatterns && patternMayMatch)
-            && !numbersMayMatch && !detectors.contains(where: { $0.mayMatch(clues) })
+            && !numbersMayMatch && !soundAlikeMayMatch && !detectors.contains(where: { $0.mayMatch(clues) })
         {
             return result
         }
@@ -410,6 +421,10 @@ public final class ContentDetector: Sendable {
         // 3b. Numbers however written, where the detectors' own patterns could not read them.
         if numbersMayMatch && detectorInScope[ContentDetector.scopeIndex(senderKind, isGroup)].contains(true) {
             readNumbers(&result, light: lightView(), text: text)
+        }
+        // 3c. Words written with characters that sound the same.
+        if soundAlikeMayMatch {
+            soundAlikes(&result, dense: denseView(), text: text, categoryInScope: categoryInScope)
         }
         if result.findings.count > 1 { result.findings = Self.withoutNestedHits(result.findings) }
         // 4. Context: warnings and refusals, names and ordinals (only for messages with hits).

@@ -105,6 +105,17 @@ public struct WordEntry: Sendable, Hashable {
     /// Index into ``RuleSet/categories``.
     public var category: Int
     public var location: SourceLocation
+    /// Written `~word`: also caught when written with other characters that sound the same
+    /// (`~微信` catches `威信`, `薇芯`), by its pinyin.
+    public var soundAlike = false
+
+    public init(text: String, dense: String, category: Int, location: SourceLocation, soundAlike: Bool = false) {
+        self.text = text
+        self.dense = dense
+        self.category = category
+        self.location = location
+        self.soundAlike = soundAlike
+    }
 }
 
 /// Which normalised view a pattern runs on.

@@ -173,7 +173,10 @@ public struct WordlistLoader {
         category.notBefore = header.notBefore.compactMap { phrase($0.0, $0.1) }
         set.categories.append(category)
 
-        for (kind, text, location) in entries {
+        for (kind, written, location) in entries {
+            // `~word`: the word, and what sounds like it.
+            let soundAlike = kind == .word && written.hasPrefix("~") && written.count > 1
+            let text = soundAlike ? String(written.dropFirst()) : written
             switch kind {
             case .word, .allow:
                 let dense = normalizer.denseForm(text)
@@ -197,7 +200,9 @@ public struct WordlistLoader {
                         ))
                     continue
                 }
-                set.words.append(WordEntry(text: text, dense: dense, category: categoryIndex, location: location))
+                set.words.append(
+                    WordEntry(
+                        text: text, dense: dense, category: categoryIndex, location: location, soundAlike: soundAlike))
             case .allowPattern:
                 do {
                     let regex = try Regex(text, options: .caseless, limits: limits, jit: jit)
