@@ -96,6 +96,32 @@ public struct Alert: Sendable, Equatable {
     /// pipeline and the store share.
     public var isNote: Bool { category == AlertCategory.engine || category == AlertCategory.integrity }
 
+    /// The alert for a violation split over consecutive messages of one sender (`parts`, oldest
+    /// first, the last being `message`), found in their `joined` text. Its id names every part,
+    /// so the same split is one alert however often it is read.
+    public static func acrossMessages(
+        _ finding: Finding, parts: [String], joined: String, message: ArchiveMessage, start: Int64
+    ) -> Alert {
+        let key = "split|" + parts.joined(separator: "+")
+        let how =
+            (finding.explanation.isEmpty ? [] : [finding.explanation.joined(separator: " → ")]) + [
+                "across \(parts.count) messages"
+            ]
+        var alert = Alert(
+            id: AlertIDs.id(rule: finding.rule, subject: .window(key: key, start: start)), rule: finding.rule,
+            category: finding.category, severity: finding.severity, msgid: message.msgid, msgtime: message.msgtime,
+            roomid: message.roomid, conversation: message.conversationKey, from: message.from, tolist: message.tolist,
+            matched: finding.matched, term: finding.term, spanStart: finding.range.lowerBound,
+            spanEnd: finding.range.upperBound,
+            text: joined, file: message.source.file, line: message.source.line, offset: message.source.offset,
+            details: "\(finding.term) → \(finding.matched)"
+                + (finding.detail.isEmpty || finding.detail == finding.matched ? "" : " [\(finding.detail)]")
+                + " (read as: " + how.joined(separator: "; ") + "): messages " + parts.joined(separator: ", "),
+            relatedMsgids: Array(parts.dropLast()))
+        alert.legacyID = ""
+        return alert
+    }
+
     /// The rule of the alert raised when a record reuses an indexed message's id with a
     /// different text (the index keeps the first; the other is kept beside it).
     public static let conflictingRecordRule = "integrity.msgid-conflict"

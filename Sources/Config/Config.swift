@@ -46,6 +46,8 @@ public struct Config: Sendable, Equatable {
     public var pollIntervalMilliseconds: Int
     /// The rules over time.
     public var windows: WindowSettings
+    /// The company's own channels (`[company]`): contact details that are never flagged.
+    public var company = CompanyChannels()
     /// Notification channels (`[notify.NAME]` tables).
     public var notifications: [NotificationChannel]
     /// Daemon: where to serve Prometheus metrics (`127.0.0.1:9464`, `unix:/path`); nil: off.

@@ -40,7 +40,7 @@ extension Config {
         config.sourceFile = file
         let reader = TableReader(table: table, section: nil, file: file)
         try reader.check(known: [
-            "state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics", "notify",
+            "state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics", "notify", "company",
         ])
         if let v = try reader.string("state_dir") { config.stateDirectory = v }
         if let v = try reader.string("store") { config.storePath = v }
@@ -52,6 +52,7 @@ extension Config {
         if let notify = try reader.table("notify") { try readNotify(notify, into: &config) }
         if let metrics = try reader.table("metrics") { try readMetrics(metrics, into: &config) }
         if let windows = try reader.table("windows") { try readWindows(windows, into: &config) }
+        if let company = try reader.table("company") { try readCompany(company, into: &config) }
         return config
     }
 
@@ -199,6 +200,27 @@ extension Config {
     }
 
     /// `[metrics]`.
+    /// `[company]`: the company's own channels, never flagged.
+    private static func readCompany(_ company: TableReader, into config: inout Config) throws(ConfigError) {
+        try company.check(known: ["phones", "domains", "emails", "accounts", "handles"])
+        var c = CompanyChannels()
+        func digits(_ key: String) throws(ConfigError) -> Set<String> {
+            var out = Set<String>()
+            for value in try company.strings(key) ?? [] {
+                let d = String(value.filter { $0.isASCII && $0.isNumber })
+                guard d.count >= 5 else { throw company.error(key, "'\(value)' is not a number (at least 5 digits)") }
+                out.insert(d)
+            }
+            return out
+        }
+        c.phones = try digits("phones")
+        c.accounts = try digits("accounts")
+        c.domains = (try company.strings("domains") ?? []).map { $0.lowercased().trimmingPrefix("www.").description }
+        c.emails = Set((try company.strings("emails") ?? []).map { $0.lowercased() })
+        c.handles = Set((try company.strings("handles") ?? []).map { $0.lowercased() })
+        config.company = c
+    }
+
     private static func readMetrics(_ metrics: TableReader, into config: inout Config) throws(ConfigError) {
         try metrics.check(known: ["listen"])
         if let v = try metrics.string("listen") {
@@ -218,7 +240,7 @@ extension Config {
         try windows.check(known: [
             "flood_count", "flood_window_s", "blast_conversations", "blast_window_s", "hits_count", "hits_window_s",
             "recall_window_s", "new_member_window_s", "allowed_lateness_s", "max_keys", "member_memory_days",
-            "disabled",
+            "split_window_s", "disabled",
         ])
         var w = config.windows
         if let v = try windows.int("flood_count", in: 2...100_000) { w.floodCount = v }
@@ -232,6 +254,7 @@ extension Config {
         if let v = try windows.int("allowed_lateness_s", in: 0...86_400) { w.allowedLatenessMs = Int64(v) * 1000 }
         if let v = try windows.int("max_keys", in: 1_000...100_000_000) { w.maxKeys = v }
         if let v = try windows.int("member_memory_days", in: 1...3650) { w.memberMemoryMs = Int64(v) * 86_400_000 }
+        if let v = try windows.int("split_window_s", in: 0...3_600) { w.splitWindowMs = Int64(v) * 1000 }
         if let v = try windows.strings("disabled") {
             for id in v where !WindowSettings.ruleIDs.contains(id) {
                 throw windows.error(

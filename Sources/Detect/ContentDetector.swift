@@ -160,6 +160,8 @@ public final class ContentDetector: Sendable {
 
     /// Words marked `~`, by pinyin.
     let soundAlike: SoundAlikeLexicon
+    /// The company's own channels: contact details that are never flagged.
+    public let company: CompanyChannels
 
     /// Category index by id, and whether a category has allowed patterns (for the context step).
     let categoryIndexByID: [String: Int]
@@ -170,8 +172,12 @@ public final class ContentDetector: Sendable {
     /// Bytes held by the wordlist automaton (words and allowed phrases).
     public var lexiconMemoryBytes: Int { lexicon.memoryBytes }
 
-    public init(rules: RuleSet, detectors: [ContactDetector], normalizer: Normalizer = .standard) {
+    public init(
+        rules: RuleSet, detectors: [ContactDetector], normalizer: Normalizer = .standard,
+        company: CompanyChannels = CompanyChannels()
+    ) {
         self.rules = rules
+        self.company = company
         var numbered = detectors
         for i in numbered.indices { numbered[i].index = i }
         self.detectors = numbered
@@ -427,6 +433,10 @@ public final class ContentDetector: Sendable {
             soundAlikes(&result, dense: denseView(), text: text, categoryInScope: categoryInScope)
         }
         if result.findings.count > 1 { result.findings = Self.withoutNestedHits(result.findings) }
+        // The company's own channels (its hotline, domain, 对公 account) are not a lure.
+        if !company.isEmpty {
+            result.findings.removeAll { $0.category == ContactDetectors.categoryID && company.covers($0) }
+        }
         // 4. Context: warnings and refusals, names and ordinals (only for messages with hits).
         if hasContextRules && !result.findings.isEmpty {
             suppressByContext(&result, original: text(0..<original.count), light: lightView, scratch: scratch)

@@ -23,6 +23,9 @@ public struct WindowSettings: Sendable, Equatable {
     /// new member link: a customer's link, card or mini-program within `newMemberWindow` of their
     /// first message in a group.
     public var newMemberWindowMs: Int64 = 600_000
+    /// A violation split over consecutive messages of one sender in one conversation is caught
+    /// when the parts come within this time of each other (at most three parts).
+    public var splitWindowMs: Int64 = 60_000
     /// Messages older than the newest seen for their key by more than this are not counted.
     public var allowedLatenessMs: Int64 = 60_000
     /// The most keys kept across all rules; beyond it the least recently active are evicted.
@@ -70,6 +73,8 @@ public enum WindowKeyFamily: String, Sendable, CaseIterable {
     case recall = "r|"
     /// A group member's first message: room + sender.
     case member = "m|"
+    /// The last short messages of one sender in one conversation, for violations split over them.
+    case fragments = "s|"
 
     /// The families whose windows can span archive shards, shared by the daemons of one store.
     public static let sharedAcrossShards: Set<WindowKeyFamily> = [.blast, .repeatedHits]
@@ -158,6 +163,8 @@ public final class WindowEngine {
         var time: Int64
         var msgid: String
         var conversation: String
+        /// For fragments: the end of the message's text (what a split violation continues).
+        var text = ""
     }
 
     /// One key's state: recent events (sorted by time) and the end of its quiet period.
@@ -182,10 +189,12 @@ public final class WindowEngine {
     // MARK: - Processing
 
     /// Feeds one message (after content detection) and returns what the rules over time raise.
-    /// `contentRules`: the rules of the content alerts this message raised. `recalled`: for a
+    /// `contentRules`: the rules of the content alerts this message raised; `violations`: what
+    /// they were (rule and term), so repeated hits count distinct violations rather than one
+    /// weak term said again and again (defaults to the rules). `recalled`: for a
     /// recall, what is known of the recalled message.
     public func process(
-        _ message: ArchiveMessage, contentRules: [String], recalled: RecalledMessage? = nil
+        _ message: ArchiveMessage, contentRules: [String], recalled: RecalledMessage? = nil, violations: [String]? = nil
     ) -> [WindowFinding] {
         if message.msgtime > newest { newest = message.msgtime }
         var found: [WindowFinding] = []
@@ -193,7 +202,7 @@ public final class WindowEngine {
         customerLinks(message, into: &found)
         flood(message, into: &found)
         blast(message, into: &found)
-        repeatedHits(message, contentRules: contentRules, into: &found)
+        repeatedHits(message, violations: violations ?? contentRules, into: &found)
         recallAfterHit(message, contentRules: contentRules, recalled: recalled, into: &found)
         processed += 1
         if states.count > settings.maxKeys || processed % 50_000 == 0 { evict() }
@@ -279,11 +288,21 @@ public final class WindowEngine {
                 evidence: message.scannableText, related: blast.related))
     }
 
-    /// Repeated hits: one sender raising content alerts again and again.
-    private func repeatedHits(_ message: ArchiveMessage, contentRules: [String], into found: inout [WindowFinding]) {
-        guard enabled("window.repeated-hits"), !contentRules.isEmpty else { return }
+    /// Repeated hits: one sender raising content alerts again and again — distinct violations:
+    /// a message whose violations the sender's window already holds (the same weak term said
+    /// again, an award name in every line of a list) adds nothing to the count.
+    private func repeatedHits(_ message: ArchiveMessage, violations: [String], into found: inout [WindowFinding]) {
+        guard enabled("window.repeated-hits"), !violations.isEmpty else { return }
         let key = WindowKeyFamily.repeatedHits.key(message.from)
-        guard let window = slide(key, event(message), windowMs: settings.hitsWindowMs, threshold: settings.hitsCount)
+        let seen = Set(
+            (states[key]?.events ?? []).filter { message.msgtime - $0.time < settings.hitsWindowMs }
+                .flatMap { $0.text.split(separator: "\n").map(String.init) })
+        let fresh = Set(violations).subtracting(seen)
+        guard !fresh.isEmpty else { return }
+        var hit = event(message)
+        // The event keeps the violations it added (one per line), to tell the next ones apart.
+        hit.text = fresh.sorted().joined(separator: "\n")
+        guard let window = slide(key, hit, windowMs: settings.hitsWindowMs, threshold: settings.hitsCount)
         else { return }
         found.append(
             WindowFinding(
@@ -321,6 +340,47 @@ public final class WindowEngine {
                         "recalled a message \(Self.duration(t - lastHit.time)) after an alert in the same conversation",
                     evidence: recalled?.text ?? "(the recalled message is not in the archive)",
                     related: [pre, lastHit.msgid]))
+        }
+    }
+
+    // MARK: - Violations split over messages
+
+    /// One earlier message of a sender's run of messages: its id, time and the end of its text.
+    public struct Fragment: Sendable, Equatable {
+        public var msgid: String
+        public var time: Int64
+        public var tail: String
+    }
+
+    /// How much of each message a split violation can continue over (characters).
+    public static let fragmentReach = 24
+
+    /// The sender's last messages in this conversation within the split window before `message`
+    /// (oldest first, at most two): where a violation begun there may continue in this one.
+    public func recentFragments(before message: ArchiveMessage) -> [Fragment] {
+        guard message.action == .send, !message.scannableText.isEmpty else { return [] }
+        let key = WindowKeyFamily.fragments.key(message.conversationKey, message.from)
+        guard let events = states[key]?.events else { return [] }
+        return events.filter {
+            $0.msgid != message.msgid && $0.time <= message.msgtime
+                && message.msgtime - $0.time <= settings.splitWindowMs
+        }
+        .suffix(2).map { Fragment(msgid: $0.msgid, time: $0.time, tail: $0.text) }
+    }
+
+    /// Remembers the end of `message`'s text for the sender's next message.
+    public func rememberFragment(_ message: ArchiveMessage) {
+        guard message.action == .send else { return }
+        let text = message.scannableText
+        guard !text.isEmpty else { return }
+        let key = WindowKeyFamily.fragments.key(message.conversationKey, message.from)
+        if states[key]?.events.contains(where: { $0.msgid == message.msgid }) == true { return }
+        update(key) { state in
+            state.events.append(
+                Event(
+                    time: message.msgtime, msgid: message.msgid, conversation: "",
+                    text: String(text.suffix(Self.fragmentReach))))
+            if state.events.count > 2 { state.events.removeFirst(state.events.count - 2) }
         }
     }
 
@@ -586,7 +646,14 @@ public final class WindowEngine {
         var members: [(String, JSONValue)] = [
             (
                 "e",
-                .array(state.events.map { .array([.integer($0.time), .string($0.msgid), .string($0.conversation)]) })
+                .array(
+                    state.events.map { event in
+                        var parts: [JSONValue] = [
+                            .integer(event.time), .string(event.msgid), .string(event.conversation),
+                        ]
+                        if !event.text.isEmpty { parts.append(.string(event.text)) }
+                        return .array(parts)
+                    })
             ),
             ("q", .integer(state.quietUntil)), ("l", .integer(state.lastTouched)),
         ]
@@ -598,12 +665,14 @@ public final class WindowEngine {
         guard let value = try? JSONParser.parse(text), let events = value["e"]?.arrayValue else { return nil }
         var state = KeyState()
         for e in events {
-            guard let a = e.arrayValue, a.count == 3, let t = a[0].int64Value, let id = a[1].stringValue,
+            guard let a = e.arrayValue, a.count == 3 || a.count == 4, let t = a[0].int64Value,
+                let id = a[1].stringValue,
                 let c = a[2].stringValue
             else {
                 return nil
             }
-            state.events.append(Event(time: t, msgid: id, conversation: c))
+            state.events.append(
+                Event(time: t, msgid: id, conversation: c, text: a.count == 4 ? a[3].stringValue ?? "" : ""))
         }
         state.quietUntil = value["q"]?.int64Value ?? Int64.min
         state.lastTouched = value["l"]?.int64Value ?? 0

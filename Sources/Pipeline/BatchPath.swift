@@ -68,6 +68,8 @@ public struct ExaminedMessage: Sendable {
     public var alerts: [Alert]
     /// What the rules over time raised on it.
     public var windowAlerts: [Alert] = []
+    /// Violations split over this message and the sender's previous ones (also in `alerts`).
+    public var splitAlerts: [Alert] = []
     /// The full detection (hits, suppressed hits, unused allowed phrases), kept only to explain.
     public var detection: Detection?
     /// For a recall of a message not in this batch: what the store knows of it (looked up before
@@ -77,6 +79,12 @@ public struct ExaminedMessage: Sendable {
     /// The rules of this message's content alerts, as the rules over time count them (notes
     /// about the engine or the archive are not hits: ``Alert/isNote``).
     var contentRules: [String] { alerts.filter { !$0.isNote }.map(\.rule) }
+
+    /// The distinct violations of this message (rule and what matched, as the reviewer would
+    /// tell them apart), for repeated hits.
+    var violations: [String] {
+        alerts.filter { !$0.isNote }.map { $0.rule + " " + ($0.term.isEmpty ? $0.matched : $0.term) }
+    }
 }
 
 extension Pipeline {
@@ -188,14 +196,29 @@ extension Pipeline {
     /// Runs the rules over time on examined messages, in order, and collects every alert.
     func applyWindows(_ batch: inout PreparedBatch, _ windows: WindowEngine?, persist: Bool) {
         batch.alerts.removeAll(keepingCapacity: true)
+        let scratch = windows == nil ? nil : DetectorScratch()
         for index in batch.examined.indices {
+            if let windows, let scratch, windows.settings.splitWindowMs > 0 {
+                // A violation split over this sender's last messages: before the rules over time,
+                // which count it like any content hit.
+                let message = batch.examined[index].message
+                let fragments = windows.recentFragments(before: message)
+                if !fragments.isEmpty {
+                    let split = splitAlerts(message, fragments: fragments, scratch: scratch)
+                    batch.examined[index].splitAlerts = split
+                    batch.examined[index].alerts += split
+                }
+                windows.rememberFragment(message)
+            }
             let item = batch.examined[index]
             var windowAlerts: [Alert] = []
             if let windows {
                 let recalled =
                     WindowEngine.recalledID(item.message).flatMap { recalledInBatch($0, batch, before: index) }
                     ?? item.storedRecall
-                for finding in windows.process(item.message, contentRules: item.contentRules, recalled: recalled) {
+                for finding in windows.process(
+                    item.message, contentRules: item.contentRules, recalled: recalled, violations: item.violations)
+                {
                     windowAlerts.append(Alert.fromWindow(finding, message: item.message))
                 }
             }
@@ -209,6 +232,37 @@ extension Pipeline {
             batch.record.windowDeletes = changes.deletes
             batch.record.sharedWindowUpserts = changes.shared
         }
+    }
+
+    /// The alerts of violations that begin in the sender's earlier messages (`fragments`) and end
+    /// in `message`: content detection on the end of those and the start of this one, keeping
+    /// only what crosses into this message. Each names every part.
+    func splitAlerts(_ message: ArchiveMessage, fragments: [WindowEngine.Fragment], scratch: DetectorScratch) -> [Alert]
+    {
+        let head = String(message.scannableText.prefix(WindowEngine.fragmentReach))
+        var joined = ""
+        var starts: [Int] = []
+        for fragment in fragments {
+            starts.append(joined.utf8.count)
+            joined += fragment.tail
+        }
+        let boundary = joined.utf8.count
+        joined += head
+        let detection = detector.detect(
+            text: joined, senderKind: message.senderKind, isGroup: message.isGroup,
+            sharedContent: message.isSharedContent,
+            scratch: scratch)
+        var alerts: [Alert] = []
+        for finding in detection.findings
+        where !finding.limitReached && finding.range.lowerBound < boundary && finding.range.upperBound > boundary {
+            // The parts it spans: the fragments it reaches into, and this message.
+            let first = starts.lastIndex { $0 <= finding.range.lowerBound } ?? 0
+            let parts = Array(fragments[first...]).map(\.msgid) + [message.msgid]
+            alerts.append(
+                Alert.acrossMessages(
+                    finding, parts: parts, joined: joined, message: message, start: fragments[first].time))
+        }
+        return alerts
     }
 
     /// What a recalled message said and the alerts it raised, if it is earlier in this batch.

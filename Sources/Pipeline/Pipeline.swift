@@ -158,7 +158,7 @@ public final class Pipeline: Sendable {
         } catch {
             throw PipelineError(message: "cannot build the contact detectors: \(error)")
         }
-        return (rules, ContentDetector(rules: rules, detectors: detectors))
+        return (rules, ContentDetector(rules: rules, detectors: detectors, company: config.company))
     }
 
     /// A window engine with this pipeline's settings and, for the daemon, its saved state: the

@@ -176,6 +176,7 @@ struct RulesCommand: AsyncParsableCommand {
                     if let detection = item.detection {
                         Explain.print(detection, label: label, text: message.scannableText, format: format)
                     }
+                    Explain.printSplits(item.splitAlerts, label: label, format: format)
                     Explain.printWindows(item.windowAlerts, label: label, message: message, format: format)
                     if format == .json {
                         // Every alert the record raised, exactly as `scan` and the daemon record it.

@@ -80,6 +80,16 @@ enum Explain {
         Swift.print(out, terminator: "")
     }
 
+    /// Violations split over the sender's last messages and this one.
+    static func printSplits(_ alerts: [Alert], label: String, format: OutputFormat) {
+        guard format != .json else { return }  // JSON: the "alert" rows carry them.
+        for a in alerts {
+            Swift.print(
+                "  SPLIT  \(a.rule)  [\(a.category), \(a.severity.rawValue)]  \(Terminal.escape(a.details))  id \(a.id.prefix(12))"
+            )
+        }
+    }
+
     /// What the rules over time raised on one replayed message.
     static func printWindows(_ alerts: [Alert], label: String, message: ArchiveMessage, format: OutputFormat) {
         var out = ""
