@@ -28,6 +28,7 @@ extension ContentDetector {
     ) {
         let categories = rules.categories
         var allowMatches: [Int: [(range: Range<Int>, pattern: CompiledAllowPattern, matched: String)]]? = nil
+        var messageDense: String? = nil
         var kept: [Finding] = []
         for finding in result.findings {
             guard let index = categoryIndexByID[finding.category], !finding.limitReached else {
@@ -35,6 +36,25 @@ extension ContentDetector {
                 continue
             }
             let category = categories[index]
+            if finding.needsContext && !category.needs.isEmpty {
+                if messageDense == nil { messageDense = normalizer.denseForm(original) }
+                if !category.needs.contains(where: { messageDense!.contains($0.dense) }) {
+                    result.suppressed.append(
+                        SuppressedFinding(
+                            finding: finding, allow: "no claim context (@needs: none of its phrases in the message)",
+                            allowOrigin: category.needs[0].location.description, allowMatched: ""))
+                    continue
+                }
+            }
+            if finding.view == .dense, !finding.term.hasPrefix("re:"),
+                let words = Self.spansTwoWords(finding.range, in: original)
+            {
+                result.suppressed.append(
+                    SuppressedFinding(
+                        finding: finding, allow: "spans two ordinary words", allowOrigin: "common-word data",
+                        allowMatched: words))
+                continue
+            }
             if let (phrase, evidence) = warningContext(finding.range, original: original, category: category) {
                 result.suppressed.append(
                     SuppressedFinding(
@@ -57,6 +77,25 @@ extension ContentDetector {
             kept.append(finding)
         }
         result.findings = kept
+    }
+
+    /// For a hit of two or three ideographs: the two ordinary words it straddles, when both its
+    /// first character with the one before it and its last character with the one after it are
+    /// frequent words (`确保|本地` is not `保本`, `重返|现场` is not `返现`).
+    static func spansTwoWords(_ range: Range<Int>, in original: String) -> String? {
+        let utf8 = original.utf8
+        guard let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound, limitedBy: utf8.endIndex),
+            let end = utf8.index(utf8.startIndex, offsetBy: range.upperBound, limitedBy: utf8.endIndex)
+        else { return nil }
+        let hit = Array(original.unicodeScalars[start..<end])
+        guard (2...3).contains(hit.count), hit.allSatisfy({ $0.properties.isIdeographic }),
+            let before = original.unicodeScalars[..<start].last, let after = original.unicodeScalars[end...].first
+        else { return nil }
+        let pronunciation = Pronunciation.shared
+        guard pronunciation.isCommonWord(before.value, hit[0].value),
+            pronunciation.isCommonWord(hit[hit.count - 1].value, after.value)
+        else { return nil }
+        return "\(before)\(hit[0])|\(String(String.UnicodeScalarView(hit.dropFirst())))\(after)"
     }
 
     /// The warning phrase of `category` right before or after `range` in its clause, with the

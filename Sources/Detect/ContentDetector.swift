@@ -24,6 +24,8 @@ public struct Finding: Sendable, Equatable {
     public var origin: String
     /// Extra facts: the validated value of a detector, or why a match could not finish.
     public var detail: String
+    /// The word is a violation only in its category's context (`?word`, `@needs`).
+    public var needsContext = false
     /// Set when the pattern hit a PCRE2 resource limit on this message: the message was not fully
     /// checked by this rule.
     public var limitReached: Bool
@@ -137,8 +139,9 @@ public final class ContentDetector: Sendable {
     public let normalizer: Normalizer
     /// Words and allowed phrases in one automaton: ids below `rules.words.count` are words.
     let lexicon: LiteralMatcher
-    /// For each word, whether it is all-ASCII (it then needs word boundaries).
-    let asciiWord: [Bool]
+    /// For each word, whether it starts (bit 0) or ends (bit 1) with an ASCII letter or digit:
+    /// there it must stand at a word boundary (`sb` is not in `USB`, `v我` is not in `MV我`).
+    let asciiEdges: [UInt8]
     /// Per scope combination: whether each detector applies.
     let detectorInScope: [[Bool]]
     /// The characters a dense-view pattern can start with: the dense view is built, and those
@@ -183,10 +186,15 @@ public final class ContentDetector: Sendable {
         self.detectors = numbered
         self.normalizer = normalizer
         self.lexicon = LiteralMatcher(words: rules.words.map(\.dense) + rules.allows.map(\.dense))
-        self.asciiWord = rules.words.map { word in
-            word.dense.unicodeScalars.allSatisfy {
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))
+        // All-ASCII words need boundaries at both ends (letters and digits); a word that mixes
+        // scripts needs one where it begins or ends with an ASCII letter.
+        func isASCIILetter(_ s: Unicode.Scalar?) -> Bool { s.map { $0.isASCII && $0.properties.isAlphabetic } ?? false }
+        self.asciiEdges = rules.words.map { word in
+            let scalars = word.dense.unicodeScalars
+            if scalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }) {
+                return 3
             }
+            return (isASCIILetter(scalars.first) ? 1 : 0) | (isASCIILetter(scalars.last) ? 2 : 0)
         }
         var scopeTable: [[Bool]] = []
         var detectorInScope: [[Bool]] = []
@@ -214,8 +222,11 @@ public final class ContentDetector: Sendable {
         self.hasAllowPatterns = rules.categories.indices.map { index in
             rules.allowPatterns.contains { $0.category == index }
         }
+        // Context also guards two- and three-character words against spanning two ordinary
+        // words (确保|本地 is not 保本), so it runs whenever a rule set has words.
         self.hasContextRules =
-            !rules.allowPatterns.isEmpty || rules.categories.contains { !$0.notAfter.isEmpty || !$0.notBefore.isEmpty }
+            !rules.allowPatterns.isEmpty || !rules.words.isEmpty
+            || rules.categories.contains { !$0.notAfter.isEmpty || !$0.notBefore.isEmpty || !$0.needs.isEmpty }
         self.wordCategories = LiteralMatcher.copy(rules.words.map { Int32($0.category) })
         self.wordCount = rules.words.count
         self.categoryScopes = LiteralMatcher.copy(scopeTable.flatMap { $0 })
@@ -295,8 +306,9 @@ public final class ContentDetector: Sendable {
         // A character that starts a sound-alike of a `~` word.
         let soundAlikeMayMatch = !soundAlike.isEmpty && summary.triggered
         // Most messages end here: no word, and no pattern or detector that could match.
-        // Numbers written to hide (colloquial, mixed, in pieces) need a few digits to start from.
-        let numbersMayMatch = clues.digits >= 3 && !detectors.isEmpty
+        // Numbers written to hide (colloquial, mixed, in pieces) need a few digits to start from,
+        // or English number words: a message with a dozen ASCII letters is read too.
+        let numbersMayMatch = !detectors.isEmpty && (clues.digits >= 3 || Self.asciiLetters(original, atLeast: 12))
         if hitCount == 0 && !hasLightPatterns && !(hasDensePatterns && patternMayMatch)
             && !numbersMayMatch && !soundAlikeMayMatch && !detectors.contains(where: { $0.mayMatch(clues) })
         {
@@ -319,12 +331,15 @@ public final class ContentDetector: Sendable {
             for hit in wordHits {
                 let word = rules.words[hit.id]
                 let range = originalRange(hit.first, hit.last)
-                if asciiWord[hit.id] && !hasWordBoundaries(original, range) { continue }
+                if asciiEdges[hit.id] != 0 && !hasWordBoundaries(original, range, edges: asciiEdges[hit.id]) {
+                    continue
+                }
                 let category = categories[word.category]
-                let finding = Finding(
+                var finding = Finding(
                     rule: category.id, category: category.id, severity: category.severity, term: word.text,
                     range: range, matched: text(range), normalized: word.dense, view: .dense,
                     origin: word.location.description)
+                finding.needsContext = word.needsContext
                 if let allowHit = allowHits.first(where: { allow in
                     rules.allows[allow.id].category == word.category && allow.first <= hit.first
                         && allow.last >= hit.last
@@ -427,6 +442,10 @@ public final class ContentDetector: Sendable {
         // 3b. Numbers however written, where the detectors' own patterns could not read them.
         if numbersMayMatch && detectorInScope[ContentDetector.scopeIndex(senderKind, isGroup)].contains(true) {
             readNumbers(&result, light: lightView(), text: text)
+        }
+        // 3b'. Messenger handles after nicknames or sound-alikes of the app's name.
+        if !detectors.isEmpty && Self.asciiLetters(original, atLeast: 1) {
+            readHandles(&result, light: lightView(), text: text)
         }
         // 3c. Words written with characters that sound the same.
         if soundAlikeMayMatch {
@@ -533,6 +552,18 @@ public final class ContentDetector: Sendable {
     }
 
     /// Runs `regex` over a view, mapping each match back to the original text.
+    /// Whether `bytes` hold at least `n` ASCII letters (a cheap look before reading English
+    /// number words).
+    static func asciiLetters(_ bytes: UnsafeBufferPointer<UInt8>, atLeast n: Int) -> Bool {
+        guard bytes.count >= n else { return false }
+        var count = 0
+        for b in bytes where (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A {
+            count += 1
+            if count >= n { return true }
+        }
+        return false
+    }
+
     func run(
         _ regex: Regex, on view: BorrowedView, scratch: DetectorScratch,
         _ found: (Range<Int>, Range<Int>, Match) -> Void, limit: (PCRE2Error) -> Void
@@ -560,13 +591,15 @@ public final class ContentDetector: Sendable {
 
     /// For all-ASCII words: the hit must not start or end inside a longer ASCII word of the
     /// original text ("ass" in "class"). Letters written in disguise count as letters.
-    private func hasWordBoundaries(_ original: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        if range.lowerBound > 0 {
+    private func hasWordBoundaries(_ original: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, edges: UInt8) -> Bool {
+        if edges & 1 != 0 && range.lowerBound > 0 {
             var i = range.lowerBound - 1
             while i > 0 && original[i] & 0xC0 == 0x80 { i -= 1 }
             if normalizer.isASCIIAlphanumeric(original, at: i) { return false }
         }
-        if range.upperBound < original.count, normalizer.isASCIIAlphanumeric(original, at: range.upperBound) {
+        if edges & 2 != 0, range.upperBound < original.count,
+            normalizer.isASCIIAlphanumeric(original, at: range.upperBound)
+        {
             return false
         }
         return true

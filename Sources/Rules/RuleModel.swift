@@ -62,6 +62,9 @@ public struct Category: Sendable, Hashable {
     public var notAfter: [ContextPhrase] = []
     /// The same, right after the hit (`@not-before 一律无效`: `私下转账一律无效`).
     public var notBefore: [ContextPhrase] = []
+    /// The context a `?word` needs: its hit counts only in a message that also holds one of these
+    /// phrases (`@needs 产品 价格 效果`: `?最佳` is a claim about what is sold, not `最佳人选`).
+    public var needs: [ContextPhrase] = []
 
     public init(id: String, title: String, severity: Severity, action: String, scope: Scope, file: String) {
         self.id = id
@@ -108,13 +111,20 @@ public struct WordEntry: Sendable, Hashable {
     /// Written `~word`: also caught when written with other characters that sound the same
     /// (`~微信` catches `威信`, `薇芯`), by its pinyin.
     public var soundAlike = false
+    /// Written `?word`: an everyday word that is a violation only in the category's context
+    /// (`@needs`): `?最佳` is a claim in `我们的产品效果最佳`, not in `最佳人选`.
+    public var needsContext = false
 
-    public init(text: String, dense: String, category: Int, location: SourceLocation, soundAlike: Bool = false) {
+    public init(
+        text: String, dense: String, category: Int, location: SourceLocation, soundAlike: Bool = false,
+        needsContext: Bool = false
+    ) {
         self.text = text
         self.dense = dense
         self.category = category
         self.location = location
         self.soundAlike = soundAlike
+        self.needsContext = needsContext
     }
 }
 

@@ -171,12 +171,14 @@ public struct WordlistLoader {
             action: header.action ?? "", scope: header.scope, file: file)
         category.notAfter = header.notAfter.compactMap { phrase($0.0, $0.1) }
         category.notBefore = header.notBefore.compactMap { phrase($0.0, $0.1) }
+        category.needs = header.needs.compactMap { phrase($0.0, $0.1) }
         set.categories.append(category)
 
         for (kind, written, location) in entries {
-            // `~word`: the word, and what sounds like it.
+            // `~word`: the word, and what sounds like it; `?word`: the word, in its category's context.
             let soundAlike = kind == .word && written.hasPrefix("~") && written.count > 1
-            let text = soundAlike ? String(written.dropFirst()) : written
+            let needsContext = kind == .word && written.hasPrefix("?") && written.count > 1
+            let text = soundAlike || needsContext ? String(written.dropFirst()) : written
             switch kind {
             case .word, .allow:
                 let dense = normalizer.denseForm(text)
@@ -202,7 +204,8 @@ public struct WordlistLoader {
                 }
                 set.words.append(
                     WordEntry(
-                        text: text, dense: dense, category: categoryIndex, location: location, soundAlike: soundAlike))
+                        text: text, dense: dense, category: categoryIndex, location: location, soundAlike: soundAlike,
+                        needsContext: needsContext))
             case .allowPattern:
                 do {
                     let regex = try Regex(text, options: .caseless, limits: limits, jit: jit)
@@ -264,6 +267,7 @@ public struct WordlistLoader {
         var view = TextView.light
         var notAfter: [(String, SourceLocation)] = []
         var notBefore: [(String, SourceLocation)] = []
+        var needs: [(String, SourceLocation)] = []
 
         init(file: String) { self.file = file }
 
@@ -315,19 +319,19 @@ public struct WordlistLoader {
                     default: return bad("@scope knows sender and chat, not '\(pair[0])'")
                     }
                 }
-            case "not-after", "not-before":
+            case "not-after", "not-before", "needs":
                 let phrases = value.split(whereSeparator: { $0.isWhitespace }).map(String.init)
                 guard !phrases.isEmpty else { return bad("@\(name) needs phrases separated by spaces") }
                 for phrase in phrases {
-                    if name == "not-after" {
-                        notAfter.append((phrase, location))
-                    } else {
-                        notBefore.append((phrase, location))
+                    switch name {
+                    case "not-after": notAfter.append((phrase, location))
+                    case "not-before": notBefore.append((phrase, location))
+                    default: needs.append((phrase, location))
                     }
                 }
             default:
                 return bad(
-                    "unknown directive '@\(name)' (known: @id @title @severity @action @scope @view @not-after @not-before)"
+                    "unknown directive '@\(name)' (known: @id @title @severity @action @scope @view @not-after @not-before @needs)"
                 )
             }
             return nil
