@@ -79,8 +79,9 @@ public enum WindowKeyFamily: String, Sendable, CaseIterable {
     /// The families whose windows can span archive shards, shared by the daemons of one store.
     public static let sharedAcrossShards: Set<WindowKeyFamily> = [.blast, .repeatedHits]
 
-    /// A key of this family from its parts.
-    public func key(_ parts: String...) -> String { rawValue + parts.joined(separator: "|") }
+    /// A key of this family from its parts (plain concatenation: this runs for every message).
+    public func key(_ part: String) -> String { rawValue + part }
+    public func key(_ first: String, _ second: String) -> String { rawValue + first + "|" + second }
 
     /// The family of `key`, from its prefix.
     public init?(key: String) {
@@ -198,12 +199,14 @@ public final class WindowEngine {
     ) -> [WindowFinding] {
         if message.msgtime > newest { newest = message.msgtime }
         var found: [WindowFinding] = []
+        // Computed once: several rules key on it.
+        let conversation = message.conversationKey
         staffRedPacket(message, into: &found)
         customerLinks(message, into: &found)
-        flood(message, into: &found)
-        blast(message, into: &found)
+        flood(message, conversation: conversation, into: &found)
+        blast(message, conversation: conversation, into: &found)
         repeatedHits(message, violations: violations ?? contentRules, into: &found)
-        recallAfterHit(message, contentRules: contentRules, recalled: recalled, into: &found)
+        recallAfterHit(message, conversation: conversation, contentRules: contentRules, recalled: recalled, into: &found)
         processed += 1
         if states.count > settings.maxKeys || processed % 50_000 == 0 { evict() }
         return found
@@ -259,9 +262,9 @@ public final class WindowEngine {
     }
 
     /// Flood: one sender, many messages in one conversation.
-    private func flood(_ message: ArchiveMessage, into found: inout [WindowFinding]) {
+    private func flood(_ message: ArchiveMessage, conversation: String, into found: inout [WindowFinding]) {
         guard enabled("window.flood"), message.action == .send else { return }
-        let key = WindowKeyFamily.flood.key(message.conversationKey, message.from)
+        let key = WindowKeyFamily.flood.key(conversation, message.from)
         guard let window = slide(key, event(message), windowMs: settings.floodWindowMs, threshold: settings.floodCount)
         else { return }
         let span = Self.duration(message.msgtime - window.first!.time)
@@ -275,10 +278,10 @@ public final class WindowEngine {
     }
 
     /// Blast: the same text to many conversations.
-    private func blast(_ message: ArchiveMessage, into found: inout [WindowFinding]) {
+    private func blast(_ message: ArchiveMessage, conversation: String, into found: inout [WindowFinding]) {
         guard enabled("window.blast"), message.action == .send, !message.scannableText.isEmpty,
             let fingerprint = fingerprintCache.removeValue(forKey: message.msgid) ?? fingerprint(message),
-            let blast = blast(event(message, conversation: message.conversationKey), fingerprint)
+            let blast = blast(event(message, conversation: conversation), fingerprint)
         else { return }
         found.append(
             WindowFinding(
@@ -316,10 +319,11 @@ public final class WindowEngine {
     /// Recall after hit: a recall of a message that raised an alert, or soon after an alert by
     /// the same sender in the same conversation (each hit is remembered for that).
     private func recallAfterHit(
-        _ message: ArchiveMessage, contentRules: [String], recalled: RecalledMessage?, into found: inout [WindowFinding]
+        _ message: ArchiveMessage, conversation: String, contentRules: [String], recalled: RecalledMessage?,
+        into found: inout [WindowFinding]
     ) {
         let t = message.msgtime
-        let key = WindowKeyFamily.recall.key(message.conversationKey, message.from)
+        let key = WindowKeyFamily.recall.key(conversation, message.from)
         if !contentRules.isEmpty { update(key) { $0.events = [event(message)] } }
         guard enabled("window.recall-after-hit"), let pre = Self.recalledID(message) else { return }
         let lastHit = states[key]?.events.last
