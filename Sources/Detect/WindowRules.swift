@@ -83,10 +83,20 @@ public enum WindowKeyFamily: String, Sendable, CaseIterable {
     public func key(_ part: String) -> String { rawValue + part }
     public func key(_ first: String, _ second: String) -> String { rawValue + first + "|" + second }
 
-    /// The family of `key`, from its prefix.
+    /// The family of `key`, from its prefix (two bytes looked at: eviction asks this of every
+    /// key it holds).
     public init?(key: String) {
-        guard let family = Self.allCases.first(where: { key.hasPrefix($0.rawValue) }) else { return nil }
-        self = family
+        var bytes = key.utf8.makeIterator()
+        guard let first = bytes.next(), bytes.next() == UInt8(ascii: "|") else { return nil }
+        switch first {
+        case UInt8(ascii: "f"): self = .flood
+        case UInt8(ascii: "b"): self = .blast
+        case UInt8(ascii: "h"): self = .repeatedHits
+        case UInt8(ascii: "r"): self = .recall
+        case UInt8(ascii: "m"): self = .member
+        case UInt8(ascii: "s"): self = .fragments
+        default: return nil
+        }
     }
 }
 
@@ -163,9 +173,11 @@ public final class WindowEngine {
     struct Event: Equatable {
         var time: Int64
         var msgid: String
-        var conversation: String
-        /// For fragments: the end of the message's text (what a split violation continues).
-        var text = ""
+        /// What a rule needs to remember of the message, by family: blast keys, its conversation
+        /// (blasts count conversations); repeated hits, the violations it added (one per line);
+        /// fragments, the end of its text (what a split violation continues). Empty otherwise:
+        /// one field rather than three keeps an event at 40 bytes (1M keys are held).
+        var detail: String
     }
 
     /// One key's state: recent events (sorted by time) and the end of its quiet period.
@@ -215,7 +227,7 @@ public final class WindowEngine {
     /// The event a message is in most windows: the conversation is kept only where a rule needs
     /// it (blast counts conversations); for the other rules it is part of the key already.
     private func event(_ message: ArchiveMessage, conversation: String = "") -> Event {
-        Event(time: message.msgtime, msgid: message.msgid, conversation: conversation)
+        Event(time: message.msgtime, msgid: message.msgid, detail: conversation)
     }
 
     /// Red packets from staff to customers: money outside the books.
@@ -299,12 +311,12 @@ public final class WindowEngine {
         let key = WindowKeyFamily.repeatedHits.key(message.from)
         let seen = Set(
             (states[key]?.events ?? []).filter { message.msgtime - $0.time < settings.hitsWindowMs }
-                .flatMap { $0.text.split(separator: "\n").map(String.init) })
+                .flatMap { $0.detail.split(separator: "\n").map(String.init) })
         let fresh = Set(violations).subtracting(seen)
         guard !fresh.isEmpty else { return }
         var hit = event(message)
         // The event keeps the violations it added (one per line), to tell the next ones apart.
-        hit.text = fresh.sorted().joined(separator: "\n")
+        hit.detail = fresh.sorted().joined(separator: "\n")
         guard let window = slide(key, hit, windowMs: settings.hitsWindowMs, threshold: settings.hitsCount)
         else { return }
         found.append(
@@ -369,7 +381,7 @@ public final class WindowEngine {
             $0.msgid != message.msgid && $0.time <= message.msgtime
                 && message.msgtime - $0.time <= settings.splitWindowMs
         }
-        .suffix(2).map { Fragment(msgid: $0.msgid, time: $0.time, tail: $0.text) }
+        .suffix(2).map { Fragment(msgid: $0.msgid, time: $0.time, tail: $0.detail) }
     }
 
     /// Remembers the end of `message`'s text for the sender's next message.
@@ -381,9 +393,7 @@ public final class WindowEngine {
         if states[key]?.events.contains(where: { $0.msgid == message.msgid }) == true { return }
         update(key) { state in
             state.events.append(
-                Event(
-                    time: message.msgtime, msgid: message.msgid, conversation: "",
-                    text: String(text.suffix(Self.fragmentReach))))
+                Event(time: message.msgtime, msgid: message.msgid, detail: String(text.suffix(Self.fragmentReach))))
             if state.events.count > 2 { state.events.removeFirst(state.events.count - 2) }
         }
     }
@@ -455,8 +465,11 @@ public final class WindowEngine {
     private func slide(_ key: String, _ event: Event, windowMs: Int64, threshold: Int) -> [Event]? {
         var state = states[key] ?? KeyState()
         if let latest = state.events.last, event.time < latest.time - settings.allowedLatenessMs { return nil }
-        // A message read twice (a copytruncate copy, a file rotated and matched again) is one event.
-        if state.events.contains(where: { $0.msgid == event.msgid }) { return nil }
+        // A message read twice (a copytruncate copy, a file rotated and matched again) is one
+        // event. A replay is never newer than what the key holds, so only those are looked at.
+        if let latest = state.events.last, event.time <= latest.time, state.events.contains(where: { $0.msgid == event.msgid }) {
+            return nil
+        }
         // Slot into place (usually the end) and keep only what can still be in a window.
         let index = state.events.lastIndex { $0.time <= event.time }.map { $0 + 1 } ?? 0
         state.events.insert(event, at: index)
@@ -497,8 +510,14 @@ public final class WindowEngine {
         var neighbours: [Event] = []
         var matchedKeys: [String] = []
         let keys = Self.blastKeys(fingerprint)
-        // A message read twice is one event (see ``slide``).
-        if keys.contains(where: { states[$0]?.events.contains { $0.msgid == event.msgid } == true }) { return nil }
+        // A message read twice is one event (see ``slide``): only a key holding something as new
+        // can hold it already.
+        if keys.contains(where: { key in
+            guard let events = states[key]?.events, let last = events.last, event.time <= last.time else { return false }
+            return events.contains { $0.msgid == event.msgid }
+        }) {
+            return nil
+        }
         for key in keys {
             guard var state = states[key] else { continue }
             // Expire what no longer falls in a window.
@@ -534,7 +553,7 @@ public final class WindowEngine {
             markDirty(key)
         }
         let group = neighbours + [event]
-        let conversations = Set(group.map(\.conversation)).count
+        let conversations = Set(group.map(\.detail)).count
         guard conversations >= settings.blastConversations else { return nil }
         // Quiet for a window on every key of this text, so one blast is one alert.
         let canonical = (matchedKeys.isEmpty ? keys : matchedKeys).min()!
@@ -650,14 +669,7 @@ public final class WindowEngine {
         var members: [(String, JSONValue)] = [
             (
                 "e",
-                .array(
-                    state.events.map { event in
-                        var parts: [JSONValue] = [
-                            .integer(event.time), .string(event.msgid), .string(event.conversation),
-                        ]
-                        if !event.text.isEmpty { parts.append(.string(event.text)) }
-                        return .array(parts)
-                    })
+                .array(state.events.map { .array([.integer($0.time), .string($0.msgid), .string($0.detail)]) })
             ),
             ("q", .integer(state.quietUntil)), ("l", .integer(state.lastTouched)),
         ]
@@ -675,8 +687,9 @@ public final class WindowEngine {
             else {
                 return nil
             }
-            state.events.append(
-                Event(time: t, msgid: id, conversation: c, text: a.count == 4 ? a[3].stringValue ?? "" : ""))
+            // (A fourth element was the detail of fragments for a while before this release.)
+            let detail = a.count == 4 ? (a[3].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? c) : c
+            state.events.append(Event(time: t, msgid: id, detail: detail))
         }
         state.quietUntil = value["q"]?.int64Value ?? Int64.min
         state.lastTouched = value["l"]?.int64Value ?? 0
