@@ -1,6 +1,7 @@
 import Foundation
 import Normalize
 import Rules
+import Support
 
 /// Precision after detection: a hit is a claim or a violation only in the right context.
 ///
@@ -38,7 +39,7 @@ extension ContentDetector {
             let category = categories[index]
             if finding.needsContext && !category.needs.isEmpty {
                 if messageDense == nil { messageDense = normalizer.denseForm(original) }
-                if !category.needs.contains(where: { messageDense!.contains($0.dense) }) {
+                if !category.needs.contains(where: { messageDense!.utf8Contains($0.dense) }) {
                     result.suppressed.append(
                         SuppressedFinding(
                             finding: finding, allow: "no claim context (@needs: none of its phrases in the message)",
@@ -109,10 +110,10 @@ extension ContentDetector {
             let before = Self.clauseTail(original[..<start])
             let dense = normalizer.denseForm(String(before))
             let window = String(dense.unicodeScalars.suffix(Self.contextReach + 8))
-            for phrase in category.notAfter where window.contains(phrase.dense) {
+            for phrase in category.notAfter {
                 // The phrase must end within reach of the hit.
-                if let r = window.range(of: phrase.dense, options: .backwards),
-                    window.unicodeScalars[r.upperBound...].count <= Self.contextReach
+                if let r = window.utf8Range(of: phrase.dense, backwards: true),
+                    Self.scalarCount(window.utf8.dropFirst(r.upperBound)) <= Self.contextReach
                 {
                     return (phrase, String(before))
                 }
@@ -123,14 +124,19 @@ extension ContentDetector {
             let dense = normalizer.denseForm(String(after))
             let window = String(dense.unicodeScalars.prefix(Self.contextReach + 8))
             for phrase in category.notBefore {
-                if let r = window.range(of: phrase.dense),
-                    window.unicodeScalars[..<r.lowerBound].count <= Self.contextReach
+                if let r = window.utf8Range(of: phrase.dense),
+                    Self.scalarCount(window.utf8.prefix(r.lowerBound)) <= Self.contextReach
                 {
                     return (phrase, String(after))
                 }
             }
         }
         return nil
+    }
+
+    /// Unicode scalars in a run of UTF-8 bytes (those that do not continue a sequence).
+    static func scalarCount<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Int {
+        bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
     }
 
     /// The end of a text from its last clause break.

@@ -1,5 +1,6 @@
 import Normalize
 import Rules
+import Support
 
 /// Numbers however they are written (``NumberReader``): mobile numbers in colloquial, mixed,
 /// English or look-alike digits, with any separators, or given in pieces within one message
@@ -22,6 +23,15 @@ extension ContentDetector {
 
     /// QQ's names in chats.
     static let qqNames = ["qq", "扣扣", "抠抠", "企鹅", "q号", "球球", "扣号", "口口"]
+
+    /// Words that introduce the tail of a number (moved last when pieces are assembled).
+    static let tailWords = ["尾号", "后四位", "后4位", "后面", "后几位", "末尾"]
+
+    // The word lists as scalars: they are looked for near every run of digits, on scalars of
+    // the light view (Foundation's and the standard library's string search cost far more).
+    static let referenceScalars = referenceContext.map { Array($0.unicodeScalars) }
+    static let qqNameScalars = qqNames.map { Array($0.unicodeScalars) }
+    static let tailWordScalars = tailWords.map { Array($0.unicodeScalars) }
 
     /// Adds phone and QQ findings that the detectors' own patterns could not read.
     func readNumbers(_ result: inout Detection, light: BorrowedView, text: (Range<Int>) -> String) {
@@ -56,7 +66,7 @@ extension ContentDetector {
                 Self.explain(run, written: text(light.originalRange(of: run.range)), value: mobile))
         }
         // A number in pieces: two or three parts in a row, introduced by words.
-        if let phoneDetector, Self.pieceWords.contains(where: { lightText.contains($0) }) {
+        if let phoneDetector, Self.pieceWords.contains(where: { lightText.utf8Contains($0) }) {
             let pieces = runs.indices.filter {
                 !used.contains($0) && (3...8).contains(runs[$0].digits.count) && !isReference(runs[$0], in: light)
             }
@@ -70,9 +80,8 @@ extension ContentDetector {
         if let qqDetector {
             for (index, run) in runs.enumerated()
             where !used.contains(index) && (5...11).contains(run.digits.count) && run.digits.first != 0x30 {
-                let before = String(lightText.utf8.prefix(run.range.lowerBound)) ?? ""
-                let tail = String(before.suffix(8)).lowercased()
-                guard Self.qqNames.contains(where: { tail.contains($0) }) else { continue }
+                let tail = light.scalars(before: run.range.lowerBound, count: 8)
+                guard Self.qqNameScalars.contains(where: { tail.contains($0) }) else { continue }
                 add(
                     "contact.qq", qqDetector, run.text, [run],
                     Self.explain(run, written: text(light.originalRange(of: run.range)), value: run.text))
@@ -95,10 +104,9 @@ extension ContentDetector {
     /// or with a part introduced as the tail (`尾号`, `后四位`) moved last.
     static func assemble(_ parts: [NumberReader.Run], light: BorrowedView) -> ([NumberReader.Run], String)? {
         guard parts.count >= 2 else { return nil }
-        let text = light.text(0..<light.bytes.count)
         func isTail(_ run: NumberReader.Run) -> Bool {
-            let before = String(String(text.utf8.prefix(run.range.lowerBound)) ?? "").suffix(6)
-            return ["尾号", "后四位", "后4位", "后面", "后几位", "末尾"].contains { before.contains($0) }
+            let before = light.scalars(before: run.range.lowerBound, count: 6)
+            return tailWordScalars.contains { before.contains($0) }
         }
         for size in [2, 3] where parts.count >= size {
             for start in 0...(parts.count - size) {
@@ -118,15 +126,16 @@ extension ContentDetector {
 
     /// Whether a number is a reference (order, tracking, invoice …), a price or part of a date.
     func isReference(_ run: NumberReader.Run, in light: BorrowedView) -> Bool {
-        let text = light.text(0..<light.bytes.count)
-        let before = (String(text.utf8.prefix(run.range.lowerBound)) ?? "").lowercased()
-        let tail = String(before.suffix(10)).filter { !$0.isWhitespace && $0 != ":" && $0 != "：" }
-        if Self.referenceContext.contains(where: { tail.hasSuffix($0) || tail.dropLast().hasSuffix($0) }) {
+        let before = light.scalars(before: run.range.lowerBound, count: 10)
+        let tail = before.filter { !$0.properties.isWhitespace && $0 != ":" && $0 != "：" }
+        if Self.referenceScalars.contains(where: { tail.hasSuffix($0) || tail.dropLast().hasSuffix($0) }) {
             return true
         }
-        if let last = before.last, "¥￥$".contains(last) { return true }
-        let after = String(text.utf8.dropFirst(run.range.upperBound)) ?? ""
-        if let next = after.first, "元块万年月日".contains(next) { return true }
+        if let last = before.last, "¥￥$".unicodeScalars.contains(last) { return true }
+        if let next = light.scalars(after: run.range.upperBound, count: 1).first, "元块万年月日".unicodeScalars.contains(next)
+        {
+            return true
+        }
         return false
     }
 
@@ -137,5 +146,49 @@ extension ContentDetector {
         }
         let shown = written.count > 14 ? String(written.prefix(12)) + "…" : written
         return [shown, run.readings.isEmpty ? "digits as written" : run.readings.joined(separator: ", "), value]
+    }
+}
+
+extension BorrowedView {
+    /// Up to `count` Unicode scalars of the view ending at byte offset `end`.
+    func scalars(before end: Int, count: Int) -> [Unicode.Scalar] {
+        var start = min(end, bytes.count)
+        var seen = 0
+        while start > 0 && seen < count {
+            start -= 1
+            if bytes[start] & 0xC0 != 0x80 { seen += 1 }
+        }
+        return Array(text(start..<min(end, bytes.count)).unicodeScalars)
+    }
+
+    /// Up to `count` Unicode scalars of the view from byte offset `start`.
+    func scalars(after start: Int, count: Int) -> [Unicode.Scalar] {
+        guard start < bytes.count else { return [] }
+        var end = start
+        var seen = 0
+        while end < bytes.count && (seen < count || bytes[end] & 0xC0 == 0x80) {
+            if bytes[end] & 0xC0 != 0x80 { seen += 1 }
+            end += 1
+        }
+        return Array(text(start..<end).unicodeScalars)
+    }
+}
+
+extension Array where Element == Unicode.Scalar {
+    /// Whether the scalars end with `suffix`.
+    func hasSuffix(_ suffix: [Unicode.Scalar]) -> Bool {
+        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
+    }
+
+    /// Whether `needle` occurs in the scalars.
+    func contains(_ needle: [Unicode.Scalar]) -> Bool {
+        guard needle.count <= count else { return false }
+        return (0...(count - needle.count)).contains { self[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+}
+
+extension ArraySlice where Element == Unicode.Scalar {
+    func hasSuffix(_ suffix: [Unicode.Scalar]) -> Bool {
+        count >= suffix.count && self.suffix(suffix.count).elementsEqual(suffix)
     }
 }

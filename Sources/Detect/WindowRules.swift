@@ -218,7 +218,8 @@ public final class WindowEngine {
         flood(message, conversation: conversation, into: &found)
         blast(message, conversation: conversation, into: &found)
         repeatedHits(message, violations: violations ?? contentRules, into: &found)
-        recallAfterHit(message, conversation: conversation, contentRules: contentRules, recalled: recalled, into: &found)
+        recallAfterHit(
+            message, conversation: conversation, contentRules: contentRules, recalled: recalled, into: &found)
         processed += 1
         if states.count > settings.maxKeys || processed % 50_000 == 0 { evict() }
         return found
@@ -467,7 +468,9 @@ public final class WindowEngine {
         if let latest = state.events.last, event.time < latest.time - settings.allowedLatenessMs { return nil }
         // A message read twice (a copytruncate copy, a file rotated and matched again) is one
         // event. A replay is never newer than what the key holds, so only those are looked at.
-        if let latest = state.events.last, event.time <= latest.time, state.events.contains(where: { $0.msgid == event.msgid }) {
+        if let latest = state.events.last, event.time <= latest.time,
+            state.events.contains(where: { $0.msgid == event.msgid })
+        {
             return nil
         }
         // Slot into place (usually the end) and keep only what can still be in a window.
@@ -508,12 +511,15 @@ public final class WindowEngine {
     ) -> (subject: AlertSubject, conversations: Int, related: [String])? {
         let windowMs = settings.blastWindowMs
         var neighbours: [Event] = []
+        var neighbourIDs: Set<String> = []
         var matchedKeys: [String] = []
         let keys = Self.blastKeys(fingerprint)
         // A message read twice is one event (see ``slide``): only a key holding something as new
         // can hold it already.
         if keys.contains(where: { key in
-            guard let events = states[key]?.events, let last = events.last, event.time <= last.time else { return false }
+            guard let events = states[key]?.events, let last = events.last, event.time <= last.time else {
+                return false
+            }
             return events.contains { $0.msgid == event.msgid }
         }) {
             return nil
@@ -535,14 +541,23 @@ public final class WindowEngine {
             where other.time > event.time - windowMs && other.time <= event.time
                 && state.fingerprints[i].isSameText(as: fingerprint)
             {
-                if !neighbours.contains(where: { $0.msgid == other.msgid }) { neighbours.append(other) }
+                if neighbourIDs.insert(other.msgid).inserted { neighbours.append(other) }
                 matched = true
             }
             if matched { matchedKeys.append(key) }
         }
-        // Remember this message under each band key.
+        // Remember this message under each band key: once per conversation and text (the
+        // newest), as a text said again in one chat is no more of a blast, and a key would
+        // otherwise fill with one chat's repeats and be searched through for every message.
         for key in keys {
             var state = states[key] ?? KeyState()
+            if let same = state.events.indices.last(where: {
+                state.events[$0].detail == event.detail && state.fingerprints[$0].isSameText(as: fingerprint)
+            }) {
+                if state.events[same].time >= event.time { continue }
+                state.events.remove(at: same)
+                state.fingerprints.remove(at: same)
+            }
             state.events.append(event)
             state.fingerprints.append(fingerprint)
             let before = state.events.count

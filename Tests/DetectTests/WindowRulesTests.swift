@@ -167,6 +167,28 @@ struct WindowRulesTests {
         #expect(NearDuplicate(dense: n.denseForm("好的谢谢")) == nil, "too short to call a blast")
     }
 
+    @Test("blast: one chat's repeats of a text neither count as more conversations nor crowd out the others")
+    func blastAfterRepeats() {
+        let ad = "新店开业全场五折，扫码进群领取优惠券，名额有限先到先得"
+        var settings = WindowSettings()
+        settings.blastConversations = 3
+        let engine = WindowEngine(settings: settings)
+        var found: [WindowFinding] = []
+        // Three hundred repeats in one group (more than a key keeps), then the same text in two
+        // other groups: three conversations.
+        for i in 0..<300 {
+            found += engine.process(text("r\(i)", Int64(i) * 10, from: "zhangwei", room: "wrA", ad), contentRules: [])
+        }
+        #expect(found.filter { $0.rule == "window.blast" }.isEmpty, "one conversation is not a blast")
+        found += engine.process(text("b1", 3_100, from: "zhangwei", room: "wrB", ad), contentRules: [])
+        found += engine.process(text("c1", 3_200, from: "zhangwei", room: "wrC", ad), contentRules: [])
+        let blasts = found.filter { $0.rule == "window.blast" }
+        #expect(blasts.count == 1)
+        #expect(blasts.first?.summary.hasPrefix("the same text sent to 3 conversations") == true)
+        // Evidence: the newest message of each conversation.
+        #expect(blasts.first?.related == ["r299", "b1", "c1"])
+    }
+
     @Test("near-duplicate precision and recall on the real ads in ../shared/data/spam")
     func realAds() throws {
         let dir = sharedData + "/spam/categorised"
