@@ -59,14 +59,23 @@ samples:
 #   make bench BENCH=false-positives  contact detectors over real conversation text
 #   make bench BENCH=shared-store     messages and alerts per second, 1/2/4 daemons on PostgreSQL
 #   make bench BENCH=profile-detect   where one detect call's time goes (development)
+#   make bench BENCH=quality  detection recall per evasion form, false positives per trap kind,
+#                             ordinary messages flagged (scripts/quality.py, the release binary)
 # They read ../shared/data and say so and stop when it is missing.
 BENCH ?= all
 bench: deps
-	@./scripts/install-deps.sh libhyperscan-dev postgresql
 	$(SWIFT) build -c release
+ifeq ($(BENCH),quality)
+	python3 scripts/quality.py --data ../shared/data --bin "$$($(SWIFT) build -c release --show-bin-path)/chatwarden"
+else
+	@./scripts/install-deps.sh libhyperscan-dev postgresql
 	cd Benchmarks && $(SWIFT) build -c release
 	CHATWARDEN_BIN="$$($(SWIFT) build -c release --show-bin-path)/chatwarden" \
 	  Benchmarks/.build/release/chatwarden-bench $(BENCH) --data ../shared/data
+ifeq ($(BENCH),all)
+	python3 scripts/quality.py --data ../shared/data --bin "$$($(SWIFT) build -c release --show-bin-path)/chatwarden"
+endif
+endif
 
 # Soak: 10 million messages through the release daemon, rotating files; resident memory and open
 # descriptors at the start, middle and end (about half an hour here; not part of CI).

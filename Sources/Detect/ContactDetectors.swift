@@ -59,8 +59,27 @@ public enum ContactDetectors {
         "contact.url",
     ]
 
-    /// Context words that mark a number as an order, tracking or reference number, not a phone.
-    static let referenceWords = ["订单", "单号", "编号", "运单", "快递", "物流", "流水", "工单", "order", "no.", "no:", "#"]
+    /// Words before a number that make it a reference (order, tracking, invoice, transaction,
+    /// contract, membership …), not a person's number; each may be followed by 号, 码 or 号码.
+    static let referenceWords = [
+        "订单", "单号", "编号", "运单", "快递", "物流", "流水", "工单", "发票", "交易", "合同", "批号", "序列号", "会员",
+        "order", "no.", "#",
+    ].map { Array($0.unicodeScalars) }
+
+    /// What may stand between a reference word and its number (`订单号码：`).
+    static let numberWords = ["号码", "号", "码"].map { Array($0.unicodeScalars) }
+
+    /// Whether the text right before a number (light view, its last scalars) makes the number
+    /// a reference or a price: a reference word, then perhaps 号/码/号码, spaces and a colon; or a
+    /// currency sign.
+    static func isReferenceContext<Scalars: BidirectionalCollection<Unicode.Scalar>>(_ before: Scalars) -> Bool {
+        var tail = Array(before.suffix(12).filter { !$0.properties.isWhitespace && $0 != ":" && $0 != "：" })
+        if let last = tail.last, "¥￥$".unicodeScalars.contains(last) { return true }
+        if referenceWords.contains(where: { tail.hasSuffix($0) }) { return true }
+        guard let number = numberWords.first(where: { tail.hasSuffix($0) }) else { return false }
+        tail.removeLast(number.count)
+        return referenceWords.contains { tail.hasSuffix($0) }
+    }
 
     /// Builds the detectors named in `ids` (all when `nil`), under `limits`.
     public static func make(
@@ -105,7 +124,7 @@ public enum ContactDetectors {
             return ContactDetector(
                 id: id, title: "微信号 / WeChat id", severity: .high, scope: .everywhere,
                 regex: try regex(
-                    #"(?<![a-z0-9_])(?:(?:微|薇|威|徽|维|唯|危|v)\s*(?:信|芯|❤|♥|💚)|vx|wx|wechat|weixin|加\s*v|\+\s*v|微号|绿泡泡|绿色泡泡)\s*(?:号|id)?\s*(?:是|为|:|：|\s)*\s*([a-z][a-z0-9_\-]{5,19})(?![a-z0-9_\-])"#
+                    #"(?<![a-z0-9_])(?:(?:微|薇|威|徽|维|唯|危|v)\s*(?:信|芯|❤|♥|💚)|vx|wx|wechat|wei\s*xin|加\s*v|\+\s*v|微号|绿泡泡|绿色泡泡)\s*(?:号|id)?\s*(?:是|为|:|：|\s)*\s*([a-z][a-z0-9_\-]{5,19})(?![a-z0-9_\-])"#
                 ),
                 group: 1,
                 validate: { value, _ in
@@ -167,8 +186,7 @@ public enum ContactDetectors {
     }
 
     static func endsWithReferenceWord(_ before: Substring) -> Bool {
-        let tail = String(before.suffix(8)).lowercased().filter { !$0.isWhitespace && $0 != ":" && $0 != "：" }
-        return referenceWords.contains { tail.hasSuffix($0.filter { $0 != ":" }) }
+        isReferenceContext(before.unicodeScalars)
     }
 
     /// The Luhn check used by payment cards.

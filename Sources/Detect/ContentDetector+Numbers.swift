@@ -15,12 +15,6 @@ extension ContentDetector {
         "号码", "联系", "打我", "加我", "call", "tel",
     ]
 
-    /// Words before a number that make it a reference, not a person's number.
-    static let referenceContext = [
-        "订单", "单号", "编号", "运单", "快递", "物流", "流水", "工单", "发票", "交易", "合同", "批号", "序列号", "会员号",
-        "卡号", "order", "no.", "#",
-    ]
-
     /// QQ's names in chats.
     static let qqNames = ["qq", "扣扣", "抠抠", "企鹅", "q号", "球球", "扣号", "口口"]
 
@@ -29,7 +23,6 @@ extension ContentDetector {
 
     // The word lists as scalars: they are looked for near every run of digits, on scalars of
     // the light view (Foundation's and the standard library's string search cost far more).
-    static let referenceScalars = referenceContext.map { Array($0.unicodeScalars) }
     static let qqNameScalars = qqNames.map { Array($0.unicodeScalars) }
     static let tailWordScalars = tailWords.map { Array($0.unicodeScalars) }
 
@@ -126,12 +119,7 @@ extension ContentDetector {
 
     /// Whether a number is a reference (order, tracking, invoice …), a price or part of a date.
     func isReference(_ run: NumberReader.Run, in light: BorrowedView) -> Bool {
-        let before = light.scalars(before: run.range.lowerBound, count: 10)
-        let tail = before.filter { !$0.properties.isWhitespace && $0 != ":" && $0 != "：" }
-        if Self.referenceScalars.contains(where: { tail.hasSuffix($0) || tail.dropLast().hasSuffix($0) }) {
-            return true
-        }
-        if let last = before.last, "¥￥$".unicodeScalars.contains(last) { return true }
+        if ContactDetectors.isReferenceContext(light.scalars(before: run.range.lowerBound, count: 12)) { return true }
         if let next = light.scalars(after: run.range.upperBound, count: 1).first, "元块万年月日".unicodeScalars.contains(next)
         {
             return true
@@ -184,11 +172,5 @@ extension Array where Element == Unicode.Scalar {
     func contains(_ needle: [Unicode.Scalar]) -> Bool {
         guard needle.count <= count else { return false }
         return (0...(count - needle.count)).contains { self[$0..<($0 + needle.count)].elementsEqual(needle) }
-    }
-}
-
-extension ArraySlice where Element == Unicode.Scalar {
-    func hasSuffix(_ suffix: [Unicode.Scalar]) -> Bool {
-        count >= suffix.count && self.suffix(suffix.count).elementsEqual(suffix)
     }
 }

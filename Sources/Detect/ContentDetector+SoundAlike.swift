@@ -41,12 +41,22 @@ extension ContentDetector {
                 // Written as the word itself: the word's own hit already says so.
                 if matched == written { continue }
                 // A character that differs from the word but makes a common word with its
-                // neighbour (`威信`, `作为`) is more likely an ordinary word than an evasion.
+                // neighbour (`威信`, `作为`) is more likely an ordinary word than an evasion. The
+                // neighbour must be written next to it (`亲，家` is not `亲家`); within a match of
+                // three or more syllables a common word is no excuse (`佳威信` sounds out the
+                // whole phrase).
+                func isWord(_ a: Int, _ b: Int) -> Bool {
+                    if candidate.syllables.count >= 3 && a >= i && b < end { return false }
+                    guard
+                        dense.originalRange(of: scalars[a].range).upperBound
+                            == dense.originalRange(of: scalars[b].range).lowerBound
+                    else { return false }
+                    return pronunciation.isCommonWord(scalars[a].value, scalars[b].value)
+                }
                 let accidental = (0..<matched.count).contains { k in
                     guard matched[k] != written[k] else { return false }
                     let at = i + k
-                    return (at > 0 && pronunciation.isCommonWord(scalars[at - 1].value, matched[k]))
-                        || (at + 1 < scalars.count && pronunciation.isCommonWord(matched[k], scalars[at + 1].value))
+                    return (at > 0 && isWord(at - 1, at)) || (at + 1 < scalars.count && isWord(at, at + 1))
                 }
                 let lured =
                     hasContact || scalars[max(0, i - 2)..<end].contains { Self.lureVerbs.contains($0.value) }

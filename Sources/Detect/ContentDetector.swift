@@ -425,12 +425,16 @@ public final class ContentDetector: Sendable {
                     let before = light.text(0..<viewRange.lowerBound)
                     guard let validated = detector.validate(value, Substring(before)) else { return }
                     let evidence = light.originalRange(of: valueRange)
-                    result.findings.append(
-                        Finding(
-                            rule: detector.id, category: ContactDetectors.categoryID, severity: detector.severity,
-                            term: detector.title, range: evidence, matched: text(evidence), normalized: value,
-                            view: .light,
-                            origin: "built-in", detail: detector.reportsValue ? validated : ""))
+                    var finding = Finding(
+                        rule: detector.id, category: ContactDetectors.categoryID, severity: detector.severity,
+                        term: detector.title, range: evidence, matched: text(evidence), normalized: value,
+                        view: .light,
+                        origin: "built-in", detail: detector.reportsValue ? validated : "")
+                    // Written otherwise than it was read (幺三八, １３８, ①③⑧): say how, for the reviewer.
+                    if detector.reportsValue && finding.matched != value {
+                        finding.explanation = [finding.matched, "normalised: \(value)", validated]
+                    }
+                    result.findings.append(finding)
                 } limit: { error in
                     result.findings.append(
                         Self.limitFinding(

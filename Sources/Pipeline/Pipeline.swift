@@ -152,6 +152,12 @@ public final class Pipeline: Sendable {
             throw PipelineError(message: "the rules have errors", diagnostics: rules.errors)
         }
         if let problem = noWordsProblem(rules, config) { throw PipelineError(message: problem) }
+        if config.wordlistsChosenEmpty {
+            // Asked for, but a reader of the log must still see that no words are matched.
+            logger.warning(
+                "wordlists = []: no wordlists loaded, as configured; only the contact detectors and the rules over time run"
+            )
+        }
         let detectors: [ContactDetector]
         do {
             detectors = try ContactDetectors.make(ids: config.detectors, limits: config.limits, jit: config.jitMode)

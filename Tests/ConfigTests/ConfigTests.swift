@@ -21,7 +21,7 @@ struct ConfigTests {
         #expect(config.alertLogPath == "/var/log/chatwarden/alerts.jsonl")
         #expect(config.limits.matchLimit == 1_000_000)
         #expect(config.watch == ["/srv/wecom-archive/*.jsonl*"])
-        #expect(config.detectors?.count == 7)
+        #expect(config.detectors?.count == 8, "every built-in contact detector is listed")
     }
 
     @Test("the store: a file, or a PostgreSQL URL; the daemon's name matters only for a shared store")
