@@ -179,6 +179,7 @@ public final class ContentDetector: Sendable {
         rules: RuleSet, detectors: [ContactDetector], normalizer: Normalizer = .standard,
         company: CompanyChannels = CompanyChannels()
     ) {
+        let rules = SoundAlikeLexicon.withInitials(rules, normalizer: normalizer)
         self.rules = rules
         self.company = company
         var numbered = detectors
@@ -340,6 +341,10 @@ public final class ContentDetector: Sendable {
                     range: range, matched: text(range), normalized: word.dense, view: .dense,
                     origin: word.location.description)
                 finding.needsContext = word.needsContext
+                if !word.derivation.isEmpty {
+                    finding.term = "~" + word.text
+                    finding.explanation = [finding.matched, word.derivation, word.text]
+                }
                 if let allowHit = allowHits.first(where: { allow in
                     rules.allows[allow.id].category == word.category && allow.first <= hit.first
                         && allow.last >= hit.last

@@ -114,6 +114,9 @@ public struct WordEntry: Sendable, Hashable {
     /// Written `?word`: an everyday word that is a violation only in the category's context
     /// (`@needs`): `?最佳` is a claim in `我们的产品效果最佳`, not in `最佳人选`.
     public var needsContext = false
+    /// For a form derived from a `~` word rather than written in a list (its pinyin initials,
+    /// `加wx` for `加微信`): how it was derived, for the reviewer. Empty for written words.
+    public var derivation = ""
 
     public init(
         text: String, dense: String, category: Int, location: SourceLocation, soundAlike: Bool = false,

@@ -111,6 +111,21 @@ struct EvasionTests {
         #expect(hits(detector, "加微信") == ["l=加微信"])
     }
 
+    @Test("a ~word typed in pinyin initials, whole or after its first characters, says how it was read")
+    func initials() throws {
+        let detector = try makeDetector(["l.txt": "@id l\n~加微信\n~私下联系\n"])
+        #expect(hits(detector, "加wx") == ["l=加wx"])
+        #expect(hits(detector, "sxlx吧") == ["l=sxlx"])
+        #expect(hits(detector, "私下lx") == ["l=私下lx"])
+        // Letters of a longer ASCII word are not initials; two initials alone are not the word.
+        #expect(hits(detector, "加wxyz").isEmpty)
+        #expect(hits(detector, "sx").isEmpty)
+        let finding = try #require(
+            detector.detect(text: "sxlx", senderKind: nil, isGroup: nil, scratch: scratch).findings.first)
+        #expect(finding.term == "~私下联系")
+        #expect(finding.explanation == ["sxlx", "pinyin initials: si xia lian xi → s x l x", "私下联系"])
+    }
+
     // MARK: - Handles
 
     @Test("messenger handles after the nicknames of the apps")

@@ -1,3 +1,6 @@
+import Normalize
+import Rules
+
 /// The pronunciation layer: which ideographs sound alike, from the pinyin data generated at build
 /// time (`scripts/generate-pinyin.py`, see `THIRD-PARTY.md`).
 final class Pronunciation: Sendable {
@@ -74,5 +77,39 @@ struct SoundAlikeLexicon: Sendable {
         let index: Int
         let dense: String
         let soundAlike: Bool
+    }
+}
+
+extension SoundAlikeLexicon {
+    /// `rules` with the forms people type for a `~` word in pinyin initials added as words of its
+    /// category: the word's first characters kept and the rest as initials (`加wx`, `加我wx`,
+    /// `微信lx` for `微信联系`), and, for three syllables or more, all initials (`jwwx`, `sxlx`).
+    /// Two initials alone (`sl` for `私聊`) are too common to mean the word; where a pair is known
+    /// (`wx`, `vx`) the lists say so. Derived forms go into the one automaton with the written
+    /// words, so they cost nothing per message; like every ASCII-edged word they need a word
+    /// boundary where they begin or end with a letter (`加wx` is not in `加wxyz`).
+    static func withInitials(_ rules: RuleSet, normalizer: Normalizer) -> RuleSet {
+        let pronunciation = Pronunciation.shared
+        var result = rules
+        var known = Set(rules.words.map(\.dense))
+        for word in rules.words where word.soundAlike {
+            guard let spelled = pronunciation.spell(word.dense), spelled.count >= 2 else { continue }
+            let characters = Array(word.dense.unicodeScalars)
+            let initials = spelled.map { pronunciation.syllables[Int($0)].prefix(1) }
+            for kept in (spelled.count >= 3 ? 0 : 1)..<spelled.count {
+                let form =
+                    String(String.UnicodeScalarView(characters[..<kept])) + initials[kept...].joined()
+                let dense = normalizer.denseForm(form)
+                guard !dense.isEmpty, known.insert(dense).inserted else { continue }
+                var derived = word
+                derived.dense = dense
+                derived.soundAlike = false
+                derived.derivation =
+                    "pinyin initials: " + pronunciation.describe(Array(spelled[kept...]))
+                    + " → " + initials[kept...].joined(separator: " ")
+                result.words.append(derived)
+            }
+        }
+        return result
     }
 }
