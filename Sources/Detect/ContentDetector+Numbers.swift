@@ -127,13 +127,35 @@ extension ContentDetector {
         return false
     }
 
+    /// How the normaliser read the digits of a number as written (`幺三八` → colloquial digits,
+    /// Chinese numerals), for the reviewer; nil when they are plain ASCII digits.
+    static func digitForms(_ written: String) -> String? {
+        var forms: [String] = []
+        func note(_ form: String) { if !forms.contains(form) { forms.append(form) } }
+        for scalar in written.unicodeScalars {
+            switch scalar.value {
+            case 0x30...0x39, 0x20, 0x2D, 0x2E, 0x2B: continue
+            case _ where "幺洞拐勾两".unicodeScalars.contains(scalar): note("colloquial digits")
+            case _ where "零〇一二三四五六七八九".unicodeScalars.contains(scalar): note("Chinese numerals")
+            case _ where "壹贰叁肆伍陆柒捌玖".unicodeScalars.contains(scalar): note("formal numerals")
+            case 0xFF10...0xFF19: note("full-width digits")
+            case 0x2460...0x24FF, 0x2776...0x2793, 0x3251...0x32BF: note("circled digits")
+            case 0x1D7CE...0x1D7FF: note("styled digits")
+            case 0xFE0F, 0x20E3: note("keycaps")
+            default: continue
+            }
+        }
+        return forms.isEmpty ? nil : forms.joined(separator: ", ")
+    }
+
     /// How a number was read, for the reviewer: as written → the readings used → the value.
     static func explain(_ run: NumberReader.Run, written: String, value: String) -> [String] {
         guard !run.readings.isEmpty || written.unicodeScalars.contains(where: { !("0"..."9").contains($0) }) else {
             return []
         }
         let shown = written.count > 14 ? String(written.prefix(12)) + "…" : written
-        return [shown, run.readings.isEmpty ? "digits as written" : run.readings.joined(separator: ", "), value]
+        let readings = run.readings + (digitForms(written).map { [$0] } ?? [])
+        return [shown, readings.isEmpty ? "digits as written" : readings.joined(separator: ", "), value]
     }
 }
 

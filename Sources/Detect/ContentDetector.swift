@@ -436,8 +436,10 @@ public final class ContentDetector: Sendable {
                         view: .light,
                         origin: "built-in", detail: detector.reportsValue ? validated : "")
                     // Written otherwise than it was read (幺三八, １３８, ①③⑧): say how, for the reviewer.
-                    if detector.reportsValue && finding.matched != value {
-                        finding.explanation = [finding.matched, "normalised: \(value)", validated]
+                    if detector.reportsValue, let forms = Self.digitForms(finding.matched) {
+                        let shown =
+                            finding.matched.count > 14 ? String(finding.matched.prefix(12)) + "…" : finding.matched
+                        finding.explanation = [shown, forms, validated]
                     }
                     result.findings.append(finding)
                 } limit: { error in
