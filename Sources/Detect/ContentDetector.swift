@@ -603,15 +603,28 @@ public final class ContentDetector: Sendable {
     /// For all-ASCII words: the hit must not start or end inside a longer ASCII word of the
     /// original text ("ass" in "class"). Letters written in disguise count as letters.
     private func hasWordBoundaries(_ original: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, edges: UInt8) -> Bool {
-        if edges & 1 != 0 && range.lowerBound > 0 {
-            var i = range.lowerBound - 1
-            while i > 0 && original[i] & 0xC0 == 0x80 { i -= 1 }
-            if normalizer.isASCIIAlphanumeric(original, at: i) { return false }
+        // Characters normalisation removes (a variation selector after `㎏`, a zero-width space)
+        // stand between nothing: the neighbour is the next character that is read.
+        if edges & 1 != 0 {
+            var end = range.lowerBound
+            while end > 0 {
+                var i = end - 1
+                while i > 0 && original[i] & 0xC0 == 0x80 { i -= 1 }
+                if normalizer.isDropped(original, at: i) {
+                    end = i
+                    continue
+                }
+                if normalizer.isASCIIAlphanumeric(original, at: i, lastOfExpansion: true) { return false }
+                break
+            }
         }
-        if edges & 2 != 0, range.upperBound < original.count,
-            normalizer.isASCIIAlphanumeric(original, at: range.upperBound)
-        {
-            return false
+        if edges & 2 != 0 {
+            var i = range.upperBound
+            while i < original.count && normalizer.isDropped(original, at: i) {
+                i += 1
+                while i < original.count && original[i] & 0xC0 == 0x80 { i += 1 }
+            }
+            if i < original.count && normalizer.isASCIIAlphanumeric(original, at: i) { return false }
         }
         return true
     }

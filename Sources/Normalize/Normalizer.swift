@@ -355,21 +355,38 @@ public final class Normalizer: Sendable {
 
 extension Normalizer {
     /// Whether the character starting at byte `index` of valid UTF-8 `bytes` normalises to an
-    /// ASCII letter or digit (so `ｃ` and `Ⓒ` count as letters when checking word boundaries).
-    public func isASCIIAlphanumeric(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
-        guard index >= 0, index < bytes.count else { return false }
-        let lead = bytes[index]
-        let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-        guard index + width <= bytes.count, let base = bytes.baseAddress else { return false }
-        var at = index
-        let value = UTF8Scalar.decode(base, &at)
-        var entry = table.entry(value)
+    /// ASCII letter or digit (so `ｃ` and `Ⓒ` count as letters when checking word boundaries);
+    /// for a character that expands (`㎏` → `kg`), its first scalar, or its last when `lastOfExpansion`.
+    public func isASCIIAlphanumeric(
+        _ bytes: UnsafeBufferPointer<UInt8>, at index: Int, lastOfExpansion: Bool = false
+    ) -> Bool {
+        guard var entry = entry(bytes, at: index) else { return false }
         if entry & CharacterTable.dropFlag != 0 { return false }
         if entry & CharacterTable.expansionFlag != 0 {
-            entry = table.expansions[Int(table.expansionStarts[Int(entry & CharacterTable.scalarMask)])]
+            let expansion = Int(entry & CharacterTable.scalarMask)
+            let at =
+                lastOfExpansion
+                ? Int(table.expansionStarts[expansion + 1]) - 1 : Int(table.expansionStarts[expansion])
+            entry = table.expansions[at]
         }
         let mapped = entry & CharacterTable.scalarMask
         return (0x30...0x39).contains(mapped) || (0x61...0x7A).contains(mapped)
+    }
+
+    /// Whether the character starting at byte `index` is removed by normalisation (zero-width
+    /// and format characters, variation selectors, the keycap mark).
+    public func isDropped(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        guard let entry = entry(bytes, at: index) else { return false }
+        return entry & CharacterTable.dropFlag != 0
+    }
+
+    private func entry(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt32? {
+        guard index >= 0, index < bytes.count else { return nil }
+        let lead = bytes[index]
+        let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        guard index + width <= bytes.count, let base = bytes.baseAddress else { return nil }
+        var at = index
+        return table.entry(UTF8Scalar.decode(base, &at))
     }
 }
 
