@@ -100,6 +100,17 @@ enum ArchiveLines {
 
 /// Writes a daemon configuration into `state` (state under state/state, the repository's
 /// wordlists, `watch` followed every 200 ms, then `extra`) and creates state/archive; its path.
+/// A JSON notification channel that sends every alert at once to `$CW_TEST_ROBOT_URL` (a
+/// ``RecordingServer`` in the tests that count deliveries).
+let recordingChannel = """
+    [notify.robot]
+    kind = "json"
+    url_env = "CW_TEST_ROBOT_URL"
+    min_severity = "low"
+    immediate_severity = "low"
+    per_minute = 600
+    """
+
 func writeDaemonConfig(_ state: StateDir, watch: String, extra: String = "") throws -> String {
     let path = state.path + "/chatwarden.toml"
     try """

@@ -247,14 +247,7 @@ struct SharedNotificationTests {
         let state = StateDir()
         let config = try writeDaemonConfig(
             state, watch: state.path + "/unused/*.jsonl",
-            extra: """
-                [notify.robot]
-                kind = "json"
-                url_env = "CW_TEST_ROBOT_URL"
-                min_severity = "low"
-                immediate_severity = "low"
-                per_minute = 600
-                """)
+            extra: recordingChannel)
         let env = ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(robot.port)/hook"]
         let daemons = try ["a", "b"].map { shard in
             try FileManager.default.createDirectory(

@@ -60,14 +60,7 @@ struct StoreOwnershipTests {
         let state = StateDir()
         let config = try writeDaemonConfig(
             state, watch: state.path + "/archive/*.jsonl",
-            extra: """
-                [notify.robot]
-                kind = "json"
-                url_env = "CW_TEST_ROBOT_URL"
-                min_severity = "low"
-                immediate_severity = "low"
-                per_minute = 600
-                """)
+            extra: recordingChannel)
         let env = ["CW_TEST_ROBOT_URL": "http://127.0.0.1:\(server.port)/hook"]
         let archive = state.path + "/archive/a.jsonl"
         var daemon = try DaemonProcess(
