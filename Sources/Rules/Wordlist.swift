@@ -106,10 +106,39 @@ public struct WordlistLoader {
         load(bytes: bytes, file: file, into: &set)
     }
 
-    /// Parses wordlist text (for tests and for files already read).
+    /// Parses wordlist text (for tests and for files already read): its lines, then its category,
+    /// then each entry compiled into the set.
     public func load(bytes: [UInt8], file: String, into set: inout RuleSet) {
+        let (header, entries) = readLines(bytes, file: file, into: &set)
+        let id = header.id ?? Self.baseName(file)
+        if let existing = set.categoryIndex(id) {
+            set.diagnostics.append(
+                RuleDiagnostic(
+                    level: .error, code: .duplicateCategory,
+                    location: header.idLocation ?? SourceLocation(file: file, line: 1),
+                    message: "category '\(id)' is already declared in \(set.categories[existing].file)"))
+            return
+        }
+        let categoryIndex = set.categories.count
+        var category = Category(
+            id: id, title: header.title ?? id, severity: header.severity ?? .medium,
+            action: header.action ?? "", scope: header.scope, file: file)
+        category.notAfter = header.notAfter.compactMap { phrase($0.0, $0.1) }
+        category.notBefore = header.notBefore.compactMap { phrase($0.0, $0.1) }
+        category.needs = header.needs.compactMap { phrase($0.0, $0.1) }
+        set.categories.append(category)
+        for entry in entries {
+            add(entry, category: categoryIndex, view: header.view, file: file, into: &set)
+        }
+    }
+
+    typealias Entry = (kind: EntryKind, text: String, location: SourceLocation)
+
+    /// The header directives and the entries of a wordlist, each entry with its kind and where
+    /// its text begins; lines that cannot be entries are reported and skipped.
+    private func readLines(_ bytes: [UInt8], file: String, into set: inout RuleSet) -> (Header, [Entry]) {
         var header = Header(file: file)
-        var entries: [(kind: EntryKind, text: String, location: SourceLocation)] = []
+        var entries: [Entry] = []
         for (number, raw) in Self.lines(bytes) {
             guard let line = String(validating: raw, as: UTF8.self) else {
                 let column = Self.invalidUTF8Column(raw)
@@ -155,94 +184,81 @@ public struct WordlistLoader {
             if text.isEmpty { continue }
             entries.append((kind, text, SourceLocation(file: file, line: number, column: textColumn)))
         }
+        return (header, entries)
+    }
 
-        let id = header.id ?? Self.baseName(file)
-        if let existing = set.categoryIndex(id) {
-            set.diagnostics.append(
-                RuleDiagnostic(
-                    level: .error, code: .duplicateCategory,
-                    location: header.idLocation ?? SourceLocation(file: file, line: 1),
-                    message: "category '\(id)' is already declared in \(set.categories[existing].file)"))
-            return
-        }
-        let categoryIndex = set.categories.count
-        var category = Category(
-            id: id, title: header.title ?? id, severity: header.severity ?? .medium,
-            action: header.action ?? "", scope: header.scope, file: file)
-        category.notAfter = header.notAfter.compactMap { phrase($0.0, $0.1) }
-        category.notBefore = header.notBefore.compactMap { phrase($0.0, $0.1) }
-        category.needs = header.needs.compactMap { phrase($0.0, $0.1) }
-        set.categories.append(category)
-
-        for (kind, written, location) in entries {
-            // `~word`: the word, and what sounds like it; `?word`: the word, in its category's context.
-            let soundAlike = kind == .word && written.hasPrefix("~") && written.count > 1
-            let needsContext = kind == .word && written.hasPrefix("?") && written.count > 1
-            let text = soundAlike || needsContext ? String(written.dropFirst()) : written
-            switch kind {
-            case .word, .allow:
-                let dense = normalizer.denseForm(text)
-                if dense.isEmpty {
+    /// Compiles one entry of category `categoryIndex` into the set (words normalised, patterns
+    /// compiled under the limits), reporting what cannot be used.
+    private func add(_ entry: Entry, category categoryIndex: Int, view: TextView, file: String, into set: inout RuleSet)
+    {
+        let (kind, written, location) = entry
+        // `~word`: the word, and what sounds like it; `?word`: the word, in its category's context.
+        let soundAlike = kind == .word && written.hasPrefix("~") && written.count > 1
+        let needsContext = kind == .word && written.hasPrefix("?") && written.count > 1
+        let text = soundAlike || needsContext ? String(written.dropFirst()) : written
+        switch kind {
+        case .word, .allow:
+            let dense = normalizer.denseForm(text)
+            if dense.isEmpty {
+                set.diagnostics.append(
+                    RuleDiagnostic(
+                        level: .warning, code: .emptyAfterNormalisation, location: location,
+                        message: "'\(text)' is only punctuation or symbols after normalisation; skipped"))
+                return
+            }
+            if kind == .allow {
+                set.allows.append(AllowEntry(text: text, dense: dense, category: categoryIndex, location: location))
+                return
+            }
+            if dense.unicodeScalars.count == 1 && text.unicodeScalars.count > 1 {
+                set.diagnostics.append(
+                    RuleDiagnostic(
+                        level: .warning, code: .tooBroad, location: location,
+                        message:
+                            "'\(text)' normalises to the single character '\(dense)' and would match far too much; skipped"
+                    ))
+                return
+            }
+            set.words.append(
+                WordEntry(
+                    text: text, dense: dense, category: categoryIndex, location: location, soundAlike: soundAlike,
+                    needsContext: needsContext))
+        case .allowPattern:
+            do {
+                let regex = try Regex(text, options: .caseless, limits: limits, jit: jit)
+                set.allowPatterns.append(
+                    CompiledAllowPattern(pattern: text, regex: regex, category: categoryIndex, location: location))
+            } catch {
+                let column = location.column + Self.characterCount(text, bytes: error.patternOffset ?? 0)
+                set.diagnostics.append(
+                    RuleDiagnostic(
+                        level: .error, code: .badPattern,
+                        location: SourceLocation(file: file, line: location.line, column: column),
+                        message: "allowed pattern does not compile: \(error.message)"))
+            }
+        case .pattern:
+            do {
+                let regex = try Regex(text, options: .caseless, limits: limits, jit: jit)
+                let entry = PatternEntry(
+                    pattern: text, category: categoryIndex, view: view, location: location)
+                set.patterns.append(CompiledPattern(entry: entry, regex: regex))
+                if let risk = PatternRisk.nestedQuantifier(in: text) {
                     set.diagnostics.append(
                         RuleDiagnostic(
-                            level: .warning, code: .emptyAfterNormalisation, location: location,
-                            message: "'\(text)' is only punctuation or symbols after normalisation; skipped"))
-                    continue
-                }
-                if kind == .allow {
-                    set.allows.append(AllowEntry(text: text, dense: dense, category: categoryIndex, location: location))
-                    continue
-                }
-                if dense.unicodeScalars.count == 1 && text.unicodeScalars.count > 1 {
-                    set.diagnostics.append(
-                        RuleDiagnostic(
-                            level: .warning, code: .tooBroad, location: location,
-                            message:
-                                "'\(text)' normalises to the single character '\(dense)' and would match far too much; skipped"
+                            level: .warning, code: .riskyPattern,
+                            location: SourceLocation(
+                                file: file, line: location.line, column: location.column + risk),
+                            message: "nested quantifier: this pattern can backtrack catastrophically; "
+                                + "matches stop at the match limit (\(limits.matchLimit)) and are reported as limit reached"
                         ))
-                    continue
                 }
-                set.words.append(
-                    WordEntry(
-                        text: text, dense: dense, category: categoryIndex, location: location, soundAlike: soundAlike,
-                        needsContext: needsContext))
-            case .allowPattern:
-                do {
-                    let regex = try Regex(text, options: .caseless, limits: limits, jit: jit)
-                    set.allowPatterns.append(
-                        CompiledAllowPattern(pattern: text, regex: regex, category: categoryIndex, location: location))
-                } catch {
-                    let column = location.column + Self.characterCount(text, bytes: error.patternOffset ?? 0)
-                    set.diagnostics.append(
-                        RuleDiagnostic(
-                            level: .error, code: .badPattern,
-                            location: SourceLocation(file: file, line: location.line, column: column),
-                            message: "allowed pattern does not compile: \(error.message)"))
-                }
-            case .pattern:
-                do {
-                    let regex = try Regex(text, options: .caseless, limits: limits, jit: jit)
-                    let entry = PatternEntry(
-                        pattern: text, category: categoryIndex, view: header.view, location: location)
-                    set.patterns.append(CompiledPattern(entry: entry, regex: regex))
-                    if let risk = PatternRisk.nestedQuantifier(in: text) {
-                        set.diagnostics.append(
-                            RuleDiagnostic(
-                                level: .warning, code: .riskyPattern,
-                                location: SourceLocation(
-                                    file: file, line: location.line, column: location.column + risk),
-                                message: "nested quantifier: this pattern can backtrack catastrophically; "
-                                    + "matches stop at the match limit (\(limits.matchLimit)) and are reported as limit reached"
-                            ))
-                    }
-                } catch {
-                    let column = location.column + Self.characterCount(text, bytes: error.patternOffset ?? 0)
-                    set.diagnostics.append(
-                        RuleDiagnostic(
-                            level: .error, code: error.code == .patternTooLarge ? .patternTooLarge : .badPattern,
-                            location: SourceLocation(file: file, line: location.line, column: column),
-                            message: "pattern does not compile: \(error.message)"))
-                }
+            } catch {
+                let column = location.column + Self.characterCount(text, bytes: error.patternOffset ?? 0)
+                set.diagnostics.append(
+                    RuleDiagnostic(
+                        level: .error, code: error.code == .patternTooLarge ? .patternTooLarge : .badPattern,
+                        location: SourceLocation(file: file, line: location.line, column: column),
+                        message: "pattern does not compile: \(error.message)"))
             }
         }
     }
