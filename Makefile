@@ -54,6 +54,8 @@ samples:
 #   make bench               all of them
 #   make bench BENCH=match   normalise + detect vs Hyperscan, grep -F and PCRE2 tries
 #   make bench BENCH=index   archive index: build rate, search, context, alerts list (1M messages)
+#   make bench BENCH=rescan  scan and rescan of 162k and 1M messages beside jq and SQLite alone;
+#                            search p50/p99 by query length; peak memory
 #   make bench BENCH=daemon  append-to-alert latency at 2,000 msg/s; highest sustained rate
 #   make bench BENCH=windows window updates per second, memory at 1M keys
 #   make bench BENCH=false-positives  contact detectors over real conversation text
@@ -68,7 +70,7 @@ bench: deps
 ifeq ($(BENCH),quality)
 	python3 scripts/quality.py --data ../shared/data --bin "$$($(SWIFT) build -c release --show-bin-path)/chatwarden"
 else
-	@./scripts/install-deps.sh libhyperscan-dev postgresql
+	@./scripts/install-deps.sh libhyperscan-dev postgresql jq
 	cd Benchmarks && $(SWIFT) build -c release
 	CHATWARDEN_BIN="$$($(SWIFT) build -c release --show-bin-path)/chatwarden" \
 	  Benchmarks/.build/release/chatwarden-bench $(BENCH) --data ../shared/data

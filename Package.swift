@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "Archive", "Alerts", "Detect", "Ingest", "Support", "Vocabulary", .product(name: "GRDB", package: "GRDB.swift"),
+                "Archive", "Alerts", "Detect", "Ingest", "Normalize", "Support", "Vocabulary", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"),
@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Archive", "Detect", "Rules", "Support", "Vocabulary"]),
         // A real PostgreSQL server for the tests that need one.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", "Ingest", "Detect", "Support", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "Archive", "Rules", "Ingest", "Detect", "Support", "Vocabulary", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Archive", "Support"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Alerts", "Archive", "Detect", "PCRE2", "Rules", "Support", "Vocabulary"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Config", "Support", "Store", "Rules", "PCRE2", "Alerts", "Archive", "Detect", "Ingest", .product(name: "Logging", package: "swift-log")]),

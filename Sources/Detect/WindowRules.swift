@@ -181,12 +181,21 @@ public final class WindowEngine {
     }
 
     /// One key's state: recent events (sorted by time) and the end of its quiet period.
-    struct KeyState: Equatable {
+    ///
+    /// A class: a key's state is changed in place through the one reference the table holds,
+    /// and expiry walks every key reading only `lastTouched` (as a struct, each step of that walk
+    /// copied the key's arrays — a third of a rescan's time on a busy archive).
+    final class KeyState: Equatable {
         var events: [Event] = []
         var quietUntil: Int64 = Int64.min
         /// For blast keys: the fingerprints of the events, parallel to `events`.
         var fingerprints: [NearDuplicate] = []
         var lastTouched: Int64 = 0
+
+        static func == (a: KeyState, b: KeyState) -> Bool {
+            a.events == b.events && a.quietUntil == b.quietUntil && a.fingerprints == b.fingerprints
+                && a.lastTouched == b.lastTouched
+        }
     }
 
     public init(settings: WindowSettings = WindowSettings(), normalizer: Normalizer = .standard) {
@@ -464,7 +473,7 @@ public final class WindowEngine {
     /// holds `threshold` or more events and the key is not quiet; the key then stays quiet for one
     /// window. Events later than the allowed lateness are not counted.
     private func slide(_ key: String, _ event: Event, windowMs: Int64, threshold: Int) -> [Event]? {
-        var state = states[key] ?? KeyState()
+        let state = self.state(key)
         if let latest = state.events.last, event.time < latest.time - settings.allowedLatenessMs { return nil }
         // A message read twice (a copytruncate copy, a file rotated and matched again) is one
         // event. A replay is never newer than what the key holds, so only those are looked at.
@@ -479,7 +488,6 @@ public final class WindowEngine {
         let newestTime = state.events.last!.time
         state.events.removeAll { $0.time <= newestTime - windowMs - settings.allowedLatenessMs }
         guard let position = state.events.firstIndex(of: event) else {
-            states[key] = state
             markDirty(key)
             return nil
         }
@@ -501,7 +509,6 @@ public final class WindowEngine {
         }
         Self.trim(&state.events, keep: threshold * 4, lateness: settings.allowedLatenessMs)
         state.lastTouched = newest
-        states[key] = state
         markDirty(key)
         return fired
     }
@@ -525,7 +532,7 @@ public final class WindowEngine {
             return nil
         }
         for key in keys {
-            guard var state = states[key] else { continue }
+            guard let state = states[key] else { continue }
             // Expire what no longer falls in a window.
             let keep = state.events.indices.filter {
                 state.events[$0].time > newest - windowMs - settings.allowedLatenessMs
@@ -550,7 +557,7 @@ public final class WindowEngine {
         // newest), as a text said again in one chat is no more of a blast, and a key would
         // otherwise fill with one chat's repeats and be searched through for every message.
         for key in keys {
-            var state = states[key] ?? KeyState()
+            let state = self.state(key)
             if let same = state.events.indices.last(where: {
                 state.events[$0].detail == event.detail && state.fingerprints[$0].isSameText(as: fingerprint)
             }) {
@@ -564,7 +571,6 @@ public final class WindowEngine {
             Self.trim(&state.events, keep: 64, lateness: settings.allowedLatenessMs)
             state.fingerprints.removeFirst(before - state.events.count)
             state.lastTouched = newest
-            states[key] = state
             markDirty(key)
         }
         let group = neighbours + [event]
@@ -592,17 +598,35 @@ public final class WindowEngine {
         if events.count > kept { events.removeFirst(events.count - kept) }
     }
 
-    private func update(_ key: String, _ body: (inout KeyState) -> Void) {
-        var state = states[key] ?? KeyState()
-        body(&state)
+    private func update(_ key: String, _ body: (KeyState) -> Void) {
+        let state = self.state(key)
+        body(state)
         state.lastTouched = newest
-        states[key] = state
         markDirty(key)
     }
 
+    /// The state of `key`, made (empty) when there is none.
+    private func state(_ key: String) -> KeyState {
+        if let state = states[key] { return state }
+        let state = KeyState()
+        states[key] = state
+        return state
+    }
+
+    /// Whether changes are collected for ``takeChanges()`` (the daemon saves them with each
+    /// batch; `scan` keeps its state for the run only and spares the bookkeeping).
+    public var recordsChanges = true
+
     private func markDirty(_ key: String) {
+        guard recordsChanges else { return }
         dirty.insert(key)
         deleted.remove(key)
+    }
+
+    private func markDeleted(_ key: String) {
+        guard recordsChanges else { return }
+        deleted.insert(key)
+        dirty.remove(key)
     }
 
     /// Event time before which no window (other than group membership) can use a key: state
@@ -618,23 +642,44 @@ public final class WindowEngine {
     /// then, if still over the cap, the least recently active ones (down to half the cap, so
     /// eviction is not paid on every message).
     private func evict() {
-        let horizon = expiryHorizon
-        let memberHorizon = newest - settings.memberMemoryMs
-        for (key, state) in states
-        where state.lastTouched < (WindowKeyFamily(key: key) == .member ? memberHorizon : horizon) {
+        // Each family by its own window: a blast key is of no use a blast window after it was
+        // last touched, though repeated hits look back an hour (keeping every key for the
+        // longest window held millions of blast keys on a busy archive, and made eviction sort
+        // them).
+        var horizons: [WindowKeyFamily: Int64] = [:]
+        for family in WindowKeyFamily.allCases { horizons[family] = horizon(of: family) }
+        // The keys first, then their removal: removing while iterating would copy the dictionary.
+        let expired = states.compactMap { key, state in
+            state.lastTouched < (WindowKeyFamily(key: key).flatMap { horizons[$0] } ?? expiryHorizon) ? key : nil
+        }
+        for key in expired {
             states[key] = nil
-            deleted.insert(key)
-            dirty.remove(key)
+            markDeleted(key)
         }
         guard states.count > settings.maxKeys else { return }
         // Down to half the cap, so the sort is paid once per maxKeys/2 new keys at most.
         let target = settings.maxKeys / 2
-        let victims = states.sorted { $0.value.lastTouched < $1.value.lastTouched }.prefix(states.count - target)
+        let victims = states.map { ($0.key, $0.value.lastTouched) }.sorted { $0.1 < $1.1 }
+            .prefix(states.count - target)
         for (key, _) in victims {
             states[key] = nil
-            deleted.insert(key)
-            dirty.remove(key)
+            markDeleted(key)
         }
+    }
+
+    /// Event time before which a key of `family` last touched can go: no window of its rule can
+    /// reach back to it, allowing for late events.
+    func horizon(of family: WindowKeyFamily) -> Int64 {
+        let window: Int64
+        switch family {
+        case .flood: window = settings.floodWindowMs
+        case .blast: window = settings.blastWindowMs
+        case .repeatedHits: window = settings.hitsWindowMs
+        case .recall: window = settings.recallWindowMs
+        case .fragments: window = settings.splitWindowMs
+        case .member: return newest - settings.memberMemoryMs
+        }
+        return newest - window - settings.allowedLatenessMs
     }
 
     // MARK: - Ids
@@ -694,7 +739,7 @@ public final class WindowEngine {
 
     static func decode(_ text: String) -> KeyState? {
         guard let value = try? JSONParser.parse(text), let events = value["e"]?.arrayValue else { return nil }
-        var state = KeyState()
+        let state = KeyState()
         for e in events {
             guard let a = e.arrayValue, a.count == 3 || a.count == 4, let t = a[0].int64Value,
                 let id = a[1].stringValue,

@@ -151,7 +151,9 @@ public final class MergedFileReader {
             }
             source.offset = reader.committedOffset
             source.line = reader.linesRead
-            if let time = line.isOversized ? nil : eventTime(line) { source.lastTime = time }
+            // Its time orders it among the other files; with none left to merge with (one file,
+            // or the last one), decoding the line a second time for it would be wasted.
+            if !heap.isEmpty, let time = line.isOversized ? nil : eventTime(line) { source.lastTime = time }
             source.head = line
             heap.push(MergeKey(time: source.lastTime, fileOrder: source.order, tiebreak: source.index), source)
         } catch {

@@ -105,12 +105,22 @@ extension Pipeline {
     public func prepare(
         _ source: SourceBatch, windows: WindowStrategy, scratch: DetectorScratch, explain: Bool = false
     ) -> PreparedBatch {
+        var batch = detect(source, scratch: scratch, explain: explain)
+        lookUpRecalls(&batch, windows: windows)
+        applyLocalWindows(&batch, windows)
+        checkIndex(&batch)
+        collectAlerts(&batch)
+        return batch
+    }
+
+    /// The first step of ``prepare``: decode, normalise and detect, touching nothing but the
+    /// batch (so `scan` runs it on one core while the other commits the batch before).
+    public func detect(_ source: SourceBatch, scratch: DetectorScratch, explain: Bool = false) -> PreparedBatch {
         var batch = PreparedBatch()
         batch.record.checkpoints = source.checkpoints
         batch.record.removedCheckpoints = source.finished
         let now = ChatStore.nowMilliseconds()
-        var decoded: [ArchiveMessage] = []
-        decoded.reserveCapacity(source.lines.count)
+        batch.examined.reserveCapacity(source.lines.count)
         for line in source.lines {
             batch.lines += 1
             batch.bytes += line.bytes.count + 1
@@ -122,47 +132,79 @@ extension Pipeline {
                         reason: error.description,
                         excerpt: QuarantineRecord.excerpt(of: line.bytes, limit: line.isOversized ? 512 : 4096)))
             case .success(let message):
-                decoded.append(message)
+                let detection = detector.detect(message, scratch: scratch)
+                let alerts = detection.findings.isEmpty ? [] : Alert.fromFindings(detection.findings, message: message)
+                batch.examined.append(
+                    ExaminedMessage(message: message, alerts: alerts, detection: explain ? detection : nil))
             }
-        }
-        examine(decoded, into: &batch, lookUpRecalls: windows.engine != nil, scratch: scratch, explain: explain)
-        if case .local(let engine, let persist) = windows {
-            applyWindows(&batch, engine, persist: persist)
-        } else if case .off = windows {
-            applyWindows(&batch, nil, persist: false)
         }
         return batch
     }
 
-    /// Content detection of decoded messages, in order.
-    private func examine(
-        _ decoded: [ArchiveMessage], into batch: inout PreparedBatch, lookUpRecalls: Bool, scratch: DetectorScratch,
-        explain: Bool
+    /// For each recall of a message not in this batch: what the withdrawn message said and the
+    /// alerts it raised — from `recent` (batches read but perhaps not committed yet: `scan`
+    /// detects ahead of its commits) or else the store. Looked up before the rules over time
+    /// run, which may be inside a store transaction.
+    public func lookUpRecalls(
+        _ batch: inout PreparedBatch, windows: WindowStrategy, recent: RecentMessages? = nil
     ) {
-        // What the index already holds under these ids: a record seen again is nothing new, but
-        // another record reusing an id with a different text must not pass in silence.
-        let indexed = (try? store.indexedTexts(msgids: decoded.map(\.msgid))) ?? [:]
-        var firstInBatch: [String: String] = [:]
-        for message in decoded {
-            batch.record.messages.append(message)
-            let detection = detector.detect(message, scratch: scratch)
-            var alerts = detection.findings.isEmpty ? [] : Alert.fromFindings(detection.findings, message: message)
-            let text = message.scannableText
-            if let earlier = indexed[message.msgid] ?? firstInBatch[message.msgid], earlier != text {
-                batch.record.messageVersions.append(message)
-                alerts.append(Alert.conflictingRecord(message, indexedText: earlier))
+        guard windows.engine != nil else { return }
+        var inBatch = Set<String>()
+        for index in batch.examined.indices {
+            let message = batch.examined[index].message
+            if let pre = WindowEngine.recalledID(message), !inBatch.contains(pre) {
+                batch.examined[index].storedRecall =
+                    recent?.recalled(pre)
+                    ?? (try? store.recalledMessage(msgid: pre)).flatMap { stored in
+                        stored.map { RecalledMessage(text: $0.text, alertRules: $0.alertRules) }
+                    }
             }
-            var storedRecall: RecalledMessage? = nil
-            if lookUpRecalls, let pre = WindowEngine.recalledID(message), firstInBatch[pre] == nil,
-                let stored = try? store.recalledMessage(msgid: pre)
-            {
-                storedRecall = RecalledMessage(text: stored.text, alertRules: stored.alertRules)
-            }
-            if firstInBatch[message.msgid] == nil { firstInBatch[message.msgid] = text }
-            batch.examined.append(
-                ExaminedMessage(
-                    message: message, alerts: alerts, detection: explain ? detection : nil, storedRecall: storedRecall))
+            inBatch.insert(message.msgid)
         }
+    }
+
+    /// The rules over time when their state is local (in this process); shared state is run
+    /// inside the commit (``commit(_:windows:)``).
+    public func applyLocalWindows(_ batch: inout PreparedBatch, _ windows: WindowStrategy) {
+        switch windows {
+        case .local(let engine, let persist): applyWindows(&batch, engine, persist: persist)
+        case .off: applyWindows(&batch, nil, persist: false)
+        case .shared: break
+        }
+    }
+
+    /// The batch against the archive index (one batched lookup, so in batch order, after the
+    /// batch before has committed): messages it already holds are not written again (a rescan
+    /// costs detection, not indexing); a record reusing an indexed id with another text is kept
+    /// beside it, with an alert.
+    public func checkIndex(_ batch: inout PreparedBatch) {
+        // A record seen again is nothing new, but another record reusing an id with a different
+        // text must not pass in silence. If the lookup fails every message is offered again; the
+        // insert ignores ids it holds.
+        let indexed = (try? store.indexedTexts(msgids: batch.examined.map(\.message.msgid))) ?? [:]
+        var firstInBatch: [String: String] = [:]
+        batch.record.messages.reserveCapacity(batch.examined.count)
+        for index in batch.examined.indices {
+            let message = batch.examined[index].message
+            let text = message.scannableText
+            if let earlier = indexed[message.msgid] ?? firstInBatch[message.msgid] {
+                if earlier != text {
+                    batch.record.messageVersions.append(message)
+                    batch.examined[index].alerts.append(Alert.conflictingRecord(message, indexedText: earlier))
+                }
+            } else {
+                batch.record.messages.append(message)
+                firstInBatch[message.msgid] = text
+            }
+        }
+    }
+
+    /// Every alert of the batch in message order — each message's content alerts, then what the
+    /// rules over time raised on it — as the store records them.
+    public func collectAlerts(_ batch: inout PreparedBatch) {
+        batch.alerts.removeAll(keepingCapacity: true)
+        for item in batch.examined { batch.alerts += item.alerts + item.windowAlerts }
+        batch.record.alerts = batch.alerts
     }
 
     /// Commits a prepared batch in one store transaction (running the rules over time inside it
@@ -185,6 +227,7 @@ extension Pipeline {
                 var prepared = base
                 prepared.record = record
                 applyWindows(&prepared, engine, persist: true)
+                collectAlerts(&prepared)
                 result = prepared
                 return prepared.record
             }
@@ -193,9 +236,9 @@ extension Pipeline {
         return new
     }
 
-    /// Runs the rules over time on examined messages, in order, and collects every alert.
+    /// Runs the rules over time on examined messages, in order (violations split over messages
+    /// first, then the windows); ``collectAlerts(_:)`` then puts every alert in order.
     func applyWindows(_ batch: inout PreparedBatch, _ windows: WindowEngine?, persist: Bool) {
-        batch.alerts.removeAll(keepingCapacity: true)
         let scratch = windows == nil ? nil : DetectorScratch()
         for index in batch.examined.indices {
             if let windows, let scratch, windows.settings.splitWindowMs > 0 {
@@ -223,9 +266,7 @@ extension Pipeline {
                 }
             }
             batch.examined[index].windowAlerts = windowAlerts
-            batch.alerts += item.alerts + windowAlerts
         }
-        batch.record.alerts = batch.alerts
         if let windows, persist {
             let changes = windows.takeChanges()
             batch.record.windowUpserts = changes.upserts

@@ -234,7 +234,7 @@ public final class Daemon {
     /// Counts a committed batch for STATUS lines and metrics, and publishes the metrics.
     private func count(_ batch: PreparedBatch) {
         metrics.batches += 1
-        messagesRead += batch.record.messages.count
+        messagesRead += batch.examined.count
         alertsRaised += batch.alerts.count
         quarantined += batch.record.quarantine.count
         metrics.messages = messagesRead
@@ -243,7 +243,7 @@ public final class Daemon {
             metrics.alerts[
                 DaemonMetrics.AlertCount(category: alert.category, severity: alert.severity.rawValue), default: 0] += 1
         }
-        if let newest = batch.record.messages.map(\.msgtime).max() {
+        if let newest = batch.examined.map(\.message.msgtime).max() {
             metrics.newestProcessedMs = max(metrics.newestProcessedMs, newest)
         }
         publishMetrics()

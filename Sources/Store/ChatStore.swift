@@ -5,6 +5,7 @@ import Foundation
 import Support
 import Vocabulary
 import Detect
+import Normalize
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -52,6 +53,7 @@ public final class ChatStore: Sendable {
             return try db.one("SELECT value FROM store_state WHERE key = 'legacy_alert_ids'")?.string("value")
                 == "present"
         }
+        try Self.backfillSearchIfPending(backend)
     }
 
     private let legacyIDs: Bool
@@ -116,6 +118,11 @@ public final class ChatStore: Sendable {
             "payload", "file", "line", "offset", "recalls", "repair",
         ],
         conflict: "DO NOTHING")
+    /// PostgreSQL keeps each message's search form in the row (`pg_trgm` indexes the column).
+    static let messageInsertWithSearchText = SQLInsert(
+        table: "messages", columns: messageInsert.columns + ["search_text"], conflict: "DO NOTHING")
+    /// SQLite's contentless search index: the bigrams of the search form, by message rowid.
+    static let searchInsert = SQLInsert(table: "messages_search", columns: ["rowid", "body"], conflict: "")
     static let versionInsert = SQLInsert(
         table: "message_versions", columns: ["msgid", "text", "msgtime", "file", "line", "offset", "seen_at"],
         conflict: "DO NOTHING")
@@ -228,25 +235,42 @@ public final class ChatStore: Sendable {
         return inserted
     }
 
-    /// The archive index (idempotent by msgid) and other versions of reused ids.
+    /// The archive index (idempotent by msgid) with each new message's search form, and other
+    /// versions of reused ids.
     private func insertMessages(_ batch: RecordBatch, _ db: any SQLExecutor, now: Int64) throws {
-        try db.insert(
-            Self.messageInsert,
-            rows: batch.messages.map { m in
-                var payload: String? = nil
-                var recalls: String? = nil
-                if case .other(let raw) = m.content { payload = raw }
-                if case .revoke(let pre) = m.content {
-                    payload = "{\"pre_msgid\":" + JSONValue.string(pre).jsonText + "}"
-                    recalls = pre
-                }
-                return [
-                    .text(m.msgid), .integer(m.msgtime), .text(m.action.text), .text(m.msgtype), .text(m.from),
-                    .text(m.senderKind.rawValue), Self.json(m.tolist), .text(m.roomid), .text(m.conversationKey),
-                    .text(m.scannableText), SQLValue(payload), .text(m.source.file), SQLValue(m.source.line),
-                    .integer(m.source.offset), SQLValue(recalls), SQLValue(m.repair),
-                ]
-            })
+        let buffers = NormalizationBuffers()
+        var rows: [[SQLValue]] = []
+        rows.reserveCapacity(batch.messages.count)
+        for m in batch.messages {
+            var payload: String? = nil
+            var recalls: String? = nil
+            if case .other(let raw) = m.content { payload = raw }
+            if case .revoke(let pre) = m.content {
+                payload = "{\"pre_msgid\":" + JSONValue.string(pre).jsonText + "}"
+                recalls = pre
+            }
+            var row: [SQLValue] = [
+                .text(m.msgid), .integer(m.msgtime), .text(m.action.text), .text(m.msgtype), .text(m.from),
+                .text(m.senderKind.rawValue), Self.json(m.tolist), .text(m.roomid), .text(m.conversationKey),
+                .text(m.scannableText), SQLValue(payload), .text(m.source.file), SQLValue(m.source.line),
+                .integer(m.source.offset), SQLValue(recalls), SQLValue(m.repair),
+            ]
+            if db.dialect == .postgres { row.append(.text(SearchText.form(m.scannableText, buffers: buffers))) }
+            rows.append(row)
+        }
+        switch db.dialect {
+        case .postgres:
+            try db.insert(Self.messageInsertWithSearchText, rows: rows)
+        case .sqlite:
+            // The search index is keyed by the rowid each new message got.
+            var search: [[SQLValue]] = []
+            for (m, rowid) in zip(batch.messages, try db.insertEach(Self.messageInsert, rows: rows)) {
+                guard let rowid else { continue }
+                let bigrams = SearchText.bigrams(m.scannableText, buffers: buffers)
+                if !bigrams.isEmpty { search.append([.integer(rowid), .text(bigrams)]) }
+            }
+            try db.insert(Self.searchInsert, rows: search)
+        }
         try db.insert(
             Self.versionInsert,
             rows: batch.messageVersions.map { m in

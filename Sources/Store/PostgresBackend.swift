@@ -321,7 +321,7 @@ struct PostgresExecutor: SQLExecutor {
                 sql += ")"
                 arguments += row
             }
-            sql += " ON CONFLICT \(insert.conflict)"
+            sql += insert.conflictClause
             if let returning = insert.returning { sql += " RETURNING \"\(returning)\"" }
             // Already numbered: run directly rather than through `?` numbering.
             let result = try connection.query(
@@ -335,5 +335,10 @@ struct PostgresExecutor: SQLExecutor {
             start += chunk.count
         }
         return inserted
+    }
+
+    func insertEach(_ insert: SQLInsert, rows: [[SQLValue]]) throws -> [Int64?] {
+        throw StoreError(
+            path: "", message: "insertEach is for SQLite's search index; PostgreSQL keeps search_text in the row")
     }
 }

@@ -200,5 +200,19 @@ enum PostgresSchema {
                 "UPDATE window_state SET last_touched = coalesce((data::json->>'l')::bigint, 0) WHERE data <> ''",
             ]
         ),
+        (
+            "v9-search-normalised",
+            [
+                // See SQLiteSchema v9: search over the search form (``SearchText``), here a
+                // column with its own trigram index; rows indexed before are filled at open.
+                "ALTER TABLE messages ADD COLUMN search_text TEXT NOT NULL DEFAULT ''",
+                "CREATE INDEX messages_search_trgm ON messages USING gin (search_text gin_trgm_ops)",
+                "DROP INDEX IF EXISTS messages_text_trgm",
+                """
+                INSERT INTO store_state (key, value)
+                SELECT 'search_backfill', CASE WHEN EXISTS (SELECT 1 FROM messages) THEN '0 ' || (SELECT max(rowid) FROM messages) ELSE 'done' END
+                """,
+            ]
+        ),
     ]
 }

@@ -76,8 +76,10 @@ public enum SQLDialect: Sendable {
 struct SQLInsert {
     var table: String
     var columns: [String]
-    /// What follows `ON CONFLICT`: `DO NOTHING`, or `(key) DO UPDATE SET …`.
+    /// What follows `ON CONFLICT`: `DO NOTHING`, or `(key) DO UPDATE SET …`; empty for none
+    /// (virtual tables, such as the search index, take no upsert clause).
     var conflict: String
+    var conflictClause: String { conflict.isEmpty ? "" : " ON CONFLICT " + conflict }
     /// A column whose values, for the rows actually inserted, ``SQLExecutor/insert(_:rows:)`` returns.
     var returning: String?
     /// The index of `returning` in `columns`.
@@ -95,6 +97,9 @@ protocol SQLExecutor {
     /// conflicted), in no particular order. Empty when `returning` is nil.
     @discardableResult
     func insert(_ insert: SQLInsert, rows: [[SQLValue]]) throws -> [SQLValue]
+    /// Inserts rows one by one and returns the rowid each got, nil where it conflicted
+    /// (SQLite, whose contentless search index is keyed by the message's rowid).
+    func insertEach(_ insert: SQLInsert, rows: [[SQLValue]]) throws -> [Int64?]
 }
 
 extension SQLExecutor {

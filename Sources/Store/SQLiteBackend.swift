@@ -201,7 +201,7 @@ struct GRDBExecutor: SQLExecutor {
         let marks = Array(repeating: "?", count: insert.columns.count).joined(separator: ", ")
         let columns = insert.columns.map { "\"\($0)\"" }.joined(separator: ", ")
         let statement = try db.cachedStatement(
-            sql: "INSERT INTO \(insert.table) (\(columns)) VALUES (\(marks)) ON CONFLICT \(insert.conflict)")
+            sql: "INSERT INTO \(insert.table) (\(columns)) VALUES (\(marks))\(insert.conflictClause)")
         var inserted: [SQLValue] = []
         let key = insert.returningIndex
         for row in rows {
@@ -209,5 +209,17 @@ struct GRDBExecutor: SQLExecutor {
             if let key, db.changesCount > 0 { inserted.append(row[key]) }
         }
         return inserted
+    }
+
+    func insertEach(_ insert: SQLInsert, rows: [[SQLValue]]) throws -> [Int64?] {
+        guard !rows.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: insert.columns.count).joined(separator: ", ")
+        let columns = insert.columns.map { "\"\($0)\"" }.joined(separator: ", ")
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO \(insert.table) (\(columns)) VALUES (\(marks))\(insert.conflictClause)")
+        return try rows.map { row in
+            try statement.execute(arguments: Self.arguments(row))
+            return db.changesCount > 0 ? db.lastInsertedRowID : nil
+        }
     }
 }

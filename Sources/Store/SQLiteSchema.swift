@@ -259,6 +259,24 @@ enum SQLiteSchema {
                     UPDATE window_state SET last_touched = coalesce(json_extract(data, '$.l'), 0) WHERE data <> '';
                     """)
         }
+        migrator.registerMigration("v9-search-normalised") { db in
+            // Issue 18: search sees what detection sees. The trigram index over the original text
+            // (kept by triggers) gives way to a contentless FTS5 index of the bigrams of each
+            // message's search form (``SearchText``), written by the store as it inserts messages;
+            // the text itself stays stored once, in `messages`. Messages indexed before are added
+            // at the next open ('search_backfill' holds the last rowid done and the last to do), in chunks.
+            try db.execute(
+                sql: """
+                    DROP TRIGGER IF EXISTS messages_fts_insert;
+                    DROP TRIGGER IF EXISTS messages_fts_delete;
+                    DROP TABLE IF EXISTS messages_fts;
+                    CREATE VIRTUAL TABLE messages_search USING fts5(
+                        body, content='', columnsize=0, tokenize='unicode61'
+                    );
+                    INSERT INTO store_state (key, value)
+                    SELECT 'search_backfill', CASE WHEN EXISTS (SELECT 1 FROM messages) THEN '0 ' || (SELECT max(rowid) FROM messages) ELSE 'done' END;
+                    """)
+        }
         return migrator
     }
 }

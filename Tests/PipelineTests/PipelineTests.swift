@@ -115,9 +115,14 @@ struct PipelineTests {
         big.batchSize = 10_000
         var small = state2.config()
         small.batchSize = 7
-        let a = try Pipeline(config: big, logger: logger).scan(paths: [repositoryRoot + "/samples/archive"])
-        let b = try Pipeline(config: small, logger: logger).scan(paths: [repositoryRoot + "/samples/archive"])
-        #expect(a.alerts.map(\.id) == b.alerts.map(\.id))
+        var idsA: [String] = [], idsB: [String] = []
+        let a = try Pipeline(config: big, logger: logger).scan(
+            paths: [repositoryRoot + "/samples/archive"], alerts: { idsA += $0.map(\.id) })
+        let b = try Pipeline(config: small, logger: logger).scan(
+            paths: [repositoryRoot + "/samples/archive"], alerts: { idsB += $0.map(\.id) })
+        #expect(!idsA.isEmpty)
+        #expect(idsA == idsB)
+        #expect(a.alerts == idsA.count)
         #expect(a.messages == 442)
         #expect(a.quarantined == 1)
     }

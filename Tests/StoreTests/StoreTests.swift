@@ -197,7 +197,7 @@ struct StoreTests {
     }
 
     @Test(
-        "full-text search finds Chinese substrings of 3+ characters through FTS5 and shorter ones by scan",
+        "search finds substrings of any length, newest first, with the match highlighted in the original text",
         arguments: StoreKind.allCases)
     func search(_ kind: StoreKind) throws {
         let temp = try TempStore(kind)
@@ -212,21 +212,74 @@ struct StoreTests {
         }
         #expect(try found("加我微信") == ["1"])
         #expect(try found("微信") == ["2", "1"])
+        #expect(try found("聊") == ["1"], "one character, the last of its text")
+        #expect(try found("亲") == ["1"])
         #expect(try found("wechat") == ["3"])
+        #expect(try found("WeChat") == ["3"])
+        #expect(try found("微信细聊天").isEmpty)
         if kind == .sqlite {
             #expect(try found("\"加我微信\" OR \"天气不错\"", fts: true) == ["4", "1"])
+            #expect(try found("微信 NOT 支付", fts: true) == ["1"])
+            #expect(try found("(天气 OR 支付) AND 不错", fts: true) == ["4"])
+            #expect(throws: StoreError.self, "an unclosed phrase") { try found("\"加我", fts: true) }
         } else {
             #expect(throws: StoreError.self, "FTS5 expressions are SQLite's") { try found("x OR y", fts: true) }
-            // LIKE wildcards in the query are data too.
-            #expect(try found("%").isEmpty)
-            #expect(try found("微_").isEmpty)
         }
         let hit = try #require(try temp.store.search("微信", filter: AlertFilter()).first)
         #expect(hit.ranges == [0..<6])
-        // Quotes and SQL in the query are data, never syntax.
+        // Quotes, SQL and LIKE wildcards in the query are data, never syntax.
         #expect(try found("\"; DROP TABLE messages; --").isEmpty)
-        #expect(try found("'").isEmpty)
+        #expect(try found("微_") == ["2", "1"], "the wildcard is punctuation: left out, as detection leaves it out")
+        #expect(throws: StoreError.self, "nothing to search for") { try found("'%") }
         #expect(try temp.store.counts().messages == 4)
+    }
+
+    @Test(
+        "search sees what detection sees: zero-width characters, traditional characters, spaced and styled digits",
+        arguments: StoreKind.allCases)
+    func searchNormalised(_ kind: StoreKind) throws {
+        let temp = try TempStore(kind)
+        var batch = RecordBatch()
+        batch.messages = [
+            message("zw", "我们私\u{200B}下转账吧", time: 1), message("trad", "保證穩賺不賠", time: 2),
+            message("phone", "电话 138 0013 8000 找我", time: 3), message("wide", "加ｖｘ：ＡＢＣ１２３", time: 4),
+            message("plain", "私下聊聊转账的事", time: 5),
+        ]
+        try temp.store.record(batch)
+        func hits(_ q: String) throws -> [SearchHit] { try temp.store.search(q, filter: AlertFilter()) }
+        let zw = try hits("私下转账")
+        #expect(zw.map(\.message.msgid) == ["zw"])
+        // The highlight covers the original characters, the zero-width space inside included.
+        let zwText = Array(zw[0].message.text.utf8)
+        #expect(zw[0].ranges.map { String(decoding: zwText[$0], as: UTF8.self) } == ["私\u{200B}下转账"])
+        #expect(try hits("稳赚").map(\.message.msgid) == ["trad"])
+        #expect(try hits("穩賺").map(\.message.msgid) == ["trad"], "a traditional query finds it too")
+        let phone = try hits("13800138000")
+        #expect(phone.map(\.message.msgid) == ["phone"])
+        let phoneText = Array(phone[0].message.text.utf8)
+        #expect(phone[0].ranges.map { String(decoding: phoneText[$0], as: UTF8.self) } == ["138 0013 8000"])
+        #expect(try hits("138 0013 8000").map(\.message.msgid) == ["phone"])
+        #expect(try hits("vx abc123").map(\.message.msgid) == ["wide"])
+        #expect(try hits("私下").map(\.message.msgid) == ["plain", "zw"])
+    }
+
+    @Test("a store made by the previous release is upgraded in place: its messages become searchable")
+    func upgradeFromPreviousRelease() throws {
+        let directory = NSTemporaryDirectory() + "cw-upgrade-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/chatwarden.db"
+        // The schema as the previous release left it (every migration up to v8), and messages
+        // written as it wrote them: the trigram index kept by its triggers.
+        try SQLiteSchema.previousRelease(path: path, messages: [("old-1", "亲，加我微信细聊", 1), ("old-2", "保證穩賺", 2)])
+        let store = try ChatStore(path: path)
+        #expect(try store.search("加我微信", filter: AlertFilter()).map(\.message.msgid) == ["old-1"])
+        #expect(try store.search("稳赚", filter: AlertFilter()).map(\.message.msgid) == ["old-2"])
+        var batch = RecordBatch()
+        batch.messages = [message("new-1", "新的微信消息", time: 3)]
+        try store.record(batch)
+        #expect(try store.search("微信", filter: AlertFilter()).map(\.message.msgid) == ["new-1", "old-1"])
+        #expect(try store.counts().messages == 3)
     }
 
     @Test("the conversation around a message, in order, one-to-one directions joined", arguments: StoreKind.allCases)

@@ -108,6 +108,19 @@ enum Bench {
         return try daemon(binary: binary, ["--config", config])
     }
 
+    /// Runs a shell command and returns its standard output.
+    static func output(_ command: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try? process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     static func shell(_ command: String) -> (Double, Int32) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -1,7 +1,7 @@
 import Foundation
 import Normalize
 
-// chatwarden-bench [match|index|daemon|windows|shared-store|false-positives|soak|all] [--data DIR]
+// chatwarden-bench [match|index|rescan|daemon|windows|shared-store|false-positives|soak|all] [--data DIR]
 // Reports what it measured, on which machine; `make bench` runs them all.
 var arguments = Array(CommandLine.arguments.dropFirst())
 var data = "../shared/data"
@@ -21,6 +21,11 @@ do {
     if which == "index" || which == "all" {
         let count = Int(ProcessInfo.processInfo.environment["CHATWARDEN_BENCH_MESSAGES"] ?? "") ?? 1_000_000
         try IndexBenchmark.run(data: data, messages: count)
+    }
+    if which == "rescan" || which == "all" {
+        let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"
+        let count = Int(ProcessInfo.processInfo.environment["CHATWARDEN_BENCH_MESSAGES"] ?? "") ?? 1_000_000
+        try RescanBenchmark.run(binary: binary, data: data, large: count)
     }
     if which == "daemon" || which == "all" {
         let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"

@@ -51,22 +51,34 @@ struct Scan: AsyncParsableCommand {
             config.daemonName = "scan-\(ProcessInfo.processInfo.processIdentifier)"
         }
         let pipeline = try Setup.pipeline(config, logger: logger)
-        let summary = try pipeline.scan(paths: paths) { p in
-            let mb = Double(p.bytes) / 1_048_576
-            Terminal.progress(
-                "scanning \(p.filesDone + 1)/\(p.filesTotal) \(Terminal.escape(p.file)): \(p.lines) lines, "
-                    + "\(String(format1: mb)) MB, \(p.alerts) alerts, \(String(format1: mb / max(p.seconds, 0.001))) MB/s"
-            )
-        }
+        // Alerts are printed as each batch commits: a rescan of a year keeps none in memory.
+        var printedHeader = false
+        let summary = try pipeline.scan(
+            paths: paths,
+            progress: { p in
+                // Only for scans longer than a moment, and only on a terminal (Terminal.progress).
+                guard p.seconds >= 2 else { return }
+                var line =
+                    "scanning \(p.filesDone + 1)/\(p.filesTotal) \(Terminal.escape(p.file)): \(p.messages) messages, "
+                    + "\(Int(Double(p.messages) / max(p.seconds, 0.001))) messages/s, \(p.alerts) alerts"
+                if let left = p.secondsLeft { line += ", about \(Int(left.rounded(.up))) s left" }
+                Terminal.progress(line)
+            },
+            alerts: { alerts in
+                guard !quiet else { return }
+                var out = ""
+                AlertRows.listing(alerts).print(format, to: &out, header: !printedHeader, streamed: true)
+                printedHeader = true
+                Terminal.endProgress()
+                print(out, terminator: "")
+            })
         Terminal.endProgress()
-        if !quiet {
-            AlertRows.listing(summary.alerts).print(format)
-        }
         for failure in summary.failures {
             Terminal.error("chatwarden: \(Terminal.escape(failure))")
         }
-        var note = "scanned \(summary.files) file(s), \(summary.messages) messages"
-        note += ", \(summary.alerts.count) alert(s) (\(summary.newAlerts) new)"
+        var note =
+            "scanned \(summary.files) file(s), \(summary.messages) messages (\(summary.newMessages) new to the index)"
+        note += ", \(summary.alerts) alert(s) (\(summary.newAlerts) new)"
         if summary.quarantined > 0 { note += ", \(summary.quarantined) line(s) quarantined (chatwarden quarantine)" }
         note += " in \(String(format1: summary.seconds)) s"
         Terminal.error(note)
@@ -86,7 +98,7 @@ struct Scan: AsyncParsableCommand {
                 "chatwarden: nothing to scan: no archive lines in \(paths.map(Terminal.escape).joined(separator: " "))")
             throw ExitCode(1)
         }
-        if !summary.failures.isEmpty || !summary.alerts.isEmpty { throw ExitCode(1) }
+        if !summary.failures.isEmpty || summary.alerts > 0 { throw ExitCode(1) }
     }
 }
 

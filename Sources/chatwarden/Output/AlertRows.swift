@@ -8,10 +8,11 @@ import Vocabulary
 enum AlertRows {
     static func listing(_ alerts: [Alert], statuses: [String: String] = [:]) -> Listing {
         var listing = Listing(columns: [
-            Column(title: "ID", maxWidth: 12), Column(title: "TIME"), Column(title: "SEVERITY"), Column(title: "RULE"),
+            Column(title: "ID", maxWidth: 12), Column(title: "TIME", typicalWidth: 19),
+            Column(title: "SEVERITY", typicalWidth: 8), Column(title: "RULE", typicalWidth: 24),
             Column(title: "FROM", maxWidth: 20), Column(title: "CHAT", maxWidth: 20),
             Column(title: "MATCH", maxWidth: 24),
-            Column(title: "STATUS"), Column(title: "TEXT", maxWidth: 48),
+            Column(title: "STATUS", typicalWidth: 9), Column(title: "TEXT", maxWidth: 48),
         ])
         for alert in alerts {
             let status = statuses[alert.id] ?? "new"

@@ -17,6 +17,9 @@ struct Column {
     var title: String
     /// Maximum display width in a table (nil: as wide as the widest cell).
     var maxWidth: Int?
+    /// The width a streamed table gives the column when it has no maximum (its rows are printed
+    /// batch by batch, before the widest cell is known).
+    var typicalWidth: Int? = nil
 }
 
 /// Rows of a listing, printed in any ``OutputFormat``. JSON rows carry typed values; tables and
@@ -40,6 +43,12 @@ struct Listing {
     }
 
     func print(_ format: OutputFormat, to out: inout String) {
+        print(format, to: &out, header: true, streamed: false)
+    }
+
+    /// Prints the rows, with the header row or not (CSV and tables); `streamed`: a table printed
+    /// in parts, whose column widths are fixed (``Column/typicalWidth``) rather than measured.
+    func print(_ format: OutputFormat, to out: inout String, header: Bool, streamed: Bool) {
         switch format {
         case .json:
             for object in objects {
@@ -47,7 +56,7 @@ struct Listing {
                 out += "\n"
             }
         case .csv:
-            out += columns.map { CSV.cell($0.title) }.joined(separator: ",") + "\r\n"
+            if header { out += columns.map { CSV.cell($0.title) }.joined(separator: ",") + "\r\n" }
             for row in rows {
                 out += row.map(CSV.cell).joined(separator: ",") + "\r\n"
             }
@@ -61,8 +70,14 @@ struct Listing {
                 }
             }
             var widths = columns.map { Terminal.width($0.title) }
-            for row in cells {
-                for (i, cell) in row.enumerated() { widths[i] = max(widths[i], Terminal.width(cell)) }
+            if streamed {
+                for (i, column) in columns.enumerated() {
+                    widths[i] = max(widths[i], column.maxWidth ?? column.typicalWidth ?? 0)
+                }
+            } else {
+                for row in cells {
+                    for (i, cell) in row.enumerated() { widths[i] = max(widths[i], Terminal.width(cell)) }
+                }
             }
             func line(_ row: [String]) -> String {
                 var text = ""
@@ -71,7 +86,7 @@ struct Listing {
                 }
                 return text
             }
-            out += Terminal.bold(line(columns.map(\.title))) + "\n"
+            if header { out += Terminal.bold(line(columns.map(\.title))) + "\n" }
             for row in cells { out += line(row) + "\n" }
         }
     }
