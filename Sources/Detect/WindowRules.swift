@@ -160,7 +160,7 @@ public final class WindowEngine {
     private var deleted = Set<String>()
     /// The newest event time seen (the watermark of expiry).
     private(set) var newest: Int64 = 0
-    /// Messages processed (expiry runs every 50,000).
+    /// Messages processed (expiry runs every 5,000: keys are dropped soon after their window closes, so memory follows the traffic of the last minutes, not of the last hour).
     private var processed = 0
     private let normalizer: Normalizer
     /// Key families whose state is shared with other daemons (a shared store): normally
@@ -230,7 +230,7 @@ public final class WindowEngine {
         recallAfterHit(
             message, conversation: conversation, contentRules: contentRules, recalled: recalled, into: &found)
         processed += 1
-        if states.count > settings.maxKeys || processed % 50_000 == 0 { evict() }
+        if states.count > settings.maxKeys || processed % 5_000 == 0 { evict() }
         return found
     }
 

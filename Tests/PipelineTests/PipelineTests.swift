@@ -126,4 +126,22 @@ struct PipelineTests {
         #expect(a.messages == 442)
         #expect(a.quarantined == 1)
     }
+
+    @Test("a rescan recognises what the index holds: nothing written again, the same alerts, found again")
+    func rescanWritesNoMessagesAgain() throws {
+        let state = TempState()
+        var config = state.config()
+        config.batchSize = 50
+        let archive = [repositoryRoot + "/samples/archive"]
+        var first: [String] = [], second: [String] = []
+        let a = try Pipeline(config: config, logger: logger).scan(paths: archive, alerts: { first += $0.map(\.id) })
+        let b = try Pipeline(config: config, logger: logger).scan(paths: archive, alerts: { second += $0.map(\.id) })
+        #expect(a.newMessages > 400)
+        #expect(a.newMessages == a.messages - 1, "the sample archive reuses one message id")
+        #expect(b.messages == a.messages)
+        #expect(b.newMessages == 0)
+        #expect(b.newAlerts == 0)
+        #expect(second == first)
+        #expect(!first.isEmpty)
+    }
 }

@@ -32,8 +32,9 @@ enum RescanBenchmark {
 
     static func measure(binary: String, file: String, count: Int, texts: [String], state: String) throws {
         let jq = Bench.shell("jq -r .text.content '\(file)' > /dev/null")
-        let baseline = Bench.output("python3 scripts/sqlite-baseline.py '\(file)'")
-            .split(separator: " ").compactMap { Double($0) }
+        let baselineOutput = Bench.output("python3 scripts/sqlite-baseline.py '\(file)' 2>&1")
+        let baseline = baselineOutput.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Double($0) }
+        if baseline.count != 3 { print("SQLite alone failed: \(baselineOutput)") }
         let scan = "'\(binary)' scan --quiet --state-dir '\(state)' '\(file)'"
         let first = timedWithPeakMemory(scan)
         let again = timedWithPeakMemory(scan)

@@ -11,10 +11,15 @@ struct Search: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Search everything that was said (full-text, Chinese substrings included).",
         discussion: """
-            TEXT is found as a substring, case-insensitively for Latin letters: `chatwarden search 加微信`. \
-            With --fts, TEXT is an FTS5 query expression over trigrams: `"加微信" OR "私聊"`, \
-            `返现 NOT 活动`. Newest messages first. In a table the match is highlighted; JSON rows \
-            carry the byte ranges of every match.
+            Search reads the text as detection reads it: widths, case, traditional characters, \
+            digit variants and Chinese numerals folded; zero-width characters, punctuation, \
+            spaces and emoji left out — in the messages and in TEXT alike. So `search 私下转账` \
+            finds it written with a zero-width space between 私 and 下, `search 稳赚` finds 穩賺, and \
+            `search 13800138000` finds 138 0013 8000. TEXT of any length is found as a \
+            substring (one character too). With --fts, TEXT is a query expression: phrases \
+            joined by AND, OR, NOT and parentheses: `"加微信" OR "私聊"`, `返现 NOT 活动`. \
+            Newest messages first. In a table the match is highlighted in the original \
+            characters; JSON rows carry the byte ranges of every match.
             """)
 
     @OptionGroup var common: CommonOptions
@@ -26,7 +31,7 @@ struct Search: AsyncParsableCommand {
     var sender: String?
     @Option(help: "At most this many messages.")
     var limit: Int = 50
-    @Flag(help: "TEXT is an FTS5 query expression.")
+    @Flag(help: "TEXT is a query expression: phrases joined by AND, OR, NOT and parentheses (SQLite store).")
     var fts = false
     @Option(help: "Output format: table, json or csv.")
     var format: OutputFormat = .table
@@ -36,6 +41,11 @@ struct Search: AsyncParsableCommand {
 
     func validate() throws {
         if text.isEmpty { throw ValidationError("give something to search for") }
+        if !fts && SearchText.queryForm(text) == nil {
+            throw ValidationError(
+                "nothing to search for in \(text): search reads letters and digits (punctuation, spaces and emoji are left out, as detection leaves them out)"
+            )
+        }
     }
 
     func run() async throws {
