@@ -34,6 +34,13 @@ final class TempStore {
         }
         store = try ChatStore(path: location, daemon: daemon)
     }
+    /// A store already holding `messages`.
+    convenience init(_ kind: StoreKind, holding messages: [ArchiveMessage]) throws {
+        try self.init(kind)
+        var batch = RecordBatch()
+        batch.messages = messages
+        try store.record(batch)
+    }
     deinit {
         store.close()
         try? FileManager.default.removeItem(atPath: directory)
@@ -200,13 +207,12 @@ struct StoreTests {
         "search finds substrings of any length, newest first, with the match highlighted in the original text",
         arguments: StoreKind.allCases)
     func search(_ kind: StoreKind) throws {
-        let temp = try TempStore(kind)
-        var batch = RecordBatch()
-        batch.messages = [
-            message("1", "亲，加我微信细聊", time: 1), message("2", "微信支付就可以", time: 2),
-            message("3", "Please add me on WeChat", time: 3), message("4", "今天天气不错", time: 4),
-        ]
-        try temp.store.record(batch)
+        let temp = try TempStore(
+            kind,
+            holding: [
+                message("1", "亲，加我微信细聊", time: 1), message("2", "微信支付就可以", time: 2),
+                message("3", "Please add me on WeChat", time: 3), message("4", "今天天气不错", time: 4),
+            ])
         func found(_ q: String, fts: Bool = false) throws -> [String] {
             try temp.store.search(q, ftsExpression: fts, filter: AlertFilter()).map(\.message.msgid)
         }
@@ -238,14 +244,13 @@ struct StoreTests {
         "search sees what detection sees: zero-width characters, traditional characters, spaced and styled digits",
         arguments: StoreKind.allCases)
     func searchNormalised(_ kind: StoreKind) throws {
-        let temp = try TempStore(kind)
-        var batch = RecordBatch()
-        batch.messages = [
-            message("zw", "我们私\u{200B}下转账吧", time: 1), message("trad", "保證穩賺不賠", time: 2),
-            message("phone", "电话 138 0013 8000 找我", time: 3), message("wide", "加ｖｘ：ＡＢＣ１２３", time: 4),
-            message("plain", "私下聊聊转账的事", time: 5),
-        ]
-        try temp.store.record(batch)
+        let temp = try TempStore(
+            kind,
+            holding: [
+                message("zw", "我们私\u{200B}下转账吧", time: 1), message("trad", "保證穩賺不賠", time: 2),
+                message("phone", "电话 138 0013 8000 找我", time: 3), message("wide", "加ｖｘ：ＡＢＣ１２３", time: 4),
+                message("plain", "私下聊聊转账的事", time: 5),
+            ])
         func hits(_ q: String) throws -> [SearchHit] { try temp.store.search(q, filter: AlertFilter()) }
         let zw = try hits("私下转账")
         #expect(zw.map(\.message.msgid) == ["zw"])
