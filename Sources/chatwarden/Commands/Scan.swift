@@ -73,6 +73,10 @@ struct Scan: AsyncParsableCommand {
                 print(out, terminator: "")
             })
         Terminal.endProgress()
+        if !quiet && !printedHeader {
+            // No alerts: the header alone still tells a reader (and a CSV consumer) the columns.
+            AlertRows.listing([]).print(format)
+        }
         for failure in summary.failures {
             Terminal.error("chatwarden: \(Terminal.escape(failure))")
         }
