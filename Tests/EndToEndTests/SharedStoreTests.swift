@@ -300,6 +300,26 @@ struct SharedNotificationTests {
 /// The review commands read a PostgreSQL store exactly as they read SQLite.
 @Suite("End to end: the review CLI on PostgreSQL", .serialized)
 struct ReviewOnPostgresTests {
+    @Test("a rescan writes no message again and search reads the normalised text, on SQLite and PostgreSQL")
+    func rescanAndSearch() throws {
+        let server = try #require(
+            PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        let state = StateDir()
+        for store in [
+            ["--state-dir", state.path + "/sqlite"],
+            ["--store", try server.createDatabase(), "--state-dir", state.path + "/postgres"],
+        ] {
+            let first = try Binary.run(["scan", "--quiet"] + store + ["samples/"])
+            #expect(first.stderr.contains("442 messages (442 new to the index)"), "\(first.stderr)")
+            let again = try Binary.run(["scan", "--quiet"] + store + ["samples/"])
+            #expect(again.stderr.contains("442 messages (0 new to the index)"), "\(again.stderr)")
+            #expect(again.stderr.contains("(0 new)"), "\(again.stderr)")
+            // The sample that hid 私下转账 with zero-width spaces.
+            let hidden = try Binary.jsonLines(Binary.run(["search", "私下转账", "--format", "json"] + store).stdout)
+            #expect(hidden.contains { ($0["text"] as? String) == "私\u{200B}下\u{200B}转\u{200B}账更划算" })
+        }
+    }
+
     @Test(
         "scan into PostgreSQL, then list, show, search, context, stats, quarantine, export and report: the same answers as SQLite"
     )
