@@ -12,8 +12,10 @@ struct Scan: AsyncParsableCommand {
         discussion: """
             Reads each file from its start (directories: every *.jsonl, *.json, *.ndjson, *.log and \
             *.txt file, and rotated copies such as x.jsonl.1, recursively), runs decode → \
-            normalise → detect → record, and prints every alert found. Alerts and the archive \
-            index go to the store; alerts new to the store are appended to the alert log. Alert \
+            normalise → detect → record, and prints every alert found as each batch is \
+            committed (on a terminal, a progress line with the rate and the time left). \
+            Messages the archive index already holds are recognised and not written again; \
+            alerts and new messages go to the store; alerts new to the store are appended to the alert log. Alert \
             ids are deterministic, so scanning the same files again adds nothing. Lines that do \
             not decode are quarantined (see `chatwarden quarantine`) and the scan goes on. \
             The daemon's checkpoints are not touched. New alerts are not sent to the \
