@@ -160,8 +160,9 @@ public final class WindowEngine {
     private var deleted = Set<String>()
     /// The newest event time seen (the watermark of expiry).
     private(set) var newest: Int64 = 0
-    /// Messages processed (expiry runs every 5,000: keys are dropped soon after their window closes, so memory follows the traffic of the last minutes, not of the last hour).
+    /// Messages processed, and when expiry last ran (see ``process``).
     private var processed = 0
+    private var lastExpiry = 0
     private let normalizer: Normalizer
     /// Key families whose state is shared with other daemons (a shared store): normally
     /// ``WindowKeyFamily/sharedAcrossShards``. Empty: nothing is shared.
@@ -230,7 +231,13 @@ public final class WindowEngine {
         recallAfterHit(
             message, conversation: conversation, contentRules: contentRules, recalled: recalled, into: &found)
         processed += 1
-        if states.count > settings.maxKeys || processed % 5_000 == 0 { evict() }
+        // Expiry walks every key: run it once the messages since the last walk outnumber an
+        // eighth of the keys (at most 8 key visits per message; at least every 1,000 messages,
+        // so keys go soon after their window closes and memory follows recent traffic).
+        if states.count > settings.maxKeys || processed - lastExpiry >= max(1_000, states.count / 8) {
+            evict()
+            lastExpiry = processed
+        }
         return found
     }
 
