@@ -60,11 +60,11 @@ extension Pipeline {
     /// the summary and the scan goes on with the rest. Checkpoints are not touched: a rescan never
     /// moves the daemon's place in its files.
     ///
-    /// Two cores: one reads, decodes, detects and runs the rules over time
-    /// (``detect(_:scratch:explain:)``, ``lookUpRecalls(_:windows:recent:)``,
-    /// ``applyLocalWindows(_:_:)``), the other takes each batch in order against the index and
-    /// commits it (``checkIndex(_:)``, ``collectAlerts(_:)``, ``commit(_:windows:)``) — the steps
-    /// of ``prepare(_:windows:scratch:explain:)`` and the daemon's, overlapped. `alerts` is given
+    /// Both cores, three stages on threads of their own: read, decode and detect
+    /// (``detect(_:scratch:explain:)``); the rules over time (``lookUpRecalls(_:windows:recent:)``,
+    /// ``applyLocalWindows(_:_:)``); each batch in order against the index, then committed
+    /// (``checkIndex(_:)``, ``collectAlerts(_:)``, ``commit(_:windows:)``) — the steps of
+    /// ``prepare(_:windows:scratch:explain:)`` and the daemon's, overlapped. `alerts` is given
     /// each batch's alerts, in archive order, as it commits.
     public func scan(
         paths: [String], progress: ((ScanProgress) -> Void)? = nil, alerts: (([Alert]) -> Void)? = nil
