@@ -43,6 +43,10 @@ public struct Config: Sendable, Equatable {
     public var watchFromCommandLine = false
     /// Daemon: its name in a shared (PostgreSQL) store; nil: the host name.
     public var daemonName: String?
+    /// Whose quarantine a shared store files this run's undecodable lines under; nil: the
+    /// daemon's name. Every `scan` runs under a name of its own (so no daemon takes its alerts)
+    /// but files its quarantine under one name, so a rescan does not quarantine a line again.
+    public var quarantineName: String? = nil
     public var pollIntervalMilliseconds: Int
     /// The rules over time.
     public var windows: WindowSettings

@@ -71,7 +71,9 @@ public final class Pipeline: Sendable {
         self.decoder = config.decoder
         do {
             try StateDirectory.ensure(config.stateDirectory)
-            self.store = try ChatStore(path: config.resolvedStorePath, daemon: config.resolvedDaemonName)
+            self.store = try ChatStore(
+                path: config.resolvedStorePath, daemon: config.resolvedDaemonName,
+                quarantineOwner: config.quarantineName)
         } catch let error as StoreError {
             throw PipelineError(message: "cannot open the store: \(error)", isStoreFault: true)
         } catch {

@@ -27,14 +27,20 @@ public final class ChatStore: Sendable {
     /// The daemon whose checkpoints, window state and alert-log confirmations this store object
     /// reads and writes.
     public let daemon: String
+    /// The name this store object files quarantined lines under (a shared store keeps each
+    /// daemon's apart; every `scan` files under one name).
+    let quarantineOwner: String
 
     /// Opens (creating and migrating when needed) the store at `location`: a SQLite file path
     /// (created with mode 0640), or a `postgres://` URL.
-    public convenience init(path location: String, daemon: String = "") throws(StoreError) {
+    /// `quarantineOwner`: the name quarantined lines are filed under (nil: `daemon`).
+    public convenience init(
+        path location: String, daemon: String = "", quarantineOwner: String? = nil
+    ) throws(StoreError) {
         let backend: any SQLBackend =
             PostgresLocation.matches(location)
             ? try PostgresBackend(url: location) : try SQLiteBackend.shared(path: location)
-        try self.init(backend: backend, daemon: daemon)
+        try self.init(backend: backend, daemon: daemon, quarantineOwner: quarantineOwner)
     }
 
     /// A store in memory that goes with the object: the same schema and queries, for what runs
@@ -43,10 +49,11 @@ public final class ChatStore: Sendable {
         try ChatStore(backend: SQLiteBackend.inMemory(), daemon: "")
     }
 
-    private init(backend: any SQLBackend, daemon: String) throws(StoreError) {
+    private init(backend: any SQLBackend, daemon: String, quarantineOwner: String? = nil) throws(StoreError) {
         self.backend = backend
         path = backend.location
         self.daemon = daemon
+        self.quarantineOwner = quarantineOwner ?? daemon
         // A store made before the evidence chain: chain its alerts and review actions once.
         legacyIDs = try backend.write { db in
             try EvidenceChain.backfillIfPending(db, now: Self.nowMilliseconds())
@@ -220,7 +227,7 @@ public final class ChatStore: Sendable {
         try insertMessages(batch, db, now: now)
         let inserted = try insertAlerts(batch.alerts, db, now: now)
         try enqueueNotifications(inserted, routes: batch.notificationRoutes, db, now: now)
-        let daemon: SQLValue = .text(self.daemon)
+        let daemon: SQLValue = .text(quarantineOwner)
         try db.insert(
             Self.quarantineInsert,
             rows: batch.quarantine.map { q in

@@ -314,6 +314,9 @@ struct ReviewOnPostgresTests {
             let again = try Binary.run(["scan", "--quiet"] + store + ["samples/"])
             #expect(again.stderr.contains("442 messages (0 new to the index)"), "\(again.stderr)")
             #expect(again.stderr.contains("(0 new)"), "\(again.stderr)")
+            // The sample's one cut line is quarantined once, however often it is scanned.
+            let quarantined = try Binary.jsonLines(Binary.run(["quarantine", "--format", "json"] + store).stdout)
+            #expect(quarantined.count == 1, "\(quarantined)")
             // The sample that hid 私下转账 with zero-width spaces.
             let hidden = try Binary.jsonLines(Binary.run(["search", "私下转账", "--format", "json"] + store).stdout)
             #expect(hidden.contains { ($0["text"] as? String) == "私\u{200B}下\u{200B}转\u{200B}账更划算" })

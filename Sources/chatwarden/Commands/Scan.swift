@@ -51,6 +51,7 @@ struct Scan: AsyncParsableCommand {
             // A name of its own in a shared store, so no daemon takes this scan's alerts for its
             // own (a daemon confirms, and would log, the unlogged alerts of its name).
             config.daemonName = "scan-\(ProcessInfo.processInfo.processIdentifier)"
+            config.quarantineName = "scan"
         }
         let pipeline = try Setup.pipeline(config, logger: logger)
         // Alerts are printed as each batch commits: a rescan of a year keeps none in memory.
