@@ -653,11 +653,9 @@ public final class WindowEngine {
         // last touched, though repeated hits look back an hour (keeping every key for the
         // longest window held millions of blast keys on a busy archive, and made eviction sort
         // them).
-        var horizons: [WindowKeyFamily: Int64] = [:]
-        for family in WindowKeyFamily.allCases { horizons[family] = horizon(of: family) }
         // The keys first, then their removal: removing while iterating would copy the dictionary.
         let expired = states.compactMap { key, state in
-            state.lastTouched < (WindowKeyFamily(key: key).flatMap { horizons[$0] } ?? expiryHorizon) ? key : nil
+            state.lastTouched < (WindowKeyFamily(key: key).map(horizon(of:)) ?? expiryHorizon) ? key : nil
         }
         for key in expired {
             states[key] = nil

@@ -80,6 +80,13 @@ public struct ExaminedMessage: Sendable {
     /// about the engine or the archive are not hits: ``Alert/isNote``).
     var contentRules: [String] { alerts.filter { !$0.isNote }.map(\.rule) }
 
+    /// What a later recall of this message withdrew: its text and the rules of the alerts it
+    /// raised (content and over time, notes left out).
+    var asRecalled: RecalledMessage {
+        RecalledMessage(
+            text: message.scannableText, alertRules: (alerts + windowAlerts).filter { !$0.isNote }.map(\.rule))
+    }
+
     /// The distinct violations of this message (rule and what matched, as the reviewer would
     /// tell them apart), for repeated hits.
     var violations: [String] {
@@ -308,10 +315,7 @@ extension Pipeline {
 
     /// What a recalled message said and the alerts it raised, if it is earlier in this batch.
     func recalledInBatch(_ msgid: String, _ batch: PreparedBatch, before index: Int) -> RecalledMessage? {
-        guard let item = batch.examined[..<index].last(where: { $0.message.msgid == msgid }) else { return nil }
-        return RecalledMessage(
-            text: item.message.scannableText,
-            alertRules: (item.alerts + item.windowAlerts).filter { !$0.isNote }.map(\.rule))
+        batch.examined[..<index].last(where: { $0.message.msgid == msgid })?.asRecalled
     }
 
     /// Decodes a line, repairing what keeps a record from being read rather than setting it

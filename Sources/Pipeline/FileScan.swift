@@ -78,7 +78,7 @@ extension Pipeline {
             summary.failures.append(error.description)
             return summary
         }
-        let totalBytes = files.reduce(0) { $0 + Self.fileSize($1.path) }
+        let totalBytes = files.reduce(0) { $0 + Int(FileIdentity.of(path: $1.path)?.1 ?? 0) }
         // Three stages, each on its own thread, two batches between each: read and detect; the
         // rules over time; the index and the commit (this thread).
         let detected = Handoff<DetectedBatch>(capacity: 2)
@@ -194,11 +194,7 @@ extension Pipeline {
         func remember(_ batch: PreparedBatch) {
             var said: [String: RecalledMessage] = [:]
             said.reserveCapacity(batch.examined.count)
-            for item in batch.examined {
-                said[item.message.msgid] = RecalledMessage(
-                    text: item.message.scannableText,
-                    alertRules: (item.alerts + item.windowAlerts).filter { !$0.isNote }.map(\.rule))
-            }
+            for item in batch.examined { said[item.message.msgid] = item.asRecalled }
             batches.append(said)
             if batches.count > keep { batches.removeFirst() }
         }
@@ -207,11 +203,6 @@ extension Pipeline {
             for batch in batches.reversed() { if let found = batch[msgid] { return found } }
             return nil
         }
-    }
-
-    static func fileSize(_ path: String) -> Int {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 }
 

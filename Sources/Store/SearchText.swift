@@ -23,14 +23,14 @@ public enum SearchText {
         var dense: Range<Int>
     }
 
-    /// The characters of `text`'s search form (with where each sits in the dense view, when
-    /// `view` is given the buffers to keep it in).
+    /// The characters of `text`'s search form, each with where it sits in the dense view, and
+    /// that view (whose offset map takes a match back to the original text: highlighting).
     static func characters(
-        _ text: String, normalizer: Normalizer = .standard, buffers: NormalizationBuffers = NormalizationBuffers()
+        _ text: String, buffers: NormalizationBuffers = NormalizationBuffers()
     ) -> (characters: [FormCharacter], view: NormalizedView) {
         var copy = text
         let view = copy.withUTF8 { bytes in
-            normalizer.normalize(utf8: bytes, into: buffers, light: false, dense: true).dense.copy()
+            Normalizer.standard.normalize(utf8: bytes, into: buffers, light: false, dense: true).dense.copy()
         }
         return (characters(ofDense: view.utf8), view)
     }
@@ -132,8 +132,8 @@ public enum SearchText {
 
     /// A query's search form: its letters and digits after normalisation. Nil when it has none.
     public static func queryForm(_ query: String) -> [Unicode.Scalar]? {
-        let scalars = characters(query).characters.map(\.scalar)
-        return scalars.isEmpty ? nil : scalars
+        let form = scalars(query, buffers: NormalizationBuffers())
+        return form.isEmpty ? nil : form
     }
 
     /// An FTS5 expression over the bigram index that finds `form` as a substring.

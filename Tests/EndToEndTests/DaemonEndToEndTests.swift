@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A running `chatwarden daemon` child process.
@@ -40,26 +41,6 @@ final class DaemonProcess {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-}
-
-/// A loopback TCP port nobody listens on now: the kernel picks a free one for a socket bound to
-/// port 0, which is then closed (a random port can collide with one in use).
-func freeLoopbackPort() -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    _ = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    var bound = sockaddr_in()
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &bound) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return UInt16(bigEndian: bound.sin_port)
 }
 
 /// Waits until `condition` holds (polling), up to `timeout` seconds.
@@ -288,7 +269,7 @@ struct MetricsEndToEndTests {
     func metrics() throws {
         let state = StateDir()
         let archive = state.path + "/archive"
-        let port = freeLoopbackPort()
+        let port = try freeLoopbackPort()
         let config = try writeDaemonConfig(
             state, watch: archive + "/*.jsonl", extra: "[metrics]\nlisten = \"127.0.0.1:\(port)\"")
         let daemon = try DaemonProcess(arguments: ["--config", config], logPath: state.path + "/daemon.log")

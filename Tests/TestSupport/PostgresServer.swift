@@ -47,7 +47,7 @@ public final class PostgresServer: @unchecked Sendable {
         self.version = version
         directory = NSTemporaryDirectory() + "cw-pg-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        port = try Self.freePort()
+        port = Int(try freeLoopbackPort())
         let asRoot = geteuid() == 0
         if asRoot {
             guard getpwnam("postgres") != nil else {
@@ -120,24 +120,6 @@ public final class PostgresServer: @unchecked Sendable {
                     "\(program) \(arguments.joined(separator: " ")) failed (status \(status)): \(text.suffix(2000))")
         }
         return text
-    }
-
-    /// A port nothing listens on now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw Failure(description: "cannot find a free loopback port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
     /// A new empty database; its URL.
