@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
         // SHA-256 for the tamper-evident chain of alerts and review actions.
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // The review console (issue 19): HTTP server, and bcrypt for account passwords.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // libpcre2-8 from the system. The shim header defines PCRE2_CODE_UNIT_WIDTH before pcre2.h.
@@ -80,13 +83,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The review console: pages, sessions, CSRF, roles and scope over the store (issue 19).
+        .target(
+            name: "Console",
+            dependencies: [
+                "Store", "Alerts", "Config", "Vocabulary", "Support",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // What the fuzzers (Fuzz/) run; the test suite replays their corpus and crashes through it.
         .target(name: "FuzzTargets", dependencies: ["Archive", "Normalize", "Rules", "Detect", "Pipeline", "Config", "PCRE2", "Support"]),
         .executableTarget(
             name: "chatwarden",
             dependencies: [
                 "Pipeline", "Config", "Service", "Store", "Rules", "Detect", "Alerts", "Archive", "Ingest", "Normalize", "PCRE2",
-                "Support", "Vocabulary", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Support", "Vocabulary", "Console", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -106,6 +119,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Config", "Support", "Store", "Rules", "PCRE2", "Alerts", "Archive", "Detect", "Ingest", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Config", "Store", "Alerts", "Rules", "Support", "Vocabulary"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Store", "Alerts", "Config", "Vocabulary", "Support"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ]
 )

@@ -2,8 +2,8 @@ import Alerts
 public import Vocabulary
 import Foundation
 
-/// Filters shared by the listing commands. `nil` means "any".
-public struct AlertFilter: Sendable {
+/// Filters shared by the listing commands and the console's queue. `nil` means "any".
+public struct AlertFilter: Sendable, Equatable {
     public var since: Int64?
     public var until: Int64?
     public var room: String?
@@ -12,7 +12,17 @@ public struct AlertFilter: Sendable {
     /// The lowest severity to include.
     public var minimumSeverity: Severity?
     public var status: AlertStatus?
+    /// Only statuses still open for review (new, acknowledged, pending dismissal).
+    public var openOnly: Bool = false
     public var rule: String?
+    /// Only alerts about this staff member.
+    public var staff: String?
+    /// Only alerts in which this customer took part (sender or recipient).
+    public var customer: String?
+    /// Only alerts this account has; "" = nobody has them.
+    public var assignee: String?
+    /// A reviewer's scope: only alerts about these staff members (nil = every alert).
+    public var staffIn: [String]?
     public var limit: Int
     public var offset: Int
 
@@ -52,7 +62,37 @@ public struct AlertFilter: Sendable {
             clauses.append("\(p)severity_rank >= ?"); arguments.append(SQLValue(minimumSeverity.rank))
         }
         if let status { clauses.append("\(p)status = ?"); arguments.append(.text(status.rawValue)) }
+        if openOnly {
+            let open = AlertStatus.allCases.filter(\.isOpen)
+            clauses.append("\(p)status IN (\(open.map { _ in "?" }.joined(separator: ", ")))")
+            arguments += open.map { .text($0.rawValue) }
+        }
         if let rule { clauses.append("\(p)rule = ?"); arguments.append(.text(rule)) }
+        if let staff { clauses.append("\(p)staff = ?"); arguments.append(.text(staff)) }
+        if let customer {
+            // The tolist column holds a JSON array of ids; an id inside it is quoted.
+            clauses.append("(\(p)\(senderColumn) = ? OR \(p)tolist LIKE ? ESCAPE '\\')")
+            arguments += [.text(customer), .text("%\"" + Self.escapeLike(customer) + "\"%")]
+        }
+        if let assignee { clauses.append("\(p)assignee = ?"); arguments.append(.text(assignee)) }
+        if let staffIn {
+            if staffIn.isEmpty {
+                clauses.append("1 = 0")
+            } else {
+                clauses.append("\(p)staff IN (\(staffIn.map { _ in "?" }.joined(separator: ", ")))")
+                arguments += staffIn.map(SQLValue.text)
+            }
+        }
         return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
+    }
+
+    /// LIKE wildcards in an id are taken literally (`_` is common in staff ids).
+    static func escapeLike(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            if c == "%" || c == "_" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out
     }
 }

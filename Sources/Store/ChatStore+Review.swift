@@ -9,7 +9,8 @@ extension ChatStore {
     static func storedAlert(from row: SQLRow) -> StoredAlert {
         StoredAlert(
             alert: alert(from: row), status: AlertStatus(rawValue: row.string("status")) ?? .new,
-            createdAt: row.int64("created_at"), updatedAt: row.int64("updated_at"))
+            createdAt: row.int64("created_at"), updatedAt: row.int64("updated_at"),
+            staff: row.optionalString("staff") ?? "", assignee: row.optionalString("assignee") ?? "")
     }
 
     /// Alerts matching `filter`, newest event first (ties broken by insertion order: stable).
@@ -53,31 +54,98 @@ extension ChatStore {
     }
 
     /// Records a review action: the status changes and the audit trail grows, in one transaction.
+    /// `reviewer` is the account the action is for; `actor` the account that recorded it when
+    /// that is someone else (an admin acting for a reviewer). Throws ``ReviewRefusal`` reasons
+    /// as a ``StoreError`` when the action does not apply (see ``review(alertIDs:…)``).
     @discardableResult
     public func review(
-        alertID: String, action: ReviewAction, reviewer: String, note: String, now: Int64 = ChatStore.nowMilliseconds()
+        alertID: String, action: ReviewAction, reviewer: String, note: String, actor: String = "",
+        fourEyes: Bool = true, now: Int64 = ChatStore.nowMilliseconds()
     ) throws(StoreError) -> StoredAlert {
-        try write { db in
-            guard let row = try db.one("SELECT * FROM alerts WHERE id = ?", [.text(alertID)]) else {
-                throw StoreError(path: self.path, message: "no alert \(alertID)")
+        let outcome = try review(
+            alertIDs: [alertID], action: action, reviewer: reviewer, note: note, actor: actor, fourEyes: fourEyes,
+            now: now)
+        if let refusal = outcome.refused.first { throw StoreError(path: path, message: refusal.reason) }
+        return outcome.done[0]
+    }
+
+    /// What a review of several alerts did: the alerts changed, and those it did not apply to with why.
+    public struct ReviewOutcome: Sendable {
+        public var done: [StoredAlert] = []
+        public var refused: [(alertID: String, reason: String)] = []
+    }
+
+    /// Records one review action on many alerts in one transaction (bulk actions of the queue and
+    /// the CLI). Alerts the action does not apply to are left alone and listed with the reason:
+    /// a dismissal needs a note; confirm and reject need a pending dismissal, confirmed by someone
+    /// other than who dismissed it; assign needs the assignee's name as its note.
+    public func review(
+        alertIDs: [String], action: ReviewAction, reviewer: String, note: String, actor: String = "",
+        fourEyes: Bool = true, now: Int64 = ChatStore.nowMilliseconds()
+    ) throws(StoreError) -> ReviewOutcome {
+        if action == .dismiss && note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return ReviewOutcome(refused: alertIDs.map { ($0, "a dismissal needs a note saying why") })
+        }
+        if action == .assign && note.isEmpty {
+            return ReviewOutcome(refused: alertIDs.map { ($0, "assign needs the name of the account to assign to") })
+        }
+        return try write { db in
+            var outcome = ReviewOutcome()
+            var chained: [(kind: EvidenceChain.Kind, ref: String, content: String)] = []
+            for alertID in alertIDs {
+                guard let row = try db.one("SELECT * FROM alerts WHERE id = ?", [.text(alertID)]) else {
+                    outcome.refused.append((alertID, "no alert \(alertID)"))
+                    continue
+                }
+                var stored = Self.storedAlert(from: row)
+                if action == .confirm || action == .reject {
+                    guard stored.status == .pendingDismissal else {
+                        outcome.refused.append(
+                            (alertID, "alert \(alertID) is \(stored.status.rawValue), not waiting for confirmation"))
+                        continue
+                    }
+                    let dismissedBy = try db.one(
+                        "SELECT reviewer FROM review_actions WHERE alert_id = ? AND action = 'dismiss' ORDER BY rowid DESC LIMIT 1",
+                        [.text(alertID)])?.string("reviewer")
+                    if action == .confirm && dismissedBy == reviewer {
+                        outcome.refused.append(
+                            (alertID, "four-eyes: \(reviewer) dismissed alert \(alertID) and cannot also confirm it"))
+                        continue
+                    }
+                }
+                let status = action.status(from: stored.status, severity: stored.alert.severity, fourEyes: fourEyes)
+                let assignee: String? =
+                    switch action {
+                    case .claim: reviewer
+                    case .assign: note
+                    default: nil
+                    }
+                if let assignee {
+                    try db.execute(
+                        "UPDATE alerts SET assignee = ?, updated_at = ? WHERE id = ?",
+                        [.text(assignee), .integer(now), .text(alertID)])
+                    stored.assignee = assignee
+                } else {
+                    try db.execute(
+                        "UPDATE alerts SET status = ?, updated_at = ? WHERE id = ?",
+                        [.text(status.rawValue), .integer(now), .text(alertID)])
+                }
+                var values: [SQLValue] = [
+                    .text(alertID), .text(action.rawValue), .text(status.rawValue), .text(reviewer), .text(note),
+                    .integer(now),
+                ]
+                let rowid = try db.one(
+                    "INSERT INTO review_actions (alert_id, action, status, reviewer, note, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING rowid",
+                    values + [.text(actor)])
+                if !actor.isEmpty { values.append(.text(actor)) }
+                chained.append(
+                    (.review, rowid?.string("rowid") ?? "", EvidenceChain.contentHash(values.map(db.dialect.stored))))
+                stored.status = status
+                stored.updatedAt = now
+                outcome.done.append(stored)
             }
-            try db.execute(
-                "UPDATE alerts SET status = ?, updated_at = ? WHERE id = ?",
-                [.text(action.status.rawValue), .integer(now), .text(alertID)])
-            let values: [SQLValue] = [
-                .text(alertID), .text(action.rawValue), .text(action.status.rawValue), .text(reviewer), .text(note),
-                .integer(now),
-            ]
-            let rowid = try db.one(
-                "INSERT INTO review_actions (alert_id, action, status, reviewer, note, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING rowid",
-                values)
-            try EvidenceChain.append(
-                [(.review, rowid?.string("rowid") ?? "", EvidenceChain.contentHash(values.map(db.dialect.stored)))], db,
-                now: now)
-            var stored = Self.storedAlert(from: row)
-            stored.status = action.status
-            stored.updatedAt = now
-            return stored
+            try EvidenceChain.append(chained, db, now: now)
+            return outcome
         }
     }
 
@@ -85,7 +153,8 @@ extension ChatStore {
         ReviewRecord(
             alertID: row.string("alert_id"), action: ReviewAction(rawValue: row.string("action")) ?? .reopen,
             status: AlertStatus(rawValue: row.string("status")) ?? .new,
-            reviewer: row.string("reviewer"), note: row.string("note"), at: row.int64("at"))
+            reviewer: row.string("reviewer"), note: row.string("note"), at: row.int64("at"),
+            actor: row.optionalString("actor") ?? "")
     }
 
     /// The review trail of one alert, oldest first.

@@ -140,7 +140,7 @@ public final class ChatStore: Sendable {
             "sender",
             "tolist", "matched", "term", "span_start", "span_end", "text", "file", "line", "offset", "details",
             "related",
-            "created_at", "updated_at", "sender_kind", "origin",
+            "created_at", "updated_at", "sender_kind", "origin", "staff",
         ],
         conflict: "DO NOTHING", returning: "id")
     static let notificationInsert = SQLInsert(
@@ -308,7 +308,7 @@ public final class ChatStore: Sendable {
                 Self.json(a.tolist), .text(a.matched), .text(a.term), SQLValue(a.spanStart), SQLValue(a.spanEnd),
                 .text(a.text), .text(a.file), SQLValue(a.line), .integer(a.offset), .text(a.details),
                 Self.json(a.relatedMsgids), .integer(now), .integer(now), .text(ParticipantKind(id: a.from).rawValue),
-                daemon,
+                daemon, .text(Self.staffMember(of: a)),
             ]
         }
         let ids = try db.insert(Self.alertInsert, rows: rows)
@@ -474,6 +474,13 @@ public final class ChatStore: Sendable {
             file: row.string("file"),
             line: row.int("line"), offset: row.int64("offset"), details: row.string("details"),
             relatedMsgids: Self.stringArray(row.optionalString("related")))
+    }
+
+    /// The staff member an alert is about, which scopes who reviews it: its sender when staff,
+    /// otherwise the first staff member it was sent to ("" when none is).
+    static func staffMember(of alert: Alert) -> String {
+        if ParticipantKind(id: alert.from) == .staff { return alert.from }
+        return alert.tolist.first { ParticipantKind(id: $0) == .staff } ?? ""
     }
 
     static func stringArray(_ json: String?) -> [String] {

@@ -21,7 +21,7 @@ import Support
 /// store, and `verify` prints the chain's head, for an auditor to keep.
 enum EvidenceChain {
     enum Kind: String {
-        case alert, review
+        case alert, review, access
     }
 
     /// The previous hash of the first entry.
@@ -34,8 +34,14 @@ enum EvidenceChain {
         "tolist", "matched", "term", "span_start", "span_end", "text", "file", "line", "offset", "details", "related",
         "created_at", "sender_kind", "origin",
     ]
-    /// The review-action columns that are chained (all of them).
+    /// The review-action columns that are chained (all of them; `actor`, added later, only when
+    /// set, so that rows written before it hash as they did).
     static let reviewColumns = ["alert_id", "action", "status", "reviewer", "note", "at"]
+    static func reviewColumns(of row: SQLRow) -> [String] {
+        (row.optionalString("actor") ?? "").isEmpty ? reviewColumns : reviewColumns + ["actor"]
+    }
+    /// The access-log columns that are chained (all of them).
+    static let accessColumns = ["account", "action", "ref", "detail", "at"]
 
     /// SHA-256 of values in a fixed order, each tagged and length-prefixed so that no two
     /// different rows encode alike.
@@ -111,7 +117,8 @@ enum EvidenceChain {
             "SELECT * FROM review_actions WHERE CAST(rowid AS TEXT) NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'review') ORDER BY rowid"
         )
         try append(
-            reviews.map { (.review, $0.string("rowid"), contentHash(of: $0, columns: reviewColumns)) }, db, now: now)
+            reviews.map { (.review, $0.string("rowid"), contentHash(of: $0, columns: reviewColumns(of: $0))) }, db,
+            now: now)
         try db.execute("UPDATE store_state SET value = 'done' WHERE key = 'chain_backfill'")
     }
 }
@@ -121,6 +128,8 @@ public struct VerifyReport: Sendable {
     /// Entries checked, by kind.
     public var alerts = 0
     public var reviews = 0
+    /// Access-log entries chained (views, searches, exports, account changes).
+    public var accesses = 0
     /// The chain's last entry (sequence number and hash), for an auditor to keep.
     public var headSequence: Int64 = 0
     public var headHash = EvidenceChain.genesis
@@ -170,6 +179,15 @@ extension ChatStore {
             for row in try Self.rows(db, "SELECT * FROM alerts WHERE id IN (%@)", alertIDs) {
                 alerts[row.string("id")] = row
             }
+            var accesses: [String: SQLRow] = [:]
+            let accessIDs = page.filter { $0.string("kind") == EvidenceChain.Kind.access.rawValue }.compactMap {
+                Int64($0.string("ref"))
+            }
+            for row in try Self.rows(
+                db, "SELECT * FROM access_log WHERE rowid IN (%@)", accessIDs.map(SQLValue.integer))
+            {
+                accesses[row.string("rowid")] = row
+            }
             var reviews: [String: SQLRow] = [:]
             for row in try Self.rows(
                 db, "SELECT * FROM review_actions WHERE rowid IN (%@)", reviewIDs.map(SQLValue.integer))
@@ -178,7 +196,9 @@ extension ChatStore {
             }
             for entry in page {
                 let seq = entry.int64("seq"), ref = entry.string("ref"), kind = entry.string("kind")
-                let name = kind == "alert" ? "alert \(ref)" : "review action \(ref)"
+                let name =
+                    kind == "alert"
+                    ? "alert \(ref)" : kind == "access" ? "access-log entry \(ref)" : "review action \(ref)"
                 if seq != expected {
                     report.problems.append(
                         "chain entries #\(expected)…#\(seq - 1) are missing: deleted (the chain jumps from #\(expected - 1) to #\(seq))"
@@ -213,7 +233,7 @@ extension ChatStore {
                 case "review":
                     report.reviews += 1
                     if let row = reviews[ref] {
-                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.reviewColumns)
+                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.reviewColumns(of: row))
                             != entry.string("content_hash")
                         {
                             report.problems.append(
@@ -223,6 +243,17 @@ extension ChatStore {
                         }
                     } else {
                         report.problems.append("\(name) (chain entry #\(seq)) was deleted from the review trail")
+                    }
+                case "access":
+                    report.accesses += 1
+                    if let row = accesses[ref] {
+                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.accessColumns)
+                            != entry.string("content_hash")
+                        {
+                            report.problems.append("\(name) (chain entry #\(seq)) was changed after it was written")
+                        }
+                    } else {
+                        report.problems.append("\(name) (chain entry #\(seq)) was deleted from the access log")
                     }
                 default:
                     report.problems.append("chain entry #\(seq) has an unknown kind '\(kind)'")
@@ -248,6 +279,12 @@ extension ChatStore {
             report.problems.append(
                 "review action \(row.string("rowid")) (alert \(row.string("alert_id"))) is not in the chain: inserted behind the product's back"
             )
+        }
+        for row in try db.query(
+            "SELECT rowid FROM access_log WHERE CAST(rowid AS TEXT) NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'access') ORDER BY rowid"
+        ) {
+            report.problems.append(
+                "access-log entry \(row.string("rowid")) is not in the chain: inserted behind the product's back")
         }
     }
 

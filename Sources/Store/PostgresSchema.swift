@@ -214,5 +214,55 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            "v10-review-desk",
+            [
+                // See SQLiteSchema v10.
+                "ALTER TABLE alerts ADD COLUMN staff TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE alerts ADD COLUMN assignee TEXT NOT NULL DEFAULT ''",
+                """
+                UPDATE alerts SET staff = CASE WHEN sender_kind = 'staff' THEN sender ELSE coalesce((
+                    SELECT value FROM json_array_elements_text(alerts.tolist::json) AS t(value)
+                    WHERE NOT (length(value) >= 16 AND substr(value, 1, 2) IN ('wo', 'wm', 'wb')) LIMIT 1), '') END
+                """,
+                "CREATE INDEX alerts_staff_time ON alerts(staff, msgtime)",
+                "CREATE INDEX alerts_assignee_time ON alerts(assignee, msgtime)",
+                "CREATE INDEX alerts_rule_time ON alerts(rule, msgtime)",
+                "ALTER TABLE review_actions ADD COLUMN actor TEXT NOT NULL DEFAULT ''",
+                """
+                CREATE TABLE users (
+                    name TEXT PRIMARY KEY,
+                    role TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    disabled BIGINT NOT NULL DEFAULT 0,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE saved_filters (
+                    owner TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    query TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (owner, name)
+                )
+                """,
+                """
+                CREATE TABLE access_log (
+                    rowid BIGSERIAL PRIMARY KEY,
+                    account TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    ref TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log
+                    FOR EACH ROW EXECUTE FUNCTION chatwarden_append_only()
+                """,
+            ]
+        ),
     ]
 }

@@ -9,4 +9,6 @@ public struct ReviewRecord: Sendable, Equatable {
     public var reviewer: String
     public var note: String
     public var at: Int64
+    /// The account that recorded the action for `reviewer` ("" when the reviewer did).
+    public var actor: String = ""
 }

@@ -277,6 +277,58 @@ enum SQLiteSchema {
                     SELECT 'search_backfill', CASE WHEN EXISTS (SELECT 1 FROM messages) THEN '0 ' || (SELECT max(rowid) FROM messages) ELSE 'done' END;
                     """)
         }
+        migrator.registerMigration("v10-review-desk") { db in
+            // Issue 19: a review desk for a team.
+            // - alerts.staff: the staff member an alert is about (its sender when staff, otherwise
+            //   the first staff member it was sent to), which a reviewer's scope is checked against;
+            //   alerts.assignee: who has it. Both indexed with time for the queue.
+            // - review_actions.actor: the account that recorded an action for someone else (an
+            //   admin acting for a reviewer); chained when set.
+            // - users, saved_filters: accounts of the console and the CLI, each person's filters.
+            // - access_log: who looked at what (alert pages, conversations, searches, exports)
+            //   and account changes; append-only and chained like the review trail.
+            try db.execute(
+                sql: """
+                    ALTER TABLE alerts ADD COLUMN staff TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE alerts ADD COLUMN assignee TEXT NOT NULL DEFAULT '';
+                    UPDATE alerts SET staff = CASE WHEN sender_kind = 'staff' THEN sender ELSE coalesce((
+                        SELECT value FROM json_each(alerts.tolist)
+                        WHERE NOT (length(value) >= 16 AND substr(value, 1, 2) IN ('wo', 'wm', 'wb')) LIMIT 1), '') END;
+                    CREATE INDEX alerts_staff_time ON alerts(staff, msgtime);
+                    CREATE INDEX alerts_assignee_time ON alerts(assignee, msgtime);
+                    CREATE INDEX alerts_rule_time ON alerts(rule, msgtime);
+                    ALTER TABLE review_actions ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+                    CREATE TABLE users (
+                        name TEXT PRIMARY KEY,
+                        role TEXT NOT NULL,
+                        password_hash TEXT NOT NULL,
+                        disabled INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE saved_filters (
+                        owner TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        query TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (owner, name)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE access_log (
+                        rowid INTEGER PRIMARY KEY,
+                        account TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        ref TEXT NOT NULL,
+                        detail TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log BEGIN
+                        SELECT RAISE(ABORT, 'the access log is append-only');
+                    END;
+                    CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log BEGIN
+                        SELECT RAISE(ABORT, 'the access log is append-only');
+                    END;
+                    """)
+        }
         return migrator
     }
 }

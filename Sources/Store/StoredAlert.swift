@@ -8,4 +8,8 @@ public struct StoredAlert: Sendable, Equatable {
     public var status: AlertStatus
     public var createdAt: Int64
     public var updatedAt: Int64
+    /// The staff member the alert is about ("" when none is known).
+    public var staff: String = ""
+    /// The account that has the alert ("" when nobody has claimed it).
+    public var assignee: String = ""
 }
