@@ -41,6 +41,7 @@ extension Config {
         let reader = TableReader(table: table, section: nil, file: file)
         try reader.check(known: [
             "state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics", "notify", "company",
+            "review", "web", "groups",
         ])
         if let v = try reader.string("state_dir") { config.stateDirectory = v }
         if let v = try reader.string("store") { config.storePath = v }
@@ -53,7 +54,50 @@ extension Config {
         if let metrics = try reader.table("metrics") { try readMetrics(metrics, into: &config) }
         if let windows = try reader.table("windows") { try readWindows(windows, into: &config) }
         if let company = try reader.table("company") { try readCompany(company, into: &config) }
+        if let review = try reader.table("review") { try readReview(review, into: &config) }
+        if let web = try reader.table("web") { try readWeb(web, into: &config) }
+        if let groups = try reader.table("groups") { try readGroups(groups, into: &config) }
         return config
+    }
+
+    /// `[review]`: time zone, display names, four-eyes.
+    private static func readReview(_ review: TableReader, into config: inout Config) throws(ConfigError) {
+        try review.check(known: ["timezone", "names", "four_eyes"])
+        if let v = try review.string("timezone") {
+            guard TimeFormat.isKnownZone(v) else {
+                throw review.error("timezone", "'\(v)' is not a time zone (an IANA name such as Asia/Shanghai)")
+            }
+            config.review.timezone = v
+        }
+        if let v = try review.string("names") { config.review.namesFile = v }
+        if let v = try review.bool("four_eyes") { config.review.fourEyes = v }
+    }
+
+    /// `[web]`: where the console listens, its sessions and cookies.
+    private static func readWeb(_ web: TableReader, into config: inout Config) throws(ConfigError) {
+        try web.check(known: ["listen", "session_minutes", "secure_cookies"])
+        if let v = try web.string("listen") {
+            guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]), (1...65535).contains(port)
+            else { throw web.error("listen", "must be HOST:PORT, such as 127.0.0.1:8480, got '\(v)'") }
+            config.review.listen = v
+        }
+        if let v = try web.int("session_minutes", in: 5...10_080) { config.review.sessionMinutes = v }
+        if let v = try web.string("secure_cookies") {
+            guard let s = ReviewSettings.SecureCookies(rawValue: v) else {
+                throw web.error("secure_cookies", "must be \"auto\", \"always\" or \"never\"")
+            }
+            config.review.secureCookies = s
+        }
+    }
+
+    /// `[groups.NAME]`: staff groups and the reviewers who cover them.
+    private static func readGroups(_ groups: TableReader, into config: inout Config) throws(ConfigError) {
+        for name in groups.table.order {
+            guard let group = try groups.table(name) else { continue }
+            try group.check(known: ["staff", "reviewers"])
+            config.review.groups.append(
+                StaffGroup(name: name, staff: try group.strings("staff") ?? [], reviewers: try group.strings("reviewers") ?? []))
+        }
     }
 
     /// TOML allows no control characters but tab (and line endings): refused first, with their

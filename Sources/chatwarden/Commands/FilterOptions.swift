@@ -23,8 +23,8 @@ struct TimeRangeOptions: ParsableArguments {
         }
     }
 
-    var sinceMilliseconds: Int64? { since.flatMap(TimeFormat.parse) }
-    var untilMilliseconds: Int64? { until.flatMap(TimeFormat.parse) }
+    var sinceMilliseconds: Int64? { since.flatMap { TimeFormat.parse($0) } }
+    var untilMilliseconds: Int64? { until.flatMap { TimeFormat.parse($0) } }
 }
 
 /// Filters shared by the listing commands.
