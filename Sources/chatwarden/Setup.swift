@@ -4,6 +4,10 @@ import Pipeline
 import Service
 import Store
 import Config
+import Console
+import Rules
+import Alerts
+import Vocabulary
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -45,7 +49,34 @@ enum Setup {
         if let store = options.store {
             config.storeOverride = store
         }
+        // One time zone for every table, CSV, report and robot message of this process.
+        if let zone = config.review.timezone { TimeFormat.use(zone: zone) }
         return config
+    }
+
+    /// The language of what this process prints: zh-CN when `LANG` (or `LC_ALL`,
+    /// `LC_MESSAGES`) says `zh_CN.*`.
+    static let language = Language.fromEnvironment()
+
+    /// Display names and the wordlists' titles and guidance, for people to read.
+    static func labels(_ config: Config, language: Language = Setup.language) throws -> Labels {
+        var names = NameDirectory()
+        if let file = config.review.namesFile {
+            do {
+                names = try NameDirectory.load(file)
+            } catch {
+                Terminal.error("chatwarden: bad names file: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        let rules = WordlistLoader(limits: config.limits).load(paths: config.wordlists)
+        var titles: [String: String] = [:]
+        var guidance: [String: String] = [:]
+        for category in rules.categories {
+            titles[category.id] = category.title
+            if !category.action.isEmpty { guidance[category.id] = category.action }
+        }
+        return Labels(language: language, names: names, categoryTitles: titles, guidance: guidance)
     }
 
     static func pipeline(_ config: Config, logger: Logger) throws -> Pipeline {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Archive
+import Console
 import Store
 import Support
+import Vocabulary
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -25,18 +27,23 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where to write the report.", valueName: "file"))
     var out: String
 
-    @Option(help: "The report's title.")
-    var title: String = "合规审查报告 · Compliance report"
+    @Option(help: "The report's title (default: 合规审查报告, or Compliance report when LANG is not Chinese).")
+    var title: String?
+
+    @Option(help: "The report's language: zh-CN or en (default: zh-CN).")
+    var lang: String = "zh-CN"
 
     func run() async throws {
         let store = try Setup.store(common)
+        let labels = try Setup.labels(try Setup.config(common), language: Language(choice: lang))
+        let title = title ?? Report.defaultTitle(labels.language)
         let filter = AlertFilter(since: time.sinceMilliseconds, until: time.untilMilliseconds, limit: Int.max)
         let data = Report.Data(
             title: title, since: time.sinceMilliseconds, until: time.untilMilliseconds,
             alerts: try store.alerts(filter),
             timings: try store.reviewTimings(filter), stats: try store.stats(filter, top: 15),
             generatedAt: ChatStore.nowMilliseconds())
-        let html = Report.html(data)
+        let html = Report.html(data, labels: labels)
         guard FileIO.writeAtomically(Array(html.utf8), to: out, mode: 0o640) else {
             Terminal.error("chatwarden: \(Terminal.escape(out)): cannot write: \(FileIO.lastError)")
             throw ExitCode(1)
