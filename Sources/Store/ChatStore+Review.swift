@@ -65,14 +65,15 @@ extension ChatStore {
         let outcome = try review(
             alertIDs: [alertID], action: action, reviewer: reviewer, note: note, actor: actor, fourEyes: fourEyes,
             now: now)
-        if let refusal = outcome.refused.first { throw StoreError(path: path, message: refusal.reason) }
+        if let refusal = outcome.refused.first { throw StoreError(path: path, message: refusal.reason.message(.en)) }
         return outcome.done[0]
     }
 
     /// What a review of several alerts did: the alerts changed, and those it did not apply to with why.
     public struct ReviewOutcome: Sendable {
         public var done: [StoredAlert] = []
-        public var refused: [(alertID: String, reason: String)] = []
+        public var refused: [(alertID: String, reason: ReviewRefusal)] = []
+        public init() {}
     }
 
     /// Records one review action on many alerts in one transaction (bulk actions of the queue and
@@ -84,32 +85,34 @@ extension ChatStore {
         fourEyes: Bool = true, now: Int64 = ChatStore.nowMilliseconds()
     ) throws(StoreError) -> ReviewOutcome {
         if action == .dismiss && note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            return ReviewOutcome(refused: alertIDs.map { ($0, "a dismissal needs a note saying why") })
+            var outcome = ReviewOutcome()
+            outcome.refused = alertIDs.map { ($0, .needsNote) }
+            return outcome
         }
         if action == .assign && note.isEmpty {
-            return ReviewOutcome(refused: alertIDs.map { ($0, "assign needs the name of the account to assign to") })
+            var outcome = ReviewOutcome()
+            outcome.refused = alertIDs.map { ($0, .needsAssignee) }
+            return outcome
         }
         return try write { db in
             var outcome = ReviewOutcome()
             var chained: [(kind: EvidenceChain.Kind, ref: String, content: String)] = []
             for alertID in alertIDs {
                 guard let row = try db.one("SELECT * FROM alerts WHERE id = ?", [.text(alertID)]) else {
-                    outcome.refused.append((alertID, "no alert \(alertID)"))
+                    outcome.refused.append((alertID, .noAlert(alertID)))
                     continue
                 }
                 var stored = Self.storedAlert(from: row)
                 if action == .confirm || action == .reject {
                     guard stored.status == .pendingDismissal else {
-                        outcome.refused.append(
-                            (alertID, "alert \(alertID) is \(stored.status.rawValue), not waiting for confirmation"))
+                        outcome.refused.append((alertID, .notPending(alertID, stored.status)))
                         continue
                     }
                     let dismissedBy = try db.one(
                         "SELECT reviewer FROM review_actions WHERE alert_id = ? AND action = 'dismiss' ORDER BY rowid DESC LIMIT 1",
                         [.text(alertID)])?.string("reviewer")
                     if action == .confirm && dismissedBy == reviewer {
-                        outcome.refused.append(
-                            (alertID, "four-eyes: \(reviewer) dismissed alert \(alertID) and cannot also confirm it"))
+                        outcome.refused.append((alertID, .sameReviewer(reviewer, alertID)))
                         continue
                     }
                 }

@@ -64,3 +64,31 @@ public enum Role: String, Sendable, CaseIterable, Hashable {
         }
     }
 }
+
+/// Why a review action did not apply to an alert.
+public enum ReviewRefusal: Sendable, Equatable {
+    case needsNote
+    case needsAssignee
+    case noAlert(String)
+    case notPending(String, AlertStatus)
+    /// Four-eyes: who dismissed cannot confirm.
+    case sameReviewer(String, String)
+    /// Anything else, already worded.
+    case other(String)
+
+    public func message(_ language: Language) -> String {
+        switch self {
+        case .needsNote: return language.pick("排除告警必须填写说明", "a dismissal needs a note saying why")
+        case .needsAssignee: return language.pick("分配需要指定账号", "assign needs the name of the account to assign to")
+        case .noAlert(let id): return language.pick("没有告警 \(id)", "no alert \(id)")
+        case .notPending(let id, let status):
+            return language.pick(
+                "告警 \(id) 的状态是“\(status.label(.zh))”，不在待复核中",
+                "alert \(id) is \(status.rawValue), not waiting for confirmation")
+        case .sameReviewer(let who, let id):
+            return language.pick(
+                "双人复核：\(who) 排除了告警 \(id)，不能再由本人复核", "four-eyes: \(who) dismissed alert \(id) and cannot also confirm it")
+        case .other(let text): return text
+        }
+    }
+}
