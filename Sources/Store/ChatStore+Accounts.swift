@@ -159,7 +159,7 @@ extension ChatStore {
     }
 
     public func deleteFilter(owner: String, name: String) throws(StoreError) {
-        try write { db in
+        _ = try write { db in
             try db.execute("DELETE FROM saved_filters WHERE owner = ? AND name = ?", [.text(owner), .text(name)])
         }
     }

@@ -56,7 +56,7 @@ struct Listing {
                 out += "\n"
             }
         case .csv:
-            if header { out += columns.map { CSV.cell($0.title) }.joined(separator: ",") + "\r\n" }
+            if header { out += CSV.byteOrderMark + columns.map { CSV.cell($0.title) }.joined(separator: ",") + "\r\n" }
             for row in rows {
                 out += row.map(CSV.cell).joined(separator: ",") + "\r\n"
             }
@@ -95,24 +95,6 @@ struct Listing {
         var out = ""
         print(format, to: &out)
         Swift.print(out, terminator: "")
-    }
-}
-
-/// CSV that is safe to open in a spreadsheet.
-enum CSV {
-    /// Quotes a cell when needed, and defuses formula injection: a cell that begins with `=`, `+`,
-    /// `-`, `@`, a tab or a carriage return gets a leading `'` (the OWASP recommendation), so a chat
-    /// message such as `=HYPERLINK(...)` stays text in the compliance report.
-    static func cell(_ value: String) -> String {
-        var text = value
-        if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"].contains(first) {
-            text = "'" + text
-        }
-        let needsQuotes = text.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
-        if needsQuotes || text.hasPrefix(" ") || text.hasSuffix(" ") {
-            return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
-        }
-        return text
     }
 }
 
