@@ -30,6 +30,7 @@ let package = Package(
         // The review console (issue 19): HTTP server, and bcrypt for account passwords.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // libpcre2-8 from the system. The shim header defines PCRE2_CODE_UNIT_WIDTH before pcre2.h.
@@ -90,6 +91,8 @@ let package = Package(
                 "Store", "Alerts", "Config", "Vocabulary", "Support",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -128,7 +128,8 @@ public enum TimeFormat {
 
     /// A trailing `+08:00`, `+0800` or `-05` after a time of day.
     static func splitOffset(_ body: Substring) -> (Substring, Int)? {
-        guard let sign = body.lastIndex(where: { $0 == "+" || $0 == "-" }), body[..<sign].contains(where: { $0 == "T" || $0 == " " })
+        guard let sign = body.lastIndex(where: { $0 == "+" || $0 == "-" }),
+            body[..<sign].contains(where: { $0 == "T" || $0 == " " })
         else { return nil }
         let digits = body[body.index(after: sign)...].filter { $0 != ":" }
         guard digits.count == 2 || digits.count == 4, let value = Int(digits) else { return nil }

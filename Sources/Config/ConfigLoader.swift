@@ -77,7 +77,8 @@ extension Config {
     private static func readWeb(_ web: TableReader, into config: inout Config) throws(ConfigError) {
         try web.check(known: ["listen", "session_minutes", "secure_cookies"])
         if let v = try web.string("listen") {
-            guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]), (1...65535).contains(port)
+            guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]),
+                (1...65535).contains(port)
             else { throw web.error("listen", "must be HOST:PORT, such as 127.0.0.1:8480, got '\(v)'") }
             config.review.listen = v
         }
@@ -96,7 +97,9 @@ extension Config {
             guard let group = try groups.table(name) else { continue }
             try group.check(known: ["staff", "reviewers"])
             config.review.groups.append(
-                StaffGroup(name: name, staff: try group.strings("staff") ?? [], reviewers: try group.strings("reviewers") ?? []))
+                StaffGroup(
+                    name: name, staff: try group.strings("staff") ?? [], reviewers: try group.strings("reviewers") ?? []
+                ))
         }
     }
 

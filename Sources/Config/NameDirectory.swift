@@ -30,7 +30,8 @@ public struct NameDirectory: Sendable, Equatable {
     /// Reads the file; errors name the file and line.
     public static func load(_ path: String) throws(ConfigError) -> NameDirectory {
         guard let bytes = FileIO.readAll(path) else {
-            throw ConfigError(file: path, line: 0, column: 0, key: nil, message: "cannot read the names file: \(FileIO.lastError)")
+            throw ConfigError(
+                file: path, line: 0, column: 0, key: nil, message: "cannot read the names file: \(FileIO.lastError)")
         }
         var text = String(decoding: bytes, as: UTF8.self)
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }  // Excel's byte-order mark
@@ -42,7 +43,8 @@ public struct NameDirectory: Sendable, Equatable {
                 guard let value = try? JSONParser.parse(String(line)) else {
                     throw ConfigError(file: path, line: index + 1, column: 1, key: nil, message: "not a JSON object")
                 }
-                let id = value["userid"]?.stringValue ?? value["external_userid"]?.stringValue ?? value["id"]?.stringValue
+                let id =
+                    value["userid"]?.stringValue ?? value["external_userid"]?.stringValue ?? value["id"]?.stringValue
                 guard let id, let name = value["name"]?.stringValue else {
                     throw ConfigError(
                         file: path, line: index + 1, column: 1, key: nil,
@@ -63,8 +65,11 @@ public struct NameDirectory: Sendable, Equatable {
 
     /// Names are shown in terminals and pages: control characters are dropped here, once.
     static func sanitize(_ name: String) -> String {
-        String(name.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) }.map(Character.init))
-            .trimmingCharacters(in: .whitespaces)
+        String(
+            name.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) }
+                .map(Character.init)
+        )
+        .trimmingCharacters(in: .whitespaces)
     }
 }
 

@@ -72,7 +72,8 @@ public struct Desk: Sendable {
         }
         guard canSee(found, viewer) else {
             throw DeskRefusal(
-                message: labels.language.pick("告警 \(id) 不在您负责的员工组内", "alert \(id) is outside the staff groups you cover"),
+                message: labels.language.pick(
+                    "告警 \(id) 不在您负责的员工组内", "alert \(id) is outside the staff groups you cover"),
                 forbidden: true)
         }
         return found
@@ -87,7 +88,8 @@ public struct Desk: Sendable {
         guard viewer.role.may(action) else {
             throw DeskRefusal(
                 message: l.pick(
-                    "\(viewer.role.label(l))不能执行“\(action.label(l))”", "a \(viewer.role.rawValue) may not \(action.rawValue)"),
+                    "\(viewer.role.label(l))不能执行“\(action.label(l))”",
+                    "a \(viewer.role.rawValue) may not \(action.rawValue)"),
                 forbidden: true)
         }
         var reviewer = viewer.account

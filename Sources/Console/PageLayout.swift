@@ -64,7 +64,9 @@ struct PageLayout {
 
     /// Where an alert was said: a group, or the one-to-one chat's other party.
     func chat(_ alert: Alert) -> String {
-        if !alert.roomid.isEmpty { return l.pick("群聊 ", "group ") + "<span class=\"id\">\(HTML.escape(alert.roomid))</span>" }
+        if !alert.roomid.isEmpty {
+            return l.pick("群聊 ", "group ") + "<span class=\"id\">\(HTML.escape(alert.roomid))</span>"
+        }
         return l.pick("单聊 → ", "one-to-one → ") + alert.tolist.prefix(3).map(person).joined(separator: ", ")
     }
 
@@ -73,7 +75,9 @@ struct PageLayout {
     }
 
     static func errorPage(status: Int, message: String, language l: Language) -> String {
-        let title = status == 403 ? l.pick("无权访问", "Forbidden") : status == 404 ? l.pick("未找到", "Not found") : l.pick("出错了", "Error")
+        let title =
+            status == 403
+            ? l.pick("无权访问", "Forbidden") : status == 404 ? l.pick("未找到", "Not found") : l.pick("出错了", "Error")
         return """
             <!DOCTYPE html>
             <html lang="\(l.rawValue)"><head><meta charset="utf-8"><title>\(status) \(HTML.escape(title))</title>

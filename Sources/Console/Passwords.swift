@@ -18,7 +18,9 @@ public enum Passwords {
     /// Why a new password is refused, or nil.
     public static func problem(_ password: String, account: String) -> String? {
         if password.count < minimumLength { return "a password needs at least \(minimumLength) characters" }
-        if password.lowercased().contains(account.lowercased()) { return "a password must not contain the account name" }
+        if password.lowercased().contains(account.lowercased()) {
+            return "a password must not contain the account name"
+        }
         return nil
     }
 }

@@ -5,7 +5,9 @@ import Vocabulary
 
 /// The queue's filters as they travel in a URL (and in saved filters).
 struct QueueQuery: Equatable {
-    static let keys = ["since", "until", "severity", "category", "rule", "staff", "customer", "room", "status", "assignee"]
+    static let keys = [
+        "since", "until", "severity", "category", "rule", "staff", "customer", "room", "status", "assignee",
+    ]
     var values: [String: String] = [:]
     var page = 1
     static let pageSize = 50
@@ -79,14 +81,16 @@ struct QueuePage {
 
     func render(flash: String?, error: String?) -> String {
         var body = filters() + savedFilters()
-        body += "<form method=\"post\" action=\"/alerts/bulk\" id=\"bulk\" data-confirm=\"\(HTML.escape(l.pick("将对全部 \(total) 条符合筛选条件的告警执行此操作，确定吗？", "This acts on all \(total) alerts matching the filter. Go ahead?")))\">"
+        body +=
+            "<form method=\"post\" action=\"/alerts/bulk\" id=\"bulk\" data-confirm=\"\(HTML.escape(l.pick("将对全部 \(total) 条符合筛选条件的告警执行此操作，确定吗？", "This acts on all \(total) alerts matching the filter. Go ahead?")))\">"
         body += layout.csrfField
         body += "<input type=\"hidden\" name=\"filter\" value=\"\(HTML.escape(query.encoded))\">"
         body += bulkBar()
         body += table()
         body += "</form>"
         body += pager()
-        return layout.page(title: l.pick("告警队列", "Alert queue"), active: "queue", flash: flash, error: error, body: body)
+        return layout.page(
+            title: l.pick("告警队列", "Alert queue"), active: "queue", flash: flash, error: error, body: body)
     }
 
     func filters() -> String {
@@ -94,9 +98,11 @@ struct QueuePage {
             "<label>\(HTML.escape(label))<input type=\"text\" name=\"\(key)\" value=\"\(HTML.escape(query[key] ?? ""))\" placeholder=\"\(HTML.escape(placeholder))\"></label>"
         }
         func select(_ key: String, _ label: String, _ options: [(String, String)], any: String) -> String {
-            var out = "<label>\(HTML.escape(label))<select name=\"\(key)\"><option value=\"\">\(HTML.escape(any))</option>"
+            var out =
+                "<label>\(HTML.escape(label))<select name=\"\(key)\"><option value=\"\">\(HTML.escape(any))</option>"
             for (value, text) in options {
-                out += "<option value=\"\(HTML.escape(value))\"\(query[key] == value ? " selected" : "")>\(HTML.escape(text))</option>"
+                out +=
+                    "<option value=\"\(HTML.escape(value))\"\(query[key] == value ? " selected" : "")>\(HTML.escape(text))</option>"
             }
             return out + "</select></label>"
         }
@@ -106,9 +112,15 @@ struct QueuePage {
         var out = "<form class=\"filters\" method=\"get\" action=\"/queue\" id=\"filters\">"
         out += text("since", l.pick("起始时间", "From"), "today / 7d / 2026-11-20")
         out += text("until", l.pick("截止时间", "Until"), "2026-11-21 09:00+08:00")
-        out += select("severity", l.pick("最低级别", "Severity at least"), Severity.allCases.map { ($0.rawValue, $0.label(l)) }, any: l.pick("全部", "any"))
-        out += select("category", l.pick("类别", "Category"), categories.map { ($0, layout.labels.category($0)) }, any: l.pick("全部", "any"))
-        out += select("rule", l.pick("规则", "Rule"), rules.map { ($0, "\(layout.labels.rule($0)) (\($0))") }, any: l.pick("全部", "any"))
+        out += select(
+            "severity", l.pick("最低级别", "Severity at least"), Severity.allCases.map { ($0.rawValue, $0.label(l)) },
+            any: l.pick("全部", "any"))
+        out += select(
+            "category", l.pick("类别", "Category"), categories.map { ($0, layout.labels.category($0)) },
+            any: l.pick("全部", "any"))
+        out += select(
+            "rule", l.pick("规则", "Rule"), rules.map { ($0, "\(layout.labels.rule($0)) (\($0))") },
+            any: l.pick("全部", "any"))
         out += text("staff", l.pick("员工", "Staff"), l.pick("姓名或 ID", "name or id"))
         out += text("customer", l.pick("客户", "Customer"), l.pick("姓名或 ID", "name or id"))
         out += text("room", l.pick("会话 / 群", "Conversation"), "wr…")
@@ -121,8 +133,10 @@ struct QueuePage {
         out += "</select></label>"
         out += select(
             "assignee", l.pick("处理人", "Assignee"),
-            [("me", l.pick("我", "me")), ("none", l.pick("未认领", "nobody"))] + accounts.map { ($0, $0) }, any: l.pick("全部", "anyone"))
-        out += "<label>&nbsp;<button type=\"submit\" class=\"primary\" id=\"apply\">\(l.pick("筛选", "Filter"))</button></label>"
+            [("me", l.pick("我", "me")), ("none", l.pick("未认领", "nobody"))] + accounts.map { ($0, $0) },
+            any: l.pick("全部", "anyone"))
+        out +=
+            "<label>&nbsp;<button type=\"submit\" class=\"primary\" id=\"apply\">\(l.pick("筛选", "Filter"))</button></label>"
         out += "</form>"
         return out
     }
@@ -142,18 +156,26 @@ struct QueuePage {
             return "<p class=\"muted\">\(l.pick("审计员只读，不能处理告警。", "Auditors read; they do not act on alerts."))</p>"
         }
         var out = "<div class=\"bulk\">"
-        out += "<label><input type=\"radio\" name=\"target\" value=\"selected\" checked> \(l.pick("选中的告警", "the selected alerts"))</label>"
-        out += "<label><input type=\"radio\" name=\"target\" value=\"filter\"> \(l.pick("全部 \(total) 条符合筛选条件的告警", "all \(total) alerts matching the filter"))</label>"
-        out += "<input type=\"text\" name=\"note\" id=\"bulk-note\" placeholder=\"\(l.pick("说明（排除时必填）", "note (needed to dismiss)"))\">"
+        out +=
+            "<label><input type=\"radio\" name=\"target\" value=\"selected\" checked> \(l.pick("选中的告警", "the selected alerts"))</label>"
+        out +=
+            "<label><input type=\"radio\" name=\"target\" value=\"filter\"> \(l.pick("全部 \(total) 条符合筛选条件的告警", "all \(total) alerts matching the filter"))</label>"
+        out +=
+            "<input type=\"text\" name=\"note\" id=\"bulk-note\" placeholder=\"\(l.pick("说明（排除时必填）", "note (needed to dismiss)"))\">"
         for action in [ReviewAction.claim, .acknowledge, .escalate, .dismiss] {
-            out += "<button type=\"submit\" name=\"action\" value=\"\(action.rawValue)\" id=\"bulk-\(action.rawValue)\">\(HTML.escape(action.label(l)))</button>"
+            out +=
+                "<button type=\"submit\" name=\"action\" value=\"\(action.rawValue)\" id=\"bulk-\(action.rawValue)\">\(HTML.escape(action.label(l)))</button>"
         }
         if layout.viewer.role.canSupervise {
-            out += "<select name=\"assignee\" id=\"bulk-assignee\"><option value=\"\">\(l.pick("分配给…", "assign to…"))</option>"
+            out +=
+                "<select name=\"assignee\" id=\"bulk-assignee\"><option value=\"\">\(l.pick("分配给…", "assign to…"))</option>"
             out += accounts.map { "<option value=\"\(HTML.escape($0))\">\(HTML.escape($0))</option>" }.joined()
-            out += "</select><button type=\"submit\" name=\"action\" value=\"assign\" id=\"bulk-assign\">\(ReviewAction.assign.label(l))</button>"
-            out += "<button type=\"submit\" name=\"action\" value=\"confirm\" id=\"bulk-confirm\">\(ReviewAction.confirm.label(l))</button>"
-            out += "<button type=\"submit\" name=\"action\" value=\"reject\" id=\"bulk-reject\">\(ReviewAction.reject.label(l))</button>"
+            out +=
+                "</select><button type=\"submit\" name=\"action\" value=\"assign\" id=\"bulk-assign\">\(ReviewAction.assign.label(l))</button>"
+            out +=
+                "<button type=\"submit\" name=\"action\" value=\"confirm\" id=\"bulk-confirm\">\(ReviewAction.confirm.label(l))</button>"
+            out +=
+                "<button type=\"submit\" name=\"action\" value=\"reject\" id=\"bulk-reject\">\(ReviewAction.reject.label(l))</button>"
         }
         return out + "</div>"
     }
@@ -162,8 +184,12 @@ struct QueuePage {
         guard !alerts.isEmpty else {
             return "<p class=\"muted\" id=\"empty\">\(l.pick("没有符合条件的告警。", "No alerts match."))</p>"
         }
-        var out = "<table id=\"queue\"><thead><tr><th><input type=\"checkbox\" id=\"select-all\" title=\"\(l.pick("全选", "select all"))\"></th>"
-        for h in [l.pick("时间", "Time"), l.pick("级别", "Severity"), l.pick("类别 / 规则", "Category / rule"), l.pick("员工", "Staff"), l.pick("会话", "Chat"), l.pick("证据", "Evidence"), l.pick("状态", "Status"), l.pick("处理人", "Assignee")] {
+        var out =
+            "<table id=\"queue\"><thead><tr><th><input type=\"checkbox\" id=\"select-all\" title=\"\(l.pick("全选", "select all"))\"></th>"
+        for h in [
+            l.pick("时间", "Time"), l.pick("级别", "Severity"), l.pick("类别 / 规则", "Category / rule"), l.pick("员工", "Staff"),
+            l.pick("会话", "Chat"), l.pick("证据", "Evidence"), l.pick("状态", "Status"), l.pick("处理人", "Assignee"),
+        ] {
             out += "<th>\(HTML.escape(h))</th>"
         }
         out += "</tr></thead><tbody>"
@@ -172,10 +198,13 @@ struct QueuePage {
             out += "<tr data-id=\"\(a.id)\"><td><input type=\"checkbox\" name=\"id\" value=\"\(a.id)\"></td>"
             out += "<td><a href=\"/alerts/\(a.id)\">\(layout.time(a.msgtime))</a></td>"
             out += "<td>\(layout.severity(a.severity))</td>"
-            out += "<td>\(HTML.escape(layout.labels.category(a.category)))<br><span class=\"small muted\">\(HTML.escape(layout.labels.rule(a.rule)))</span></td>"
+            out +=
+                "<td>\(HTML.escape(layout.labels.category(a.category)))<br><span class=\"small muted\">\(HTML.escape(layout.labels.rule(a.rule)))</span></td>"
             out += "<td>\(layout.person(s.staff))</td><td class=\"small\">\(layout.chat(a))</td>"
-            out += "<td><a class=\"evidence-link\" href=\"/alerts/\(a.id)\">\(QueuePage.keywordInContext(a.text, a.spanStart..<a.spanEnd))</a></td>"
-            out += "<td>\(layout.status(s.status))</td><td>\(s.assignee.isEmpty ? "<span class=\"muted\">—</span>" : HTML.escape(s.assignee))</td></tr>"
+            out +=
+                "<td><a class=\"evidence-link\" href=\"/alerts/\(a.id)\">\(QueuePage.keywordInContext(a.text, a.spanStart..<a.spanEnd))</a></td>"
+            out +=
+                "<td>\(layout.status(s.status))</td><td>\(s.assignee.isEmpty ? "<span class=\"muted\">—</span>" : HTML.escape(s.assignee))</td></tr>"
         }
         return out + "</tbody></table>"
     }
@@ -184,10 +213,17 @@ struct QueuePage {
         let pages = max(1, (total + QueueQuery.pageSize - 1) / QueueQuery.pageSize)
         let base = "/queue?" + query.encoded + (query.encoded.isEmpty ? "" : "&")
         var out = "<div class=\"pager\" id=\"pager\">"
-        if query.page > 1 { out += "<a href=\"\(HTML.escape(base))page=\(query.page - 1)\" id=\"prev\">← \(l.pick("上一页", "previous"))</a>" }
-        out += "<span>\(l.pick("第 \(query.page) / \(pages) 页，共 \(total) 条", "page \(query.page) of \(pages), \(total) alerts"))</span>"
-        if query.page < pages { out += "<a href=\"\(HTML.escape(base))page=\(query.page + 1)\" id=\"next\">\(l.pick("下一页", "next")) →</a>" }
-        out += "<a href=\"/export.csv?\(HTML.escape(query.encoded))\" id=\"csv\">\(l.pick("下载 CSV", "Download CSV"))</a>"
+        if query.page > 1 {
+            out +=
+                "<a href=\"\(HTML.escape(base))page=\(query.page - 1)\" id=\"prev\">← \(l.pick("上一页", "previous"))</a>"
+        }
+        out +=
+            "<span>\(l.pick("第 \(query.page) / \(pages) 页，共 \(total) 条", "page \(query.page) of \(pages), \(total) alerts"))</span>"
+        if query.page < pages {
+            out += "<a href=\"\(HTML.escape(base))page=\(query.page + 1)\" id=\"next\">\(l.pick("下一页", "next")) →</a>"
+        }
+        out +=
+            "<a href=\"/export.csv?\(HTML.escape(query.encoded))\" id=\"csv\">\(l.pick("下载 CSV", "Download CSV"))</a>"
         return out + "</div>"
     }
 
@@ -195,7 +231,8 @@ struct QueuePage {
     static func keywordInContext(_ text: String, _ span: Range<Int>) -> String {
         let bytes = Array(text.utf8)
         let lo = min(max(0, span.lowerBound), bytes.count), hi = min(max(lo, span.upperBound), bytes.count)
-        let before = String(decoding: bytes[..<lo], as: UTF8.self), after = String(decoding: bytes[hi...], as: UTF8.self)
+        let before = String(decoding: bytes[..<lo], as: UTF8.self),
+            after = String(decoding: bytes[hi...], as: UTF8.self)
         let head = before.count > 20 ? "…" + String(before.suffix(20)) : before
         let tail = after.count > 20 ? String(after.prefix(20)) + "…" : after
         return HTML.escape(head) + "<mark>" + HTML.escape(String(decoding: bytes[lo..<hi], as: UTF8.self)) + "</mark>"

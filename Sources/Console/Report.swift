@@ -73,9 +73,13 @@ public enum Report {
         out += card(l.pick("存档消息", "Messages archived"), "\(data.stats.messages)")
         out += card(l.pick("告警", "Alerts"), "\(data.alerts.count)")
         out += card(l.pick("严重 / 高", "Critical / high"), "\(data.alerts.filter { $0.alert.severity >= .high }.count)")
-        out += card(l.pick("已审查", "Reviewed"), l.pick("\(reviewed.count) / \(data.timings.count)", "\(reviewed.count) of \(data.timings.count)"))
+        out += card(
+            l.pick("已审查", "Reviewed"),
+            l.pick("\(reviewed.count) / \(data.timings.count)", "\(reviewed.count) of \(data.timings.count)"))
         out += card(l.pick("审查用时中位数", "Median time to review"), median)
-        out += card(l.pick("告警后撤回", "Recalls after a hit"), "\(data.alerts.filter { $0.alert.rule == "window.recall-after-hit" }.count)")
+        out += card(
+            l.pick("告警后撤回", "Recalls after a hit"),
+            "\(data.alerts.filter { $0.alert.rule == "window.recall-after-hit" }.count)")
         out += "</div>\n"
 
         // Alerts per day by category: stacked bars.
@@ -87,13 +91,16 @@ public enum Report {
         out += "<h2>\(l.pick("告警最多的员工", "Staff with the most alerts"))</h2>\n"
         out += barChart(data.stats.byStaff.map { (labels.person($0.0), $0.1) }, id: "chart-staff", colour: "#2471a3", l)
         out += "<h2>\(l.pick("告警最多的会话", "Conversations with the most alerts"))</h2>\n"
-        out += barChart(data.stats.byConversation.map { (conversationLabel($0.0, labels), $0.1) }, id: "chart-conversations", colour: "#d68910", l)
+        out += barChart(
+            data.stats.byConversation.map { (conversationLabel($0.0, labels), $0.1) }, id: "chart-conversations",
+            colour: "#d68910", l)
 
         // Review turnaround.
         out += "<h2>\(l.pick("审查用时", "Review turnaround"))</h2>\n"
         let buckets: [(String, (Double) -> Bool)] = [
             (l.pick("< 1 小时", "< 1 h"), { $0 < 1 }), (l.pick("1–4 小时", "1–4 h"), { $0 >= 1 && $0 < 4 }),
-            (l.pick("4–24 小时", "4–24 h"), { $0 >= 4 && $0 < 24 }), (l.pick("1–3 天", "1–3 days"), { $0 >= 24 && $0 < 72 }),
+            (l.pick("4–24 小时", "4–24 h"), { $0 >= 4 && $0 < 24 }),
+            (l.pick("1–3 天", "1–3 days"), { $0 >= 24 && $0 < 72 }),
             (l.pick("> 3 天", "> 3 days"), { $0 >= 72 }),
         ]
         var rows = buckets.map { name, test in (name, turnarounds.filter(test).count) }
@@ -109,7 +116,8 @@ public enum Report {
             out +=
                 "<table><tr><th>\(l.pick("时间", "Time"))</th><th>\(l.pick("发送人", "Sender"))</th><th>\(l.pick("会话", "Conversation"))</th><th>\(l.pick("撤回的内容", "Recalled text"))</th><th>\(l.pick("触发的告警", "What it raised"))</th><th>\(l.pick("状态", "Status"))</th></tr>\n"
             for r in recalls {
-                out += "<tr><td>\(TimeFormat.local(milliseconds: r.alert.msgtime))</td><td>\(escape(labels.person(r.alert.from)))</td>"
+                out +=
+                    "<tr><td>\(TimeFormat.local(milliseconds: r.alert.msgtime))</td><td>\(escape(labels.person(r.alert.from)))</td>"
                 out +=
                     "<td>\(escape(conversationLabel(r.alert.conversation, labels)))</td><td>\(escape(r.alert.text))</td><td>\(escape(r.alert.details))</td>"
                 out += "<td>\(r.status.label(l))</td></tr>\n"
@@ -130,7 +138,10 @@ public enum Report {
                 "<td>\(escape(labels.person(a.from)))</td><td>\(highlighted(a.text, a.spanStart..<a.spanEnd))</td><td>\(escape(labels.guidance(for: a.category) ?? ""))</td><td>\(s.status.label(l))</td></tr>\n"
         }
         out += "</table>\n"
-        if serious.count > 500 { out += "<p>\(l.pick("……另有 \(serious.count - 500) 条（chatwarden export 可导出全部）。", "… and \(serious.count - 500) more (chatwarden export has them all)."))</p>\n" }
+        if serious.count > 500 {
+            out +=
+                "<p>\(l.pick("……另有 \(serious.count - 500) 条（chatwarden export 可导出全部）。", "… and \(serious.count - 500) more (chatwarden export has them all)."))</p>\n"
+        }
         out += "</body></html>\n"
         return out
     }
@@ -154,7 +165,9 @@ public enum Report {
     static func hours(_ h: Double, _ l: Language) -> String {
         h < 1
             ? l.pick("\(Int((h * 60).rounded())) 分钟", "\(Int((h * 60).rounded())) min")
-            : h < 48 ? l.pick("\(oneDecimal(h)) 小时", "\(oneDecimal(h)) h") : l.pick("\(oneDecimal(h / 24)) 天", "\(oneDecimal(h / 24)) days")
+            : h < 48
+                ? l.pick("\(oneDecimal(h)) 小时", "\(oneDecimal(h)) h")
+                : l.pick("\(oneDecimal(h / 24)) 天", "\(oneDecimal(h / 24)) days")
     }
 
     static func oneDecimal(_ value: Double) -> String {

@@ -87,7 +87,8 @@ public enum ReviewRefusal: Sendable, Equatable {
                 "alert \(id) is \(status.rawValue), not waiting for confirmation")
         case .sameReviewer(let who, let id):
             return language.pick(
-                "双人复核：\(who) 排除了告警 \(id)，不能再由本人复核", "four-eyes: \(who) dismissed alert \(id) and cannot also confirm it")
+                "双人复核：\(who) 排除了告警 \(id)，不能再由本人复核", "four-eyes: \(who) dismissed alert \(id) and cannot also confirm it"
+            )
         case .other(let text): return text
         }
     }

@@ -29,7 +29,7 @@ struct Chatwarden: AsyncParsableCommand {
         subcommands: [
             Scan.self, DaemonCommand.self, AlertsCommand.self, Search.self, Context.self, RulesCommand.self, Stats.self,
             Export.self,
-            ReportCommand.self, Quarantine.self, Verify.self,
+            ReportCommand.self, Quarantine.self, Verify.self, WebCommand.self, UsersCommand.self,
         ]
     )
 
