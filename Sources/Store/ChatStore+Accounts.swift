@@ -194,3 +194,21 @@ extension ChatStore {
         }
     }
 }
+
+extension ChatStore {
+    /// Conversation keys and room ids of alerts that start with `prefix` (the CLI accepts the
+    /// cut-off id a table shows), at most `limit`.
+    public func conversations(prefix: String, limit: Int = 20) throws(StoreError) -> [String] {
+        try read { db in
+            let like = AlertFilter.escapeLike(prefix) + "%"
+            let rows = try db.query(
+                """
+                SELECT DISTINCT key FROM (
+                    SELECT roomid AS key FROM alerts WHERE roomid LIKE ? ESCAPE '\\'
+                    UNION SELECT conversation AS key FROM alerts WHERE conversation LIKE ? ESCAPE '\\'
+                ) AS keys WHERE key <> '' ORDER BY key LIMIT ?
+                """, [.text(like), .text(like), .integer(Int64(limit))])
+            return rows.map { $0.string("key") }
+        }
+    }
+}

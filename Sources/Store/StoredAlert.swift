@@ -12,4 +12,15 @@ public struct StoredAlert: Sendable, Equatable {
     public var staff: String = ""
     /// The account that has the alert ("" when nobody has claimed it).
     public var assignee: String = ""
+
+    public init(
+        alert: Alert, status: AlertStatus, createdAt: Int64, updatedAt: Int64, staff: String = "", assignee: String = ""
+    ) {
+        self.alert = alert
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.staff = staff
+        self.assignee = assignee
+    }
 }

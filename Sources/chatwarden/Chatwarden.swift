@@ -26,6 +26,7 @@ struct Chatwarden: AsyncParsableCommand {
             Exit codes: 0 ok; 1 findings (alerts raised, a rule test matched) or an error while \
             working; 2 bad usage or bad configuration.
             """,
+        version: Chatwarden.version,
         subcommands: [
             Scan.self, DaemonCommand.self, AlertsCommand.self, Search.self, Context.self, RulesCommand.self, Stats.self,
             Export.self,
@@ -33,7 +34,14 @@ struct Chatwarden: AsyncParsableCommand {
         ]
     )
 
+    /// The release (also in `chatwarden --version` and the console's pages).
+    static let version = "0.19.0"
+
     static func main() async {
+        if let problem = UnknownCommand.check(Array(CommandLine.arguments.dropFirst())) {
+            fputs(problem + "\n", stderr)
+            Glibc.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -41,6 +49,9 @@ struct Chatwarden: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as BadUsage {
+            fputs("chatwarden: \(error.message)\n", stderr)
+            Glibc.exit(2)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
@@ -85,3 +96,31 @@ extension Logger.Level: @retroactive ExpressibleByArgument {
 }
 
 extension LineLogHandler.Format: ExpressibleByArgument {}
+
+/// "Did you mean …?" for a mistyped subcommand (`chatwarden scna`, `chatwarden alerts lsit`),
+/// before the argument parser answers with a bare "unexpected argument".
+enum UnknownCommand {
+    static func check(_ arguments: [String], command: any ParsableCommand.Type = Chatwarden.self, path: String = "chatwarden") -> String? {
+        let subcommands = command.configuration.subcommands
+        guard !subcommands.isEmpty, let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        var names: [String: any ParsableCommand.Type] = [:]
+        for sub in subcommands {
+            names[sub._commandName] = sub
+            for alias in sub.configuration.aliases { names[alias] = sub }
+        }
+        if first == "help" { return nil }
+        if let sub = names[first] { return check(Array(arguments.dropFirst()), command: sub, path: path + " " + first) }
+        // A command with a default subcommand may take positional arguments of its own.
+        if let fallback = command.configuration.defaultSubcommand, !fallback.configuration.subcommands.isEmpty { return nil }
+        if command.configuration.defaultSubcommand != nil, Suggest.closest(first, among: names.keys) == nil { return nil }
+        let hint = Suggest.didYouMean(first, among: names.keys)
+        return "\(path): unknown command '\(first)'\(hint). Commands: \(names.keys.sorted().joined(separator: ", ")) (see \(path) --help)"
+    }
+}
+
+/// Bad usage found while running (an unknown category, an ambiguous room): the message alone,
+/// exit status 2, without the usage text that a parse error prints.
+struct BadUsage: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}

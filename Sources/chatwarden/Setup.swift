@@ -58,6 +58,12 @@ enum Setup {
     /// `LC_MESSAGES`) says `zh_CN.*`.
     static let language = Language.fromEnvironment()
 
+    /// What the review commands need: the configuration, the store, and the labels.
+    static func review(_ options: CommonOptions) throws -> (Config, ChatStore, Labels) {
+        let config = try config(options)
+        return (config, try store(options), try labels(config))
+    }
+
     /// Display names and the wordlists' titles and guidance, for people to read.
     static func labels(_ config: Config, language: Language = Setup.language) throws -> Labels {
         var names = NameDirectory()

@@ -1,4 +1,6 @@
 import Alerts
+import Console
+import Config
 import ArgumentParser
 import Archive
 import Store
@@ -15,7 +17,10 @@ struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
         abstract: "Review alerts: list, show the evidence, record decisions.",
-        subcommands: [List.self, Show.self, Ack.self, Dismiss.self, Escalate.self, Reopen.self],
+        subcommands: [
+            List.self, Show.self, Ack.self, Dismiss.self, Escalate.self, Reopen.self, Claim.self, Assign.self,
+            Confirm.self, Reject.self,
+        ],
         defaultSubcommand: List.self
     )
 
@@ -31,14 +36,18 @@ struct AlertsCommand: AsyncParsableCommand {
         var format: OutputFormat = .table
 
         func run() async throws {
-            let store = try Setup.store(common)
-            let stored = try store.alerts(filters.filter)
-            var statuses: [String: String] = [:]
-            for s in stored { statuses[s.alert.id] = s.status.rawValue }
-            AlertRows.listing(stored.map(\.alert), statuses: statuses).print(format)
+            let (config, store, labels) = try Setup.review(common)
+            let filter = try filters.checkedFilter(store, config: config, names: labels.names)
+            let stored = try store.alerts(filter)
+            AlertRows.listing(stored, labels: labels).print(format)
             if format == .table {
-                let total = try store.alertCount(filters.filter)
-                if total > stored.count { Terminal.error("showing \(stored.count) of \(total) alerts (use --limit)") }
+                let total = try store.alertCount(filter)
+                if total > stored.count {
+                    Terminal.error(
+                        labels.language.pick(
+                            "显示 \(total) 条中的 \(stored.count) 条（用 --limit 显示更多）",
+                            "showing \(stored.count) of \(total) alerts (use --limit)"))
+                }
             }
         }
     }
@@ -129,65 +138,146 @@ struct AlertsCommand: AsyncParsableCommand {
         }
     }
 
-    /// The options every review action takes.
+    /// The options every review action takes: which alerts (ids, or every alert of a filter
+    /// with --all-matching), why, and for whom.
     struct ReviewOptions: ParsableArguments {
         @OptionGroup var common: CommonOptions
 
-        @Option(help: ArgumentHelp("Who decided (default: $SUDO_USER, $USER or the login name).", valueName: "name"))
-        var reviewer: String?
+        @Option(
+            name: [.customLong("as"), .customLong("reviewer")],
+            help: ArgumentHelp(
+                "Record the action for this account (admins only; the trail names both). Default: you, the OS user ($SUDO_USER under sudo).",
+                valueName: "account"))
+        var actFor: String?
 
-        @Option(help: "Why (kept in the audit trail).")
+        @Option(help: "Why (kept in the audit trail; needed to dismiss).")
         var note: String = ""
 
-        @Argument(help: "Alert id (or its first 6+ digits).")
-        var id: String
+        @Flag(help: "Act on every alert matching the filter options (--since, --category, …) instead of ids.")
+        var allMatching = false
 
-        func apply(_ action: ReviewAction) throws {
-            let store = try Setup.store(common)
-            let stored = try AlertLookup.find(id, in: store)
-            let who = reviewer ?? ReviewOptions.defaultReviewer()
-            do {
-                let updated = try store.review(alertID: stored.alert.id, action: action, reviewer: who, note: note)
-                print(
-                    "\(updated.alert.id)  \(stored.status.rawValue) → \(updated.status.rawValue)  by \(Terminal.escape(who))"
-                )
-            } catch {
-                Terminal.error("chatwarden: \(error)")
-                throw ExitCode(1)
+        @Flag(name: [.short, .long], help: "Do not ask before acting on the alerts of a filter.")
+        var yes = false
+
+        @OptionGroup var filters: FilterOptions
+
+        @Argument(help: "Alert ids (or their first 6+ digits).")
+        var ids: [String] = []
+
+        func validate() throws {
+            if ids.isEmpty && !allMatching {
+                throw ValidationError("give alert ids, or --all-matching with filter options")
+            }
+            if !ids.isEmpty && allMatching {
+                throw ValidationError("give alert ids or --all-matching, not both")
             }
         }
 
-        static func defaultReviewer() -> String {
-            for name in ["SUDO_USER", "USER", "LOGNAME"] {
-                if let value = getenv(name), !String(cString: value).isEmpty { return String(cString: value) }
+        func apply(_ action: ReviewAction) throws {
+            let config = try Setup.config(common)
+            let store = try Setup.store(common)
+            let l = Setup.language
+            let labels = try Setup.labels(config)
+            let desk = Desk(store: store, settings: config.review, labels: labels)
+            let viewer = try Identity.viewer(desk)
+            var targets = ids
+            if allMatching {
+                var filter = try filters.checkedFilter(store, config: config, names: labels.names)
+                filter.limit = Int.max
+                targets = try store.alerts(desk.scoped(filter, for: viewer)).map(\.alert.id)
+                if targets.isEmpty {
+                    Terminal.error(l.pick("没有符合条件的告警", "no alerts match"))
+                    throw ExitCode(1)
+                }
+                if !yes {
+                    let question = l.pick(
+                        "将对 \(targets.count) 条告警执行“\(action.label(l))”，确定吗？[y/N] ",
+                        "\(action.rawValue) \(targets.count) alert(s)? [y/N] ")
+                    guard isatty(0) != 0 else {
+                        Terminal.error(
+                            l.pick(
+                                "将作用于 \(targets.count) 条告警：请加 --yes 确认", "this acts on \(targets.count) alerts: add --yes to go ahead"))
+                        throw ExitCode(2)
+                    }
+                    fputs(question, stderr)
+                    guard let answer = readLine(), ["y", "yes", "是"].contains(answer.lowercased()) else {
+                        Terminal.error(l.pick("已取消", "cancelled"))
+                        throw ExitCode(1)
+                    }
+                }
             }
-            if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
-            return "uid \(getuid())"
+            let outcome: ChatStore.ReviewOutcome
+            do {
+                outcome = try desk.act(action, ids: targets, note: note, as: viewer, onBehalfOf: actFor)
+            } catch let refusal as DeskRefusal {
+                Terminal.error("chatwarden: \(refusal.message)")
+                throw ExitCode(1)
+            }
+            for done in outcome.done {
+                let who = actFor.map { "\($0) (\(l.pick("由", "recorded by")) \(viewer.account))" } ?? viewer.account
+                print("\(done.alert.id)  → \(done.status.rawValue)  by \(Terminal.escape(who))")
+            }
+            for refused in outcome.refused {
+                Terminal.error("chatwarden: \(Terminal.escape(refused.alertID)): \(refused.reason.message(l))")
+            }
+            if targets.count > 1 {
+                Terminal.error(l.pick("已处理 \(outcome.done.count) 条，未处理 \(outcome.refused.count) 条", "\(outcome.done.count) done, \(outcome.refused.count) refused"))
+            }
+            if !outcome.refused.isEmpty { throw ExitCode(1) }
         }
     }
 
     struct Ack: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Acknowledge an alert (seen, being handled).")
+        static let configuration = CommandConfiguration(abstract: "Acknowledge alerts (seen, being handled).")
         @OptionGroup var options: ReviewOptions
         func run() async throws { try options.apply(.acknowledge) }
     }
 
     struct Dismiss: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Dismiss an alert (no violation).")
+        static let configuration = CommandConfiguration(
+            abstract: "Dismiss alerts (no violation); --note is required.",
+            discussion: "A high or critical alert dismissed by anyone waits for a supervisor to confirm (four-eyes; [review] four_eyes).")
         @OptionGroup var options: ReviewOptions
         func run() async throws { try options.apply(.dismiss) }
     }
 
     struct Escalate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Escalate an alert (to the compliance lead).")
+        static let configuration = CommandConfiguration(abstract: "Escalate alerts (to the compliance lead).")
         @OptionGroup var options: ReviewOptions
         func run() async throws { try options.apply(.escalate) }
     }
 
     struct Reopen: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set an alert back to new.")
+        static let configuration = CommandConfiguration(abstract: "Set alerts back to new.")
         @OptionGroup var options: ReviewOptions
         func run() async throws { try options.apply(.reopen) }
+    }
+
+    struct Claim: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Take alerts (you become their assignee).")
+        @OptionGroup var options: ReviewOptions
+        func run() async throws { try options.apply(.claim) }
+    }
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give alerts to an account (supervisors): --note names the account.")
+        @OptionGroup var options: ReviewOptions
+        func run() async throws { try options.apply(.assign) }
+    }
+
+    struct Confirm: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Confirm pending dismissals (supervisors; not your own).")
+        @OptionGroup var options: ReviewOptions
+        func run() async throws { try options.apply(.confirm) }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send pending dismissals back to acknowledged (supervisors).")
+        @OptionGroup var options: ReviewOptions
+        func run() async throws { try options.apply(.reject) }
     }
 }
 

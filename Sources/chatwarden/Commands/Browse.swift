@@ -1,5 +1,6 @@
 import Alerts
 import ArgumentParser
+import Console
 import Archive
 import Store
 import Rules
@@ -169,45 +170,50 @@ struct Stats: AsyncParsableCommand {
 /// `chatwarden export`: alerts with their review trail, for a compliance report.
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export alerts with their review trail (CSV by default) for a compliance report.",
-        discussion:
-            "Cells that a spreadsheet would run as formulas (=, +, -, @) are prefixed with ' so chat text stays text.")
+        abstract: "Export alerts with their review trail (CSV by default, for Excel) for a compliance report.",
+        discussion: """
+            Writes every matching alert (no limit unless --limit). CSV starts with a UTF-8 byte-order \
+            mark so Excel reads Chinese correctly; times are local ([review] timezone) with their \
+            offset; names stand beside ids; control characters in chat text are escaped and cells a \
+            spreadsheet would run as formulas (=, +, -, @) are prefixed with '. Column titles follow \
+            LANG (Chinese for zh_CN.*). With --out the file is written 0640.
+            """)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var filters: FilterOptions
     @Option(help: "Output format: csv, json or table.")
     var format: OutputFormat = .csv
+    @Option(help: ArgumentHelp("Write to this file (mode 0640) instead of standard output.", valueName: "file"))
+    var out: String?
 
     func run() async throws {
-        let store = try Setup.store(common)
-        var filter = filters.filter
-        if filters.limit == 100 { filter.limit = Int.max }
+        let (config, store, labels) = try Setup.review(common)
+        let filter = try filters.checkedFilter(store, config: config, names: labels.names, defaultLimit: Int.max)
         let stored = try store.alerts(filter)
         let trails = try store.reviewTrails(alertIDs: stored.map(\.alert.id))
-        var listing = Listing(
-            columns: [
-                "id", "time", "severity", "rule", "category", "status", "from", "roomid", "conversation", "msgid",
-                "matched", "text",
-                "details", "file", "line", "offset", "review_trail",
-            ].map { Column(title: $0, maxWidth: $0 == "text" ? 40 : nil) })
-        for s in stored {
-            let a = s.alert
-            let trail = (trails[a.id] ?? []).map { r in
-                "\(TimeFormat.iso8601UTC(milliseconds: r.at)) \(r.reviewer) \(r.action.rawValue)\(r.note.isEmpty ? "" : ": " + r.note)"
+        var text: String
+        switch format {
+        case .csv:
+            text = AlertExport.csv(stored, trails: trails, labels: labels)
+        case .json, .table:
+            var listing = AlertRows.listing(stored, labels: labels)
+            listing.objects = listing.objects.enumerated().map { index, object in
+                guard case .object(var members) = object else { return object }
+                members.append(("review", .array((trails[stored[index].alert.id] ?? []).map(ReviewRows.json))))
+                return .object(members)
             }
-            listing.append(
-                [
-                    a.id, TimeFormat.iso8601UTC(milliseconds: a.msgtime), a.severity.rawValue, a.rule, a.category,
-                    s.status.rawValue,
-                    a.from, a.roomid, a.conversation, a.msgid, a.matched, a.text, a.details, a.file, String(a.line),
-                    String(a.offset), trail.joined(separator: " | "),
-                ],
-                json: a.jsonObject(extra: [
-                    ("status", .string(s.status.rawValue)),
-                    ("review", .array((trails[a.id] ?? []).map(ReviewRows.json))),
-                ]))
+            text = ""
+            listing.print(format, to: &text)
         }
-        listing.print(format)
+        if let out {
+            guard FileIO.writeAtomically(Array(text.utf8), to: out, mode: 0o640) else {
+                Terminal.error("chatwarden: \(Terminal.escape(out)): cannot write: \(FileIO.lastError)")
+                throw ExitCode(1)
+            }
+            Terminal.error(labels.language.pick("已写入 \(out)：\(stored.count) 条告警", "wrote \(out): \(stored.count) alerts"))
+        } else {
+            print(text, terminator: "")
+        }
     }
 }
 

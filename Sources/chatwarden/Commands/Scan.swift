@@ -1,3 +1,5 @@
+import Vocabulary
+import Console
 import Foundation
 import ArgumentParser
 import Alerts
@@ -70,7 +72,10 @@ struct Scan: AsyncParsableCommand {
             alerts: { alerts in
                 guard !quiet else { return }
                 var out = ""
-                AlertRows.listing(alerts).print(format, to: &out, header: !printedHeader, streamed: true)
+                AlertRows.listing(
+                    alerts.map { StoredAlert(alert: $0, status: .new, createdAt: 0, updatedAt: 0) },
+                    labels: Labels(language: Setup.language)
+                ).print(format, to: &out, header: !printedHeader, streamed: true)
                 printedHeader = true
                 Terminal.endProgress()
                 print(out, terminator: "")

@@ -154,8 +154,22 @@ struct UsersCommand: AsyncParsableCommand {
     }
 }
 
-/// Who runs a command: the OS user (through sudo, the user who ran sudo).
+/// Who runs a command: the OS user (through sudo, the user who ran sudo), with the role of the
+/// account of that name. An OS user without an account reviews everything (the store file's
+/// permissions already decide who gets this far) but cannot supervise; root acts as an admin.
 enum Identity {
+    static func viewer(_ desk: Desk) throws -> Viewer {
+        let name = osUser()
+        if let account = try desk.store.account(named: name) {
+            guard !account.disabled else {
+                Terminal.error("chatwarden: the account \(name) is disabled")
+                throw ExitCode(1)
+            }
+            return desk.viewer(account: name, role: account.role)
+        }
+        return Viewer(account: name, role: getuid() == 0 ? .admin : .reviewer, scope: nil)
+    }
+
     static func osUser() -> String {
         if getuid() == 0, let sudo = getenv("SUDO_USER").map({ String(cString: $0) }), !sudo.isEmpty { return sudo }
         if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
