@@ -1,4 +1,4 @@
-import Vocabulary
+public import Vocabulary
 import Support
 
 /// What a notification channel sends: the message body for a WeCom group robot (markdown or
@@ -19,7 +19,9 @@ public enum NotificationFormat {
         public var sizeLimit: Int { self == .wecomText ? 2048 : 4096 }
     }
 
-    public static func payload(_ alerts: [Alert], kind: Kind, digest: Bool) -> String {
+    public static func payload(
+        _ alerts: [Alert], kind: Kind, digest: Bool, wording: NotificationWording = NotificationWording()
+    ) -> String {
         switch kind {
         case .json:
             return JSONValue.object([
@@ -28,36 +30,49 @@ public enum NotificationFormat {
         case .wecomMarkdown:
             return JSONValue.object([
                 ("msgtype", .string("markdown")),
-                ("markdown", .object([("content", .string(body(alerts, kind: kind, digest: digest)))])),
+                (
+                    "markdown",
+                    .object([("content", .string(body(alerts, kind: kind, digest: digest, wording: wording)))])
+                ),
             ]).jsonText
         case .wecomText:
             return JSONValue.object([
                 ("msgtype", .string("text")),
-                ("text", .object([("content", .string(body(alerts, kind: kind, digest: digest)))])),
+                ("text", .object([("content", .string(body(alerts, kind: kind, digest: digest, wording: wording)))])),
             ]).jsonText
         }
     }
 
-    /// The human text of a message: one alert, or a digest listing several.
-    public static func body(_ alerts: [Alert], kind: Kind, digest: Bool) -> String {
+    /// The human text of a message: one alert, or a digest listing several, in the wording's
+    /// language (Chinese by default) with the wordlists' titles and guidance and display names.
+    public static func body(
+        _ alerts: [Alert], kind: Kind, digest: Bool, wording: NotificationWording = NotificationWording()
+    ) -> String {
         let markdown = kind == .wecomMarkdown
+        let l = wording.language
         var out = ""
         if digest {
-            out += markdown ? "**chatwarden: \(alerts.count) alerts**\n" : "chatwarden: \(alerts.count) alerts\n"
+            let head = l.pick("chatwarden：\(alerts.count) 条告警", "chatwarden: \(alerts.count) alerts")
+            out += markdown ? "**\(head)**\n" : "\(head)\n"
         }
+        func clean(_ text: String) -> String { markdown ? neutralize(text) : oneLine(text) }
+        let quote = markdown ? "> " : ""
         for a in alerts {
             let evidence = a.matched.isEmpty ? a.term : a.matched
+            let head =
+                "\(l.pick("【\(a.severity.label(l))】", "[\(a.severity.rawValue)]")) \(clean(wording.title(of: a))) · "
+                + "\(TimeFormat.local(milliseconds: a.msgtime)) · \(clean(wording.person(a.from)))"
             if markdown {
                 let colour = a.severity >= .high ? "warning" : "comment"
-                let head =
-                    "[\(a.severity.rawValue)] \(a.rule) · \(TimeFormat.local(milliseconds: a.msgtime)) · \(neutralize(a.from))"
-                out +=
-                    "> <font color=\"\(colour)\">\(head)</font>\n> \(neutralize(evidence)): \(neutralize(String(a.text.prefix(120))))\n> id \(a.id.prefix(12))\n"
+                out += "> <font color=\"\(colour)\">\(head)</font>\n"
             } else {
-                let head =
-                    "[\(a.severity.rawValue)] \(a.rule) · \(TimeFormat.local(milliseconds: a.msgtime)) · \(oneLine(a.from))"
-                out += "\(head)\n\(oneLine(evidence)): \(oneLine(String(a.text.prefix(120))))\nid \(a.id.prefix(12))\n"
+                out += head + "\n"
             }
+            out += "\(quote)\(clean(evidence))\(l.pick("：", ": "))\(clean(String(a.text.prefix(120))))\n"
+            if let guidance = wording.guidance(of: a) {
+                out += "\(quote)\(l.pick("建议：", "what to do: "))\(clean(guidance))\n"
+            }
+            out += "\(quote)\(l.pick("告警", "id")) \(a.id.prefix(12))\n"
         }
         return out
     }
@@ -99,5 +114,45 @@ public enum NotificationFormat {
             }
         }
         return out
+    }
+}
+
+/// How robot messages name things: their language, the wordlists' titles and guidance by
+/// category, display names by id.
+public struct NotificationWording: Sendable {
+    public var language: Language
+    /// Category id → its wordlist's (bilingual) title.
+    public var titles: [String: String]
+    /// Category id → what a reviewer should do.
+    public var guidance: [String: String]
+    /// Staff or customer id → display name.
+    public var names: [String: String]
+
+    public init(
+        language: Language = .zh, titles: [String: String] = [:], guidance: [String: String] = [:],
+        names: [String: String] = [:]
+    ) {
+        self.language = language
+        self.titles = titles
+        self.guidance = guidance
+        self.names = names
+    }
+
+    /// `微信号 contact.wechat`, `引导私下联系 luring`: the name in the language, then the rule id.
+    func title(of alert: Alert) -> String {
+        let name =
+            BuiltInNames.rule(alert.rule, language) ?? titles[alert.category].map(language.part(ofBilingual:))
+            ?? BuiltInNames.category(alert.category, language)
+        guard let name, name != alert.rule else { return alert.rule }
+        return "\(name) \(alert.rule)"
+    }
+
+    func person(_ id: String) -> String {
+        guard let name = names[id], !name.isEmpty else { return id }
+        return "\(name)(\(id))"
+    }
+
+    func guidance(of alert: Alert) -> String? {
+        guidance[alert.category].map(language.part(ofBilingual:))
     }
 }

@@ -1,3 +1,4 @@
+import Rules
 public import Config
 import Alerts
 import Archive
@@ -106,7 +107,7 @@ public final class Daemon {
         if !config.notifications.isEmpty {
             notifications = Notifier(
                 channels: config.notifications, store: Self.notifierStore(current: currentStore, config: config),
-                logger: logger)
+                logger: logger, wording: Self.wording(config, pipeline.rules, logger: logger))
         }
         if let listen = config.metricsListen {
             do {
@@ -115,6 +116,26 @@ public final class Daemon {
                 throw PipelineError(message: "cannot serve metrics: \(error)")
             }
         }
+    }
+
+    /// Robot messages in Chinese with the wordlists' titles and guidance and the display names
+    /// of `[review] names` (a names file that cannot be read is logged; ids are shown instead).
+    static func wording(_ config: Config, _ rules: RuleSet, logger: Logger) -> NotificationWording {
+        var names: [String: String] = [:]
+        if let file = config.review.namesFile {
+            do {
+                names = try NameDirectory.load(file).names
+            } catch {
+                logger.error("names file not read; robot messages show ids", metadata: ["error": "\(error)"])
+            }
+        }
+        var titles: [String: String] = [:]
+        var guidance: [String: String] = [:]
+        for category in rules.categories {
+            titles[category.id] = category.title
+            if !category.action.isEmpty { guidance[category.id] = category.action }
+        }
+        return NotificationWording(language: .zh, titles: titles, guidance: guidance, names: names)
     }
 
     /// A tailer over the configured patterns from `checkpoints`, ranking files by event time.

@@ -1,4 +1,4 @@
-import Alerts
+public import Alerts
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -43,7 +43,14 @@ public final class Notifier: Sendable {
     }
 
     /// Channels whose URL cannot be read are reported and skipped.
-    public init(channels: [NotificationChannel], store: @escaping @Sendable () throws -> ChatStore, logger: Logger) {
+    /// How messages name things (language, titles, guidance, display names).
+    let wording: NotificationWording
+
+    public init(
+        channels: [NotificationChannel], store: @escaping @Sendable () throws -> ChatStore, logger: Logger,
+        wording: NotificationWording = NotificationWording()
+    ) {
+        self.wording = wording
         var ready: [Channel] = []
         for channel in channels {
             switch channel.resolveURL() {
@@ -145,7 +152,9 @@ public final class Notifier: Sendable {
         for item in items {
             let candidate = current + [item]
             if !current.isEmpty
-                && NotificationFormat.body(candidate.map(\.alert), kind: channel.settings.kind, digest: true).utf8.count
+                && NotificationFormat.body(
+                    candidate.map(\.alert), kind: channel.settings.kind, digest: true, wording: wording
+                ).utf8.count
                     > limit - 64
             {
                 result.append(current)
@@ -159,7 +168,8 @@ public final class Notifier: Sendable {
     }
 
     private func send(_ channel: Channel, _ items: [PendingNotification], digest: Bool, store: ChatStore) {
-        let body = NotificationFormat.payload(items.map(\.alert), kind: channel.settings.kind, digest: digest)
+        let body = NotificationFormat.payload(
+            items.map(\.alert), kind: channel.settings.kind, digest: digest, wording: wording)
         state.withLock { $0.sent[channel.settings.name, default: []].append(Date().timeIntervalSince1970) }
         let ids = items.map(\.alert.id)
         switch post(body, to: channel.url) {

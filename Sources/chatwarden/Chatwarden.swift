@@ -100,7 +100,9 @@ extension LineLogHandler.Format: ExpressibleByArgument {}
 /// "Did you mean …?" for a mistyped subcommand (`chatwarden scna`, `chatwarden alerts lsit`),
 /// before the argument parser answers with a bare "unexpected argument".
 enum UnknownCommand {
-    static func check(_ arguments: [String], command: any ParsableCommand.Type = Chatwarden.self, path: String = "chatwarden") -> String? {
+    static func check(
+        _ arguments: [String], command: any ParsableCommand.Type = Chatwarden.self, path: String = "chatwarden"
+    ) -> String? {
         let subcommands = command.configuration.subcommands
         guard !subcommands.isEmpty, let first = arguments.first, !first.hasPrefix("-") else { return nil }
         var names: [String: any ParsableCommand.Type] = [:]
@@ -111,10 +113,15 @@ enum UnknownCommand {
         if first == "help" { return nil }
         if let sub = names[first] { return check(Array(arguments.dropFirst()), command: sub, path: path + " " + first) }
         // A command with a default subcommand may take positional arguments of its own.
-        if let fallback = command.configuration.defaultSubcommand, !fallback.configuration.subcommands.isEmpty { return nil }
-        if command.configuration.defaultSubcommand != nil, Suggest.closest(first, among: names.keys) == nil { return nil }
+        if let fallback = command.configuration.defaultSubcommand, !fallback.configuration.subcommands.isEmpty {
+            return nil
+        }
+        if command.configuration.defaultSubcommand != nil, Suggest.closest(first, among: names.keys) == nil {
+            return nil
+        }
         let hint = Suggest.didYouMean(first, among: names.keys)
-        return "\(path): unknown command '\(first)'\(hint). Commands: \(names.keys.sorted().joined(separator: ", ")) (see \(path) --help)"
+        return
+            "\(path): unknown command '\(first)'\(hint). Commands: \(names.keys.sorted().joined(separator: ", ")) (see \(path) --help)"
     }
 }
 

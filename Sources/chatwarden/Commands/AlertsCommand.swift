@@ -131,7 +131,7 @@ struct AlertsCommand: AsyncParsableCommand {
             if trail.isEmpty { out += "  no decisions yet\n" }
             for r in trail {
                 out +=
-                    "  \(TimeFormat.local(milliseconds: r.at))  \(Terminal.escape(r.reviewer))  \(r.action.rawValue) → \(r.status.rawValue)"
+                    "  \(TimeFormat.local(milliseconds: r.at))  \(Terminal.escape(r.reviewer))\(r.actor.isEmpty ? "" : " (recorded by \(Terminal.escape(r.actor)))")  \(r.action.rawValue) → \(r.status.rawValue)"
                 out += r.note.isEmpty ? "\n" : "  \"\(Terminal.escape(r.note))\"\n"
             }
             print(out, terminator: "")
@@ -196,7 +196,8 @@ struct AlertsCommand: AsyncParsableCommand {
                     guard isatty(0) != 0 else {
                         Terminal.error(
                             l.pick(
-                                "将作用于 \(targets.count) 条告警：请加 --yes 确认", "this acts on \(targets.count) alerts: add --yes to go ahead"))
+                                "将作用于 \(targets.count) 条告警：请加 --yes 确认",
+                                "this acts on \(targets.count) alerts: add --yes to go ahead"))
                         throw ExitCode(2)
                     }
                     fputs(question, stderr)
@@ -221,7 +222,10 @@ struct AlertsCommand: AsyncParsableCommand {
                 Terminal.error("chatwarden: \(Terminal.escape(refused.alertID)): \(refused.reason.message(l))")
             }
             if targets.count > 1 {
-                Terminal.error(l.pick("已处理 \(outcome.done.count) 条，未处理 \(outcome.refused.count) 条", "\(outcome.done.count) done, \(outcome.refused.count) refused"))
+                Terminal.error(
+                    l.pick(
+                        "已处理 \(outcome.done.count) 条，未处理 \(outcome.refused.count) 条",
+                        "\(outcome.done.count) done, \(outcome.refused.count) refused"))
             }
             if !outcome.refused.isEmpty { throw ExitCode(1) }
         }
@@ -236,7 +240,9 @@ struct AlertsCommand: AsyncParsableCommand {
     struct Dismiss: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Dismiss alerts (no violation); --note is required.",
-            discussion: "A high or critical alert dismissed by anyone waits for a supervisor to confirm (four-eyes; [review] four_eyes).")
+            discussion:
+                "A high or critical alert dismissed by anyone waits for a supervisor to confirm (four-eyes; [review] four_eyes)."
+        )
         @OptionGroup var options: ReviewOptions
         func run() async throws { try options.apply(.dismiss) }
     }

@@ -210,7 +210,8 @@ struct Export: AsyncParsableCommand {
                 Terminal.error("chatwarden: \(Terminal.escape(out)): cannot write: \(FileIO.lastError)")
                 throw ExitCode(1)
             }
-            Terminal.error(labels.language.pick("已写入 \(out)：\(stored.count) 条告警", "wrote \(out): \(stored.count) alerts"))
+            Terminal.error(
+                labels.language.pick("已写入 \(out)：\(stored.count) 条告警", "wrote \(out): \(stored.count) alerts"))
         } else {
             print(text, terminator: "")
         }

@@ -19,11 +19,13 @@ struct TimeRangeOptions: ParsableArguments {
     func validate() throws {
         if let since, TimeFormat.parse(since) == nil {
             throw ValidationError(
-                "--since: cannot read '\(since)' as a time (2026-11-20, '2026-11-20 09:30', 2026-11-20T09:30+08:00, today, yesterday, 7d)")
+                "--since: cannot read '\(since)' as a time (2026-11-20, '2026-11-20 09:30', 2026-11-20T09:30+08:00, today, yesterday, 7d)"
+            )
         }
         if let until, TimeFormat.parse(until) == nil {
             throw ValidationError(
-                "--until: cannot read '\(until)' as a time (2026-11-20, '2026-11-20 09:30', 2026-11-20T09:30+08:00, today, yesterday, 7d)")
+                "--until: cannot read '\(until)' as a time (2026-11-20, '2026-11-20 09:30', 2026-11-20T09:30+08:00, today, yesterday, 7d)"
+            )
         }
     }
 
@@ -47,10 +49,14 @@ struct FilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only alerts about this staff member (id or display name).", valueName: "id|name"))
     var staff: String?
 
-    @Option(help: ArgumentHelp("Only alerts in which this customer took part (id or display name).", valueName: "id|name"))
+    @Option(
+        help: ArgumentHelp("Only alerts in which this customer took part (id or display name).", valueName: "id|name"))
     var customer: String?
 
-    @Option(help: ArgumentHelp("Only this category (luring, contact, offplatform-money, …; unknown ones are an error that lists the known).", valueName: "id"))
+    @Option(
+        help: ArgumentHelp(
+            "Only this category (luring, contact, offplatform-money, …; unknown ones are an error that lists the known).",
+            valueName: "id"))
     var category: String?
 
     @Option(help: ArgumentHelp("Only this rule (contact.phone, window.flood, luring, …).", valueName: "id"))
@@ -97,10 +103,15 @@ struct FilterOptions: ParsableArguments {
     /// The filter, checked against what exists: a category or rule nobody knows is an error
     /// listing the known ones (a typo must not look like "no alerts"), a rule given as a
     /// category is pointed to --rule, a shortened room id is completed, names become ids.
-    func checkedFilter(_ store: ChatStore, config: Config? = nil, names: NameDirectory = NameDirectory(), defaultLimit: Int = 100) throws -> AlertFilter {
+    func checkedFilter(
+        _ store: ChatStore, config: Config? = nil, names: NameDirectory = NameDirectory(), defaultLimit: Int = 100
+    ) throws -> AlertFilter {
         var f = filter(defaultLimit: defaultLimit)
         let known = try store.knownCategoriesAndRules()
-        var categories = Set(known.categories).union(["contact", AlertCategory.spam, AlertCategory.escalation, AlertCategory.evidenceHiding, AlertCategory.engine, AlertCategory.integrity])
+        var categories = Set(known.categories).union([
+            "contact", AlertCategory.spam, AlertCategory.escalation, AlertCategory.evidenceHiding, AlertCategory.engine,
+            AlertCategory.integrity,
+        ])
         var rules = Set(known.rules)
         if let config {
             let set = WordlistLoader(limits: config.limits).load(paths: config.wordlists)
@@ -111,14 +122,17 @@ struct FilterOptions: ParsableArguments {
             if rules.contains(category) || category.contains(".") {
                 let parent = category.split(separator: ".").first.map(String.init) ?? category
                 throw BadUsage(
-                    "--category: '\(category)' is a rule, not a category: use --rule \(category)\(categories.contains(parent) ? " (or --category \(parent))" : "")")
+                    "--category: '\(category)' is a rule, not a category: use --rule \(category)\(categories.contains(parent) ? " (or --category \(parent))" : "")"
+                )
             }
             throw BadUsage(
-                "--category: no category '\(category)'\(Suggest.didYouMean(category, among: categories)). Known: \(categories.sorted().joined(separator: ", "))")
+                "--category: no category '\(category)'\(Suggest.didYouMean(category, among: categories)). Known: \(categories.sorted().joined(separator: ", "))"
+            )
         }
         if let rule, !rules.contains(rule) {
             throw BadUsage(
-                "--rule: no rule '\(rule)' has raised alerts\(Suggest.didYouMean(rule, among: rules)). Known: \(rules.sorted().joined(separator: ", "))")
+                "--rule: no rule '\(rule)' has raised alerts\(Suggest.didYouMean(rule, among: rules)). Known: \(rules.sorted().joined(separator: ", "))"
+            )
         }
         if let room {
             let matches = try store.conversations(prefix: room)
@@ -127,7 +141,8 @@ struct FilterOptions: ParsableArguments {
                     f.room = matches[0]
                 } else if matches.count > 1 {
                     throw BadUsage(
-                        "--room: '\(room)' is the start of \(matches.count) conversations: \(matches.prefix(5).joined(separator: ", "))\(matches.count > 5 ? ", …" : ""); give more of it")
+                        "--room: '\(room)' is the start of \(matches.count) conversations: \(matches.prefix(5).joined(separator: ", "))\(matches.count > 5 ? ", …" : ""); give more of it"
+                    )
                 }
             }
         }

@@ -14,7 +14,8 @@ enum AlertRows {
         let l = labels.language
         var listing = Listing(columns: [
             Column(title: l.pick("告警ID", "ID"), maxWidth: 12), Column(title: l.pick("时间", "TIME"), typicalWidth: 19),
-            Column(title: l.pick("级别", "SEVERITY"), typicalWidth: 8), Column(title: l.pick("规则", "RULE"), typicalWidth: 24),
+            Column(title: l.pick("级别", "SEVERITY"), typicalWidth: 8),
+            Column(title: l.pick("规则", "RULE"), typicalWidth: 24),
             Column(title: l.pick("发送人", "FROM"), maxWidth: 24), Column(title: l.pick("会话", "CHAT"), maxWidth: 24),
             Column(title: l.pick("命中", "MATCH"), maxWidth: 24),
             Column(title: l.pick("状态", "STATUS"), typicalWidth: 9), Column(title: l.pick("内容", "TEXT"), maxWidth: 48),
