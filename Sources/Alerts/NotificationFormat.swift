@@ -60,7 +60,7 @@ public enum NotificationFormat {
         for a in alerts {
             let evidence = a.matched.isEmpty ? a.term : a.matched
             let head =
-                "\(l.pick("【\(a.severity.label(l))】", "[\(a.severity.rawValue)]")) \(clean(wording.title(of: a))) · "
+                "\(l.pick("【\(a.severity.label(l))】", "[\(a.severity.rawValue)] "))\(clean(wording.title(of: a))) · "
                 + "\(TimeFormat.local(milliseconds: a.msgtime)) · \(clean(wording.person(a.from)))"
             if markdown {
                 let colour = a.severity >= .high ? "warning" : "comment"

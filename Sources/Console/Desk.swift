@@ -120,6 +120,7 @@ public struct Desk: Sendable {
             alertIDs: allowed, action: action, reviewer: reviewer, note: note, actor: actor,
             fourEyes: settings.fourEyes)
         outcome.done += done.done
+        outcome.previous += done.previous
         outcome.refused += done.refused
         return outcome
     }

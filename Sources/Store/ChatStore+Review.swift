@@ -72,6 +72,8 @@ extension ChatStore {
     /// What a review of several alerts did: the alerts changed, and those it did not apply to with why.
     public struct ReviewOutcome: Sendable {
         public var done: [StoredAlert] = []
+        /// The status each alert of `done` had before.
+        public var previous: [AlertStatus] = []
         public var refused: [(alertID: String, reason: ReviewRefusal)] = []
         public init() {}
     }
@@ -103,6 +105,7 @@ extension ChatStore {
                     continue
                 }
                 var stored = Self.storedAlert(from: row)
+                let before = stored.status
                 if action == .confirm || action == .reject {
                     guard stored.status == .pendingDismissal else {
                         outcome.refused.append((alertID, .notPending(alertID, stored.status)))
@@ -146,6 +149,7 @@ extension ChatStore {
                 stored.status = status
                 stored.updatedAt = now
                 outcome.done.append(stored)
+                outcome.previous.append(before)
             }
             try EvidenceChain.append(chained, db, now: now)
             return outcome

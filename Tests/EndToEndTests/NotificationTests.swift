@@ -131,7 +131,7 @@ struct NotificationTests {
         #expect(eventually(timeout: 20) { server.requests.count >= 2 })
         let digest = server.requests[1].body
         #expect(
-            digest.contains("alerts**") && digest.contains("luring") && digest.contains("absolute-terms"), "\(digest)")
+            digest.contains("条告警**") && digest.contains("luring") && digest.contains("absolute-terms"), "\(digest)")
         #expect(!digest.contains("offplatform-money"), "the critical one is not sent twice")
         #expect(!daemon.log.contains("SECRET-robot-key"))
         daemon.signal(SIGTERM)
@@ -168,7 +168,7 @@ struct NotificationTests {
                 return (0..<6).allSatisfy { delivered.contains("第\($0)次") }
             }, "every alert delivered: \(server.requests.map(\.body))")
         #expect(server.requests.count == 2, "one message alone, the other five in one digest")
-        #expect(server.requests.last?.body.contains("5 alerts") == true)
+        #expect(server.requests.last?.body.contains("5 条告警") == true)
         daemon.signal(SIGTERM)
         _ = daemon.wait()
     }

@@ -28,14 +28,24 @@ struct ReviewEndToEndTests {
 
         let id = alerts[0]["id"] as! String
         let short = String(id.prefix(8))
+        // The reviewer is the OS user; acting for someone else needs an admin account.
+        let me = Binary.osUser
+        if getuid() != 0 {
+            let refused = try Binary.run(["alerts", "ack", short, "--as", "alice", "--note", "x"], environment: env)
+            #expect(refused.status == 1, "an OS user without an admin account cannot act for alice")
+        }
+        let add = try Binary.run(
+            ["users", "add", me, "--role", "admin", "--password-stdin"], environment: env, input: "a long enough secret\n")
+        #expect(add.status == 0, "\(add.stderr)")
         let ack = try Binary.run(
-            ["alerts", "ack", short, "--reviewer", "alice", "--note", "called the customer"], environment: env)
+            ["alerts", "ack", short, "--as", "alice", "--note", "called the customer"], environment: env)
         #expect(ack.status == 0, "\(ack.stderr)")
         #expect(ack.stdout.contains("new → acknowledged"))
+        #expect(ack.stdout.contains("by alice (recorded by \(me))"))
 
         let show = try Binary.run(["alerts", "show", short], environment: env)
         #expect(show.stdout.contains("status: acknowledged"))
-        #expect(show.stdout.contains("alice"))
+        #expect(show.stdout.contains("alice (recorded by \(me))"))
         #expect(show.stdout.contains("called the customer"))
         #expect(show.stdout.contains("▶"), "the alert's message is marked in its conversation")
         #expect(show.stdout.contains("»"), "the evidence is highlighted")
@@ -45,7 +55,7 @@ struct ReviewEndToEndTests {
         #expect(try Binary.jsonLines(acknowledged.stdout).map { $0["id"] as! String } == [id])
 
         let export = try Binary.run(["export"], environment: env)
-        #expect(export.stdout.contains("alice acknowledge: called the customer"))
+        #expect(export.stdout.contains("alice(\(me)) acknowledge: called the customer"), "the trail names who recorded it for alice")
 
         #expect(try Binary.run(["alerts", "show", "0000000000"], environment: env).status == 1)
         #expect(try Binary.run(["alerts", "list", "--severity", "urgent"], environment: env).status == 2)

@@ -20,6 +20,13 @@ enum Binary {
         return root + "/.build/debug/chatwarden"
     }()
 
+    /// The name the binary records review actions under: the OS user (under sudo, who ran sudo).
+    static let osUser: String = {
+        if getuid() == 0, let sudo = ProcessInfo.processInfo.environment["SUDO_USER"], !sudo.isEmpty { return sudo }
+        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+        return "uid \(getuid())"
+    }()
+
     struct Output {
         var status: Int32
         var stdout: String

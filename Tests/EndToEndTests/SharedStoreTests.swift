@@ -388,7 +388,7 @@ struct ReviewOnPostgresTests {
         // Review actions and their trail.
         let id = alerts[0]["id"] as! String
         let ack = try Binary.run(
-            ["alerts", "ack", String(id.prefix(8)), "--reviewer", "alice", "--note", "called the customer"] + postgres)
+            ["alerts", "ack", String(id.prefix(8)), "--note", "called the customer"] + postgres)
         #expect(ack.status == 0, "\(ack.stderr)")
         #expect(ack.stdout.contains("new → acknowledged"))
         let show = try Binary.run(["alerts", "show", String(id.prefix(8))] + postgres).stdout

@@ -214,9 +214,11 @@ struct AlertsCommand: AsyncParsableCommand {
                 Terminal.error("chatwarden: \(refusal.message)")
                 throw ExitCode(1)
             }
-            for done in outcome.done {
+            for (done, before) in zip(outcome.done, outcome.previous) {
                 let who = actFor.map { "\($0) (\(l.pick("由", "recorded by")) \(viewer.account))" } ?? viewer.account
-                print("\(done.alert.id)  → \(done.status.rawValue)  by \(Terminal.escape(who))")
+                let change = before == done.status ? "" : "  \(before.rawValue) → \(done.status.rawValue)"
+                let assignee = done.assignee.isEmpty ? "" : "  assignee: \(Terminal.escape(done.assignee))"
+                print("\(done.alert.id)\(change)\(assignee)  by \(Terminal.escape(who))")
             }
             for refused in outcome.refused {
                 Terminal.error("chatwarden: \(Terminal.escape(refused.alertID)): \(refused.reason.message(l))")
