@@ -6,9 +6,10 @@ SWIFT ?= swift
 # libcurl and CA certificates for the webhooks (Foundation's URLSession uses libcurl on Linux).
 # systemd provides systemd-analyze for the unit tests (it need not be running).
 SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data pkg-config python3 systemd libcurl4 ca-certificates
-# Only the tests need these: headless Chromium renders the HTML report, with a CJK font; the
+# Only the tests need these: headless Chromium renders the HTML report, with a CJK font, and
+# drives the review console through chromium-driver (WebDriver, Tests/Browser); the
 # shared-store tests start their own PostgreSQL server (the package's binaries, not its service).
-TEST_PACKAGES := chromium fonts-wqy-microhei postgresql
+TEST_PACKAGES := chromium chromium-driver fonts-wqy-microhei postgresql
 RUN_STATE ?= var/run
 PREFIX ?= /usr/local
 

@@ -13,6 +13,7 @@ enum Assets {
         th { background: #eef1f5; font-weight: 600; white-space: nowrap; } tr:hover td { background: #fafbfd; }
         mark { background: #fde2e1; color: #a00; font-weight: bold; padding: 0 1px; }
         .ctl { color: #a00; font-family: monospace; font-size: 0.85em; background: #fff3cd; }
+        .sev-critical, .sev-high, .sev-medium, .sev-low { white-space: nowrap; }
         .sev-critical { color: #fff; background: #a93226; padding: 1px 6px; border-radius: 3px; }
         .sev-high { color: #fff; background: #d35400; padding: 1px 6px; border-radius: 3px; }
         .sev-medium { color: #000; background: #f4d03f; padding: 1px 6px; border-radius: 3px; }

@@ -28,7 +28,8 @@ final class DeskFixture {
             store: store, settings: settings,
             labels: Labels(language: .zh, names: NameDirectory(["zhangwei": "张伟"])))
         var batch = RecordBatch()
-        for (i, (from, severity)) in [("zhangwei", Severity.high), ("zhangwei", .low), ("lisi", .critical)].enumerated() {
+        for (i, (from, severity)) in [("zhangwei", Severity.high), ("zhangwei", .low), ("lisi", .critical)].enumerated()
+        {
             let m = ArchiveMessage(
                 msgid: "m\(i)", action: .send, from: from, tolist: ["wmCustomer00000000001"], roomid: "",
                 msgtime: 1_000 * Int64(i + 1), msgtype: "text", content: .text("加微信 <script>alert(1)</script>"),

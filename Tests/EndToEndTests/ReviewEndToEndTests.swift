@@ -35,7 +35,8 @@ struct ReviewEndToEndTests {
             #expect(refused.status == 1, "an OS user without an admin account cannot act for alice")
         }
         let add = try Binary.run(
-            ["users", "add", me, "--role", "admin", "--password-stdin"], environment: env, input: "a long enough secret\n")
+            ["users", "add", me, "--role", "admin", "--password-stdin"], environment: env,
+            input: "a long enough secret\n")
         #expect(add.status == 0, "\(add.stderr)")
         let ack = try Binary.run(
             ["alerts", "ack", short, "--as", "alice", "--note", "called the customer"], environment: env)
@@ -55,7 +56,9 @@ struct ReviewEndToEndTests {
         #expect(try Binary.jsonLines(acknowledged.stdout).map { $0["id"] as! String } == [id])
 
         let export = try Binary.run(["export"], environment: env)
-        #expect(export.stdout.contains("alice(\(me)) acknowledge: called the customer"), "the trail names who recorded it for alice")
+        #expect(
+            export.stdout.contains("alice(\(me)) acknowledge: called the customer"),
+            "the trail names who recorded it for alice")
 
         #expect(try Binary.run(["alerts", "show", "0000000000"], environment: env).status == 1)
         #expect(try Binary.run(["alerts", "list", "--severity", "urgent"], environment: env).status == 2)

@@ -16,14 +16,17 @@ struct ReviewDeskStoreTests {
         let m3 = message("m3", "加我私人微信", time: 3000, from: "wmCustomer00000000001", to: "lisi")
         var batch = RecordBatch()
         batch.messages = [m1, m2, m3]
-        let high = alert(for: m1), low = alert(for: m2, rule: "absolute-terms", severity: .low, category: "absolute-terms")
+        let high = alert(for: m1),
+            low = alert(for: m2, rule: "absolute-terms", severity: .low, category: "absolute-terms")
         let customer = alert(for: m3)
         batch.alerts = [high, low, customer]
         try temp.store.record(batch)
         return (temp, high, low, customer)
     }
 
-    @Test("an alert is about a staff member: its staff sender, or the staff member a customer wrote to", arguments: StoreKind.allCases)
+    @Test(
+        "an alert is about a staff member: its staff sender, or the staff member a customer wrote to",
+        arguments: StoreKind.allCases)
     func staffOfAlerts(_ kind: StoreKind) throws {
         let (temp, high, low, customer) = try holding(kind)
         #expect(try temp.store.alert(idPrefix: high.id)?.staff == "zhangwei")
@@ -38,16 +41,25 @@ struct ReviewDeskStoreTests {
         #expect(Set(try temp.store.alerts(byCustomer).map(\.alert.id)) == [high.id, low.id, customer.id])
     }
 
-    @Test("four-eyes: a dismissal needs a note; a high alert waits for someone else to confirm", arguments: StoreKind.allCases)
+    @Test(
+        "four-eyes: a dismissal needs a note; a high alert waits for someone else to confirm",
+        arguments: StoreKind.allCases)
     func fourEyes(_ kind: StoreKind) throws {
         let (temp, high, low, _) = try holding(kind)
-        #expect(throws: StoreError.self) { try temp.store.review(alertID: high.id, action: .dismiss, reviewer: "alice", note: " ") }
-        #expect(try temp.store.review(alertID: low.id, action: .dismiss, reviewer: "alice", note: "公司热线").status == .dismissed)
-        #expect(try temp.store.review(alertID: high.id, action: .dismiss, reviewer: "alice", note: "公司号").status == .pendingDismissal)
+        #expect(throws: StoreError.self) {
+            try temp.store.review(alertID: high.id, action: .dismiss, reviewer: "alice", note: " ")
+        }
+        #expect(
+            try temp.store.review(alertID: low.id, action: .dismiss, reviewer: "alice", note: "公司热线").status
+                == .dismissed)
+        #expect(
+            try temp.store.review(alertID: high.id, action: .dismiss, reviewer: "alice", note: "公司号").status
+                == .pendingDismissal)
         let same = try temp.store.review(alertIDs: [high.id], action: .confirm, reviewer: "alice", note: "")
         #expect(same.done.isEmpty)
         #expect(same.refused.first?.reason == .sameReviewer("alice", high.id))
-        #expect(try temp.store.review(alertID: high.id, action: .confirm, reviewer: "bob", note: "").status == .dismissed)
+        #expect(
+            try temp.store.review(alertID: high.id, action: .confirm, reviewer: "bob", note: "").status == .dismissed)
         let again = try temp.store.review(alertIDs: [high.id], action: .confirm, reviewer: "bob", note: "")
         #expect(again.refused.first?.reason == .notPending(high.id, .dismissed))
         var pending = AlertFilter()
@@ -55,7 +67,9 @@ struct ReviewDeskStoreTests {
         #expect(try temp.store.alertCount(pending) == 1)
     }
 
-    @Test("claim and assign keep the status; an action for someone else names who recorded it; the chain verifies", arguments: StoreKind.allCases)
+    @Test(
+        "claim and assign keep the status; an action for someone else names who recorded it; the chain verifies",
+        arguments: StoreKind.allCases)
     func assignAndActFor(_ kind: StoreKind) throws {
         let (temp, high, low, customer) = try holding(kind)
         let claimed = try temp.store.review(alertIDs: [high.id, low.id], action: .claim, reviewer: "alice", note: "")
@@ -78,8 +92,12 @@ struct ReviewDeskStoreTests {
     func accountsAndAccessLog(_ kind: StoreKind) throws {
         let (temp, high, _, _) = try holding(kind)
         try temp.store.addAccount(name: "alice", role: .reviewer, passwordHash: "$2b$04$x", by: "root")
-        #expect(throws: StoreError.self) { try temp.store.addAccount(name: "alice", role: .admin, passwordHash: "h", by: "root") }
-        #expect(throws: StoreError.self) { try temp.store.addAccount(name: "a b", role: .admin, passwordHash: "h", by: "root") }
+        #expect(throws: StoreError.self) {
+            try temp.store.addAccount(name: "alice", role: .admin, passwordHash: "h", by: "root")
+        }
+        #expect(throws: StoreError.self) {
+            try temp.store.addAccount(name: "a b", role: .admin, passwordHash: "h", by: "root")
+        }
         try temp.store.updateAccount(name: "alice", disabled: true, by: "root")
         #expect(try temp.store.account(named: "alice")?.disabled == true)
         try temp.store.logAccess(account: "bob", action: "view-alert", ref: high.id)

@@ -194,7 +194,8 @@ struct StoreTests {
         #expect(try ids(AlertFilter(limit: 1)) == ["c"])
         #expect(try temp.store.alertCount(AlertFilter(category: "luring")) == 2)
         try temp.store.review(
-            alertID: Alert.contentID(rule: "luring", msgid: "a"), action: .dismiss, reviewer: "r", note: "test", fourEyes: false)
+            alertID: Alert.contentID(rule: "luring", msgid: "a"), action: .dismiss, reviewer: "r", note: "test",
+            fourEyes: false)
         #expect(try ids(AlertFilter(status: .dismissed)) == ["a"])
         #expect(try ids(AlertFilter(status: .new)) == ["c", "b"])
         let stats = try temp.store.stats(AlertFilter())
