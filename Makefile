@@ -59,6 +59,8 @@ samples:
 #                            search p50/p99 by query length; peak memory
 #   make bench BENCH=daemon  append-to-alert latency at 2,000 msg/s; highest sustained rate
 #   make bench BENCH=windows window updates per second, memory at 1M keys
+#   make bench BENCH=web     the review console: queue, filters, a reviewer's queue, alert page,
+#                            search over 1M messages and 100k alerts (p50/p99 ms)
 #   make bench BENCH=false-positives  contact detectors over real conversation text
 #   make bench BENCH=shared-store     messages and alerts per second, 1/2/4 daemons on PostgreSQL
 #   make bench BENCH=profile-detect   where one detect call's time goes (development)

@@ -13,6 +13,9 @@ install -m 0755 "$bin" "$destdir$prefix/bin/chatwarden"
 sed "s|/usr/local/bin/chatwarden|$prefix/bin/chatwarden|; s|/usr/local/share/doc|$prefix/share/doc|" \
     "$here/systemd/chatwarden.service" > "$destdir$prefix/lib/systemd/system/chatwarden.service"
 chmod 0644 "$destdir$prefix/lib/systemd/system/chatwarden.service"
+sed -e "s|/usr/local/bin/chatwarden|$prefix/bin/chatwarden|g" -e "s|/usr/local/share/doc|$prefix/share/doc|g" \
+    "$here/systemd/chatwarden-web.service" > "$destdir$prefix/lib/systemd/system/chatwarden-web.service"
+chmod 0644 "$destdir$prefix/lib/systemd/system/chatwarden-web.service"
 install -m 0644 "$here/systemd/chatwarden.sysusers" "$destdir$prefix/lib/sysusers.d/chatwarden.conf"
 install -m 0644 "$here/systemd/chatwarden.tmpfiles" "$destdir$prefix/lib/tmpfiles.d/chatwarden.conf"
 install -m 0644 "$here/README.md" "$destdir$prefix/share/doc/chatwarden/README.md"

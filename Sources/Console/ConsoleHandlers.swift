@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import Store
 import Support
+import Synchronization
 import Vocabulary
 
 /// What each page does with the store, under the viewer's role and scope.
@@ -18,8 +19,7 @@ extension ConsoleServer {
         let scoped = desk.scoped(filter, for: viewer)
         let alerts = problems.isEmpty ? try desk.store.alerts(scoped) : []
         let total = problems.isEmpty ? try desk.store.alertCount(scoped) : 0
-        let known = try desk.store.knownCategoriesAndRules()
-        let accounts = try desk.store.accounts().filter { !$0.disabled && $0.role.canReview }.map(\.name)
+        let (known, accounts) = try menus.current(desk.store)
         let page = QueuePage(
             layout: PageLayout(labels: labels, viewer: viewer, csrf: session.csrf), query: query, alerts: alerts,
             total: total, categories: known.categories, rules: known.rules, accounts: accounts,
@@ -84,7 +84,7 @@ extension ConsoleServer {
             recalls: recalls, trail: try desk.store.reviewTrail(alertID: stored.alert.id),
             views: try desk.store.accessLog(ref: stored.alert.id, limit: 50).filter { $0.action == "view-alert" },
             before: before, after: after,
-            accounts: try desk.store.accounts().filter { !$0.disabled && $0.role.canReview }.map(\.name))
+            accounts: try menus.current(desk.store).accounts)
         return Self.html(page.render(flash: fields["flash"], error: fields["error"]))
     }
 
@@ -187,6 +187,7 @@ extension ConsoleServer {
         } catch {
             return Self.redirect("/users?error=\(HTML.query(error.message))")
         }
+        menus.forget()
         return Self.redirect("/users?flash=\(HTML.query(l.pick("已新增账号 \(name)", "added \(name)")))")
     }
 
@@ -211,10 +212,36 @@ extension ConsoleServer {
         default:
             return Self.errorResponse(400, "change?", l)
         }
+        menus.forget()
         return Self.redirect("/users?flash=\(HTML.query(l.pick("已更新 \(name)", "updated \(name)")))")
     }
 
     func layout(_ viewer: Viewer, _ labels: Labels, _ session: ConsoleSession) -> PageLayout {
         PageLayout(labels: labels, viewer: viewer, csrf: session.csrf)
     }
+}
+
+/// The queue's menus (the categories and rules of the alerts held, the accounts one can assign
+/// to), read at most every 30 seconds: listing the distinct categories of 100k alerts on every
+/// page view would cost more than the page itself.
+final class MenuCache: Sendable {
+    struct Menus: Sendable {
+        var at: Int64
+        var known: (categories: [String], rules: [String])
+        var accounts: [String]
+    }
+    private let state = Mutex<Menus?>(nil)
+    static let lifetime: Int64 = 30_000
+
+    func current(_ store: ChatStore) throws -> ((categories: [String], rules: [String]), accounts: [String]) {
+        let now = ChatStore.nowMilliseconds()
+        if let menus = state.withLock({ $0 }), now - menus.at < Self.lifetime { return (menus.known, menus.accounts) }
+        let known = try store.knownCategoriesAndRules()
+        let accounts = try store.accounts().filter { !$0.disabled && $0.role.canReview }.map(\.name)
+        state.withLock { $0 = Menus(at: now, known: known, accounts: accounts) }
+        return (known, accounts)
+    }
+
+    /// After an account changes, the assignee menu is read again.
+    func forget() { state.withLock { $0 = nil } }
 }

@@ -29,6 +29,7 @@ public struct ConsoleServer: Sendable {
     let desk: Desk
     let sessions: SessionStore
     let throttle = LoginThrottle()
+    let menus = MenuCache()
     let logger: Logger
     /// The bcrypt hash of nothing, checked when an account does not exist, so that a wrong
     /// name takes as long as a wrong password.

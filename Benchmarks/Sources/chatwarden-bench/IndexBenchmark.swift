@@ -8,76 +8,22 @@ import Store
 /// rate, search and context latency, alert listing on 100k alerts, database size.
 enum IndexBenchmark {
     static func run(data: String, messages total: Int = 1_000_000) throws {
-        let corpus = [
-            data + "/corpus/lccc/lccc_toy_utterances.despaced.txt",
-            data + "/corpus/kdconv/kdconv_dev_test_utterances.txt",
-            data + "/corpus/subtitles/dgk_subtitles_zh_lines.txt",
-        ].flatMap(Bench.lines)
-        guard !corpus.isEmpty else { throw BenchError("no corpus under \(data)") }
+        let archive = try BenchArchive(data: data, total: total)
+        let corpus = archive.corpus, staff = archive.staff, categories = BenchArchive.categories
         var rng = SystemRandomNumberGenerator()
-        let staff = (0..<200).map { "staff\($0)" }
-        let customers = (0..<20_000).map { "wmCustomer" + String(format: "%012d", $0) + "0000000000" }
-        let rooms = (0..<2_000).map { "wrRoom" + String(format: "%08d", $0) + "AAAAAAAAAAAAAAAA" }
-        let base: Int64 = 1_795_136_400_000
-
         let dir = NSTemporaryDirectory() + "cw-index-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try ChatStore(path: dir + "/chatwarden.db")
-
-        func message(_ i: Int) -> ArchiveMessage {
-            let group = i % 10 < 3
-            let fromStaff = i % 2 == 0
-            let customer = customers[Int.random(in: 0..<customers.count, using: &rng)]
-            let member = staff[Int.random(in: 0..<staff.count, using: &rng)]
-            return ArchiveMessage(
-                msgid: "bench-\(i)", action: .send, from: fromStaff ? member : customer,
-                tolist: [fromStaff ? customer : member],
-                roomid: group ? rooms[i % rooms.count] : "", msgtime: base + Int64(i) * 200, msgtype: "text",
-                content: .text(corpus[i % corpus.count]),
-                source: SourcePosition(file: "bench.jsonl", line: i + 1, offset: Int64(i) * 200, length: 200))
-        }
-
-        // Index build: batches of 5,000 messages, one transaction each (as the pipeline commits).
         print("index: \(total) messages made from \(corpus.count) real lines")
-        let batchSize = 5_000
-        var built = 0.0
-        var i = 0
-        while i < total {
-            var batch = RecordBatch()
-            batch.messages = (i..<min(i + batchSize, total)).map(message)
-            let start = Bench.now()
-            try store.record(batch)
-            built += Bench.now() - start
-            i += batchSize
-        }
+        let (built, alertTime) = try archive.fill(store)
+        let batchSize = BenchArchive.batchSize
         let size =
             (try FileManager.default.attributesOfItem(atPath: dir + "/chatwarden.db")[.size] as? NSNumber)?.intValue
             ?? 0
         let walSize =
             (try? FileManager.default.attributesOfItem(atPath: dir + "/chatwarden.db-wal")[.size] as? NSNumber)?
             .intValue ?? 0
-
-        // 100k alerts.
-        let categories = ["luring", "offplatform-money", "promised-returns", "absolute-terms", "abuse", "contact"]
-        var alertTime = 0.0
-        for chunk in stride(from: 0, to: 100_000, by: 5_000) {
-            var batch = RecordBatch()
-            batch.alerts = (chunk..<chunk + 5_000).map { j in
-                let m = message(j * (total / 100_000))
-                let category = categories[j % categories.count]
-                return Alert(
-                    id: Alert.contentID(rule: category, msgid: m.msgid), rule: category, category: category,
-                    severity: [.low, .medium, .high, .critical][j % 4], msgid: m.msgid, msgtime: m.msgtime,
-                    roomid: m.roomid,
-                    conversation: m.conversationKey, from: m.from, tolist: m.tolist, matched: "加微信", term: "加微信",
-                    spanStart: 0, spanEnd: 9, text: m.scannableText, file: m.source.file, line: m.source.line,
-                    offset: m.source.offset, details: "")
-            }
-            let start = Bench.now()
-            try store.record(batch)
-            alertTime += Bench.now() - start
-        }
 
         // Queries.
         func timed(_ count: Int, _ body: (Int) throws -> Void) rethrows -> [Double] {
