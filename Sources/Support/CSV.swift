@@ -6,7 +6,8 @@ public enum CSV {
     public static let byteOrderMark = "\u{FEFF}"
 
     /// Quotes a cell when needed, escapes control characters (`\u{1B}` for ESC: a terminal
-    /// escape in chat text must not reach whoever `cat`s the file) but keeps line breaks, and
+    /// escape in chat text must not reach whoever `cat`s the file), bidirectional overrides and
+    /// zero-width characters (what hid 私\u{200B}下转账 is evidence) but keeps line breaks, and
     /// defuses formula injection: a cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage
     /// return gets a leading `'` (the OWASP recommendation), so `=HYPERLINK(...)` stays text.
     public static func cell(_ value: String) -> String {
@@ -15,6 +16,7 @@ public enum CSV {
         for s in value.unicodeScalars {
             if (s.value < 0x20 && s != "\n" && s != "\t") || (0x7F..<0xA0).contains(s.value)
                 || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
+                || (0x200B...0x200F).contains(s.value) || s.value == 0xFEFF
             {
                 text += "\\u{" + String(s.value, radix: 16, uppercase: true) + "}"
             } else {

@@ -82,6 +82,7 @@ struct AlertsCommand: AsyncParsableCommand {
             let around = try store.context(msgid: alert.msgid, before: context, after: context) ?? []
             let recalls = try store.recalls(of: around.map(\.msgid))
             let trail = try store.reviewTrail(alertID: alert.id)
+            try store.logAccess(account: Identity.osUser(), action: "view-alert", ref: alert.id, detail: "cli")
             if format == .json {
                 let object = alert.jsonObject(extra: [
                     ("status", .string(stored.status.rawValue)),

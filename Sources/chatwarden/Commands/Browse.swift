@@ -102,6 +102,10 @@ struct Context: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let recalls = try store.recalls(of: messages.map(\.msgid))
+        // Who read which conversation is kept, as the console keeps it.
+        try store.logAccess(
+            account: Identity.osUser(), action: "view-conversation",
+            ref: messages.first { $0.msgid == msgid }?.conversation ?? msgid, detail: msgid + " (cli)")
         var listing = MessageRows.listing(messages, marked: msgid)
         for (i, m) in messages.enumerated() {
             if let recall = recalls[m.msgid] {
