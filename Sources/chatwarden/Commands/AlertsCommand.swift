@@ -92,27 +92,48 @@ struct AlertsCommand: AsyncParsableCommand {
                 print(object.jsonText)
                 return
             }
+            let l = Setup.language
+            let labels = try Setup.labels(try Setup.config(common))
             var out = ""
-            out +=
-                Terminal.bold("alert \(alert.id)")
-                + "  \(alert.severity.rawValue)  \(alert.rule)  [\(alert.category)]  status: \(stored.status.rawValue)\n"
-            out += "time:     \(TimeFormat.local(milliseconds: alert.msgtime))\n"
-            out += "from:     \(Terminal.escape(alert.from))\n"
-            out +=
-                "chat:     \(alert.roomid.isEmpty ? "one-to-one with " + Terminal.escape(alert.tolist.joined(separator: ", ")) : "group " + Terminal.escape(alert.roomid))\n"
-            out +=
-                "message:  \(Terminal.escape(alert.msgid))  (\(Terminal.escape(alert.file)) line \(alert.line), byte \(alert.offset))\n"
-            out += "matched:  \(Terminal.escape(alert.term)) → \(Terminal.highlight(Terminal.escape(alert.matched)))\n"
-            if !alert.details.isEmpty { out += "details:  \(Terminal.escape(alert.details))\n" }
-            if !alert.relatedMsgids.isEmpty {
-                out += "related:  \(alert.relatedMsgids.map(Terminal.escape).joined(separator: ", "))\n"
+            let head =
+                l == .en
+                ? "  \(alert.severity.rawValue)  \(alert.rule)  [\(alert.category)]  status: \(stored.status.rawValue)"
+                : "  \(alert.severity.label(l))  \(labels.rule(alert.rule)) \(alert.rule)  [\(labels.category(alert.category))]  状态：\(stored.status.label(l))"
+            out += Terminal.bold(l.pick("告警 ", "alert ") + alert.id) + head + "\n"
+            if !stored.assignee.isEmpty {
+                out += l.pick("处理人：  ", "assignee: ") + Terminal.escape(stored.assignee) + "\n"
             }
-            out += "evidence: " + Highlight.text(alert.text, ranges: [alert.spanStart..<alert.spanEnd]) + "\n"
+            out += l.pick("时间：    ", "time:     ") + TimeFormat.local(milliseconds: alert.msgtime) + "\n"
+            out += l.pick("发送人：  ", "from:     ") + Terminal.escape(labels.person(alert.from)) + "\n"
+            out +=
+                l.pick("会话：    ", "chat:     ")
+                + (alert.roomid.isEmpty
+                    ? l.pick("单聊 ", "one-to-one with ")
+                        + Terminal.escape(alert.tolist.map(labels.person).joined(separator: ", "))
+                    : l.pick("群聊 ", "group ") + Terminal.escape(alert.roomid)) + "\n"
+            out +=
+                l.pick("消息：    ", "message:  ")
+                + "\(Terminal.escape(alert.msgid))  (\(Terminal.escape(alert.file)) line \(alert.line), byte \(alert.offset))\n"
+            out +=
+                l.pick("命中：    ", "matched:  ")
+                + "\(Terminal.escape(alert.term)) → \(Terminal.highlight(Terminal.escape(alert.matched)))\n"
+            if !alert.details.isEmpty { out += l.pick("说明：    ", "details:  ") + Terminal.escape(alert.details) + "\n" }
+            if let guidance = labels.guidance(for: alert.category), l == .zh {
+                out += "建议：    " + Terminal.escape(guidance) + "\n"
+            }
+            if !alert.relatedMsgids.isEmpty {
+                out +=
+                    l.pick("相关：    ", "related:  ") + alert.relatedMsgids.map(Terminal.escape).joined(separator: ", ")
+                    + "\n"
+            }
+            out +=
+                l.pick("证据：    ", "evidence: ") + Highlight.text(alert.text, ranges: [alert.spanStart..<alert.spanEnd])
+                + "\n"
             if let recall = recalls[alert.msgid] {
-                out += Terminal.bold("recalled by \(Terminal.escape(recall))") + "\n"
+                out += Terminal.bold(l.pick("已被撤回（", "recalled by ") + Terminal.escape(recall) + l.pick("）", "")) + "\n"
             }
             if !around.isEmpty {
-                out += "\n" + Terminal.bold("conversation") + "\n"
+                out += "\n" + Terminal.bold(l.pick("上下文", "conversation")) + "\n"
                 for m in around {
                     let marker = m.msgid == alert.msgid ? "▶ " : "  "
                     let body =
@@ -120,19 +141,30 @@ struct AlertsCommand: AsyncParsableCommand {
                         ? Highlight.text(m.text, ranges: [alert.spanStart..<alert.spanEnd])
                         : Terminal.escape(MessageRows.body(m))
                     var line =
-                        marker + TimeFormat.local(milliseconds: m.msgtime) + "  " + Terminal.escape(m.sender) + ": "
-                        + body
+                        marker + TimeFormat.local(milliseconds: m.msgtime) + "  "
+                        + Terminal.escape(labels.person(m.sender))
+                        + ": " + body
                     if let recall = recalls[m.msgid] {
-                        line += "  " + Terminal.dim("(recalled by \(Terminal.escape(recall)))")
+                        line +=
+                            "  "
+                            + Terminal.dim(
+                                l.pick("（已被撤回：\(Terminal.escape(recall))）", "(recalled by \(Terminal.escape(recall)))"))
                     }
                     out += line + "\n"
                 }
             }
-            out += "\n" + Terminal.bold("review") + "\n"
-            if trail.isEmpty { out += "  no decisions yet\n" }
+            out += "\n" + Terminal.bold(l.pick("审查记录", "review")) + "\n"
+            if trail.isEmpty { out += l.pick("  尚无处理记录\n", "  no decisions yet\n") }
             for r in trail {
-                out +=
-                    "  \(TimeFormat.local(milliseconds: r.at))  \(Terminal.escape(r.reviewer))\(r.actor.isEmpty ? "" : " (recorded by \(Terminal.escape(r.actor)))")  \(r.action.rawValue) → \(r.status.rawValue)"
+                let who =
+                    Terminal.escape(r.reviewer)
+                    + (r.actor.isEmpty
+                        ? ""
+                        : l.pick("（由 \(Terminal.escape(r.actor)) 代为操作）", " (recorded by \(Terminal.escape(r.actor)))"))
+                let what =
+                    l == .en
+                    ? "\(r.action.rawValue) → \(r.status.rawValue)" : "\(r.action.label(l)) → \(r.status.label(l))"
+                out += "  \(TimeFormat.local(milliseconds: r.at))  \(who)  \(what)"
                 out += r.note.isEmpty ? "\n" : "  \"\(Terminal.escape(r.note))\"\n"
             }
             print(out, terminator: "")
