@@ -57,7 +57,7 @@ public actor SessionStore {
 }
 
 /// Slows down password guessing: after 3 failed attempts for an account (or from one client),
-/// each further attempt must wait twice as long as the one before (2 s, 4 s, … up to 15 min);
+/// each further attempt must wait twice as long as the one before (5 s, 10 s, 20 s, … up to 15 min);
 /// an attempt that comes too early is refused without checking the password. A success clears
 /// the account's count.
 public actor LoginThrottle {
@@ -81,8 +81,8 @@ public actor LoginThrottle {
             var record = records[key] ?? Record()
             record.failures += 1
             if record.failures >= Self.freeAttempts {
-                let exponent = min(record.failures - Self.freeAttempts + 1, 10)
-                record.blockedUntil = now + min(Int64(1 << exponent) * 1000, 900_000)
+                let doublings = min(record.failures - Self.freeAttempts, 10)
+                record.blockedUntil = now + min(Int64(5_000) << doublings, 900_000)
             }
             records[key] = record
         }

@@ -154,9 +154,9 @@ struct ConsolePieceTests {
         for _ in 0..<2 { await throttle.failed(keys, now: 0) }
         #expect(await throttle.wait(for: keys, now: 0) == 0)
         await throttle.failed(keys, now: 0)
-        #expect(await throttle.wait(for: keys, now: 0) == 2_000)
+        #expect(await throttle.wait(for: keys, now: 0) == 5_000)
         await throttle.failed(keys, now: 2_000)
-        #expect(await throttle.wait(for: keys, now: 2_000) == 4_000)
+        #expect(await throttle.wait(for: keys, now: 2_000) == 10_000)
         #expect(await throttle.wait(for: ["account:bob"], now: 2_000) == 0)
         await throttle.succeeded("account:alice")
         #expect(await throttle.wait(for: ["account:alice"], now: 2_000) == 0)
