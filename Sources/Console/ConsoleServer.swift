@@ -108,6 +108,12 @@ public struct ConsoleServer: Sendable {
                 return Self.redirect("/queue?\(query)&flash=saved")
             }
         }
+        router.post("/filters/delete") { request, _ in
+            try await signedIn(request, post: true) { _, viewer, _, form in
+                if let name = form["name"] { try desk.store.deleteFilter(owner: viewer.account, name: name) }
+                return Self.redirect("/queue")
+            }
+        }
         router.post("/alerts/bulk") { request, _ in
             try await signedIn(request, post: true) { _, viewer, labels, form in
                 try bulk(form, viewer: viewer, labels: labels)

@@ -143,7 +143,12 @@ struct QueuePage {
 
     func savedFilters() -> String {
         var out = "<div class=\"saved\"><span class=\"muted\">\(l.pick("已保存的筛选：", "Saved filters: "))</span>"
-        out += saved.map { "<a href=\"/queue?\(HTML.escape($0.query))\">\(HTML.escape($0.name))</a>" }.joined()
+        for filter in saved {
+            out += "<a href=\"/queue?\(HTML.escape(filter.query))\">\(HTML.escape(filter.name))</a>"
+            out += "<form method=\"post\" action=\"/filters/delete\" class=\"inline\">\(layout.csrfField)"
+            out += "<input type=\"hidden\" name=\"name\" value=\"\(HTML.escape(filter.name))\">"
+            out += "<button type=\"submit\" class=\"small\" title=\"\(l.pick("删除", "delete"))\">×</button></form> "
+        }
         out += "<form method=\"post\" action=\"/filters\" class=\"inline\">\(layout.csrfField)"
         out += "<input type=\"hidden\" name=\"query\" value=\"\(HTML.escape(query.encoded))\">"
         out += "<input type=\"text\" name=\"name\" required maxlength=\"60\" placeholder=\"\(l.pick("名称", "name"))\">"

@@ -285,6 +285,14 @@ def main():
         check("403" in browser.source() and "不在您负责的员工组内" in browser.source(),
               "a reviewer opening another group's alert gets 403")
 
+        # A saved filter: saved under a name, listed, deleted.
+        browser.get(base + "/queue?severity=critical")
+        browser.type("form.inline input[name=name]", "严重告警")
+        browser.submit("form.inline button")
+        check("严重告警" in browser.text(".saved"), "a filter is saved under a name")
+        browser.submit(".saved form.inline button[title]")
+        check("严重告警" not in browser.text(".saved"), "a saved filter is deleted")
+
         # Search, and the conversation from a hit.
         browser.get(base + "/search")
         browser.type("#q", "私人微信")

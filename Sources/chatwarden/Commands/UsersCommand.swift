@@ -22,7 +22,7 @@ struct UsersCommand: AsyncParsableCommand {
             --password-stdin; they are stored as bcrypt hashes. Who ran the command is recorded in \
             the access log.
             """,
-        subcommands: [Add.self, List.self, Disable.self, Enable.self, Passwd.self],
+        subcommands: [Add.self, List.self, Disable.self, Enable.self, Passwd.self, SetRole.self],
         defaultSubcommand: List.self)
 
     struct Add: AsyncParsableCommand {
@@ -116,6 +116,23 @@ struct UsersCommand: AsyncParsableCommand {
             let password = try UsersCommand.readPassword(stdin: passwordStdin, account: name)
             try UsersCommand.update(common, name) {
                 try $0.updateAccount(name: name, passwordHash: Passwords.hash(password), by: Identity.osUser())
+            }
+        }
+    }
+
+    struct SetRole: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "role", abstract: "Change an account's role.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "reviewer, supervisor, admin or auditor.") var role: String
+        @Argument var name: String
+        func validate() throws {
+            if Role(rawValue: role) == nil {
+                throw ValidationError("--role must be reviewer, supervisor, admin or auditor")
+            }
+        }
+        func run() async throws {
+            try UsersCommand.update(common, name) {
+                try $0.updateAccount(name: name, role: Role(rawValue: role)!, by: Identity.osUser())
             }
         }
     }
