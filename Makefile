@@ -2,10 +2,11 @@
 #   make run    install what is missing, build, scan the bundled sample archive
 #   make test   install what is missing, build, run the whole test suite
 SWIFT ?= swift
-# System libraries (Debian package names): PCRE2, SQLite, OpenCC (+ its dictionaries), pkg-config;
+# System libraries (Debian package names): PCRE2, SQLite, OpenCC (+ its dictionaries), zlib (the
+# evidence bundles' ZIP files), pkg-config;
 # libcurl and CA certificates for the webhooks (Foundation's URLSession uses libcurl on Linux).
 # systemd provides systemd-analyze for the unit tests (it need not be running).
-SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data pkg-config python3 systemd libcurl4 ca-certificates
+SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data zlib1g-dev pkg-config python3 systemd libcurl4 ca-certificates
 # Only the tests need these: headless Chromium renders the HTML report, with a CJK font, and
 # drives the review console through chromium-driver (WebDriver, Tests/Browser); the
 # shared-store tests start their own PostgreSQL server (the package's binaries, not its service).

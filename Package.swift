@@ -12,7 +12,7 @@ let package = Package(
             name: "ChatwardenKit",
             targets: [
                 "Pipeline", "Config", "Store", "Rules", "Detect", "Archive", "Normalize", "PCRE2", "Alerts", "Ingest", "Service",
-                "FuzzTargets", "Support", "Vocabulary",
+                "FuzzTargets", "Support", "Vocabulary", "Console", "Evidence",
             ]),
         // The test harness (a throw-away PostgreSQL server), for the benchmarks.
         .library(name: "ChatwardenTestSupport", targets: ["TestSupport"]),
@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // Evidence bundles (issue 20): ZIP files with a manifest of SHA-256s.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // libpcre2-8 from the system. The shim header defines PCRE2_CODE_UNIT_WIDTH before pcre2.h.
@@ -96,13 +98,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Evidence bundles: alerts, their conversations, trail and chain links in one verifiable ZIP.
+        .target(
+            name: "Evidence",
+            dependencies: [
+                "Store", "Alerts", "Support", "Vocabulary", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         // What the fuzzers (Fuzz/) run; the test suite replays their corpus and crashes through it.
         .target(name: "FuzzTargets", dependencies: ["Archive", "Normalize", "Rules", "Detect", "Pipeline", "Config", "PCRE2", "Support"]),
         .executableTarget(
             name: "chatwarden",
             dependencies: [
                 "Pipeline", "Config", "Service", "Store", "Rules", "Detect", "Alerts", "Archive", "Ingest", "Normalize", "PCRE2",
-                "Support", "Vocabulary", "Console", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Support", "Vocabulary", "Console", "Evidence", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,7 +1,7 @@
 import Alerts
 import Crypto
 import Foundation
-import Support
+public import Support
 
 /// Evidence nobody edits unnoticed: one hash chain over every alert and every review action, in
 /// the order they were committed.
@@ -365,5 +365,64 @@ extension ChatStore {
             if logValue != stored { out.append("\(key): log «\(logValue.prefix(80))», store «\(stored.prefix(80))»") }
         }
         return out.joined(separator: "; ")
+    }
+}
+
+/// One link of the evidence chain, as an evidence bundle carries it.
+public struct ChainEntry: Sendable, Equatable {
+    public var seq: Int64
+    public var kind: String
+    public var ref: String
+    public var contentHash: String
+    public var previousHash: String
+    public var hash: String
+    public var at: Int64
+
+    public var jsonObject: JSONValue {
+        .object([
+            ("seq", .integer(seq)), ("kind", .string(kind)), ("ref", .string(ref)),
+            ("content_hash", .string(contentHash)), ("prev_hash", .string(previousHash)), ("hash", .string(hash)),
+            ("at", .string(TimeFormat.iso8601UTC(milliseconds: at))),
+        ])
+    }
+}
+
+extension ChatStore {
+    /// The chain entries of these rows (`kind`: alert, review, access; `refs`: alert ids or rowids).
+    public func chainEntries(kind: String, refs: [String]) throws(StoreError) -> [ChainEntry] {
+        guard !refs.isEmpty else { return [] }
+        var entries: [ChainEntry] = []
+        for chunk in stride(from: 0, to: refs.count, by: 500).map({ Array(refs[$0..<min($0 + 500, refs.count)]) }) {
+            let rows: [SQLRow] = try read { db in
+                try db.query(
+                    "SELECT * FROM evidence_chain WHERE kind = ? AND ref IN (\(Self.marks(chunk.count))) ORDER BY seq",
+                    [.text(kind)] + chunk.map(SQLValue.text))
+            }
+            entries += rows.map(Self.chainEntry(from:))
+        }
+        return entries.sorted { $0.seq < $1.seq }
+    }
+
+    /// The newest entry of the chain (nil for an empty store).
+    public func chainHead() throws(StoreError) -> ChainEntry? {
+        try read { db in
+            try db.one("SELECT * FROM evidence_chain ORDER BY seq DESC LIMIT 1").map(Self.chainEntry(from:))
+        }
+    }
+
+    static func chainEntry(from row: SQLRow) -> ChainEntry {
+        ChainEntry(
+            seq: row.int64("seq"), kind: row.string("kind"), ref: row.string("ref"),
+            contentHash: row.string("content_hash"), previousHash: row.string("prev_hash"), hash: row.string("hash"),
+            at: row.int64("at"))
+    }
+
+    /// The rowids of an alert's review actions (their chain refs).
+    public func reviewRowids(alertID: String) throws(StoreError) -> [String] {
+        try read { db in
+            try db.query("SELECT rowid FROM review_actions WHERE alert_id = ? ORDER BY rowid", [.text(alertID)]).map {
+                $0.string("rowid")
+            }
+        }
     }
 }

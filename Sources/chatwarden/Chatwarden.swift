@@ -30,7 +30,7 @@ struct Chatwarden: AsyncParsableCommand {
         subcommands: [
             Scan.self, DaemonCommand.self, AlertsCommand.self, Search.self, Context.self, RulesCommand.self, Stats.self,
             Export.self,
-            ReportCommand.self, Quarantine.self, Verify.self, WebCommand.self, UsersCommand.self,
+            ReportCommand.self, Quarantine.self, Verify.self, WebCommand.self, UsersCommand.self, BundleCommand.self,
         ]
     )
 

@@ -16,31 +16,7 @@ enum MessageRows {
     static func json(
         _ m: StoredMessage, recalledBy: String? = nil, otherVersions: [(text: String, file: String, line: Int)] = []
     ) -> JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("msgid", .string(m.msgid)), ("msgtime", .integer(m.msgtime)),
-            ("time", .string(TimeFormat.iso8601UTC(milliseconds: m.msgtime))), ("action", .string(m.action)),
-            ("msgtype", .string(m.msgtype)), ("from", .string(m.sender)),
-            ("sender_kind", .string(m.senderKind.rawValue)),
-            ("tolist", .array(m.tolist.map(JSONValue.string))), ("roomid", .string(m.roomid)),
-            ("conversation", .string(m.conversation)), ("text", .string(m.text)), ("file", .string(m.file)),
-            ("line", .integer(Int64(m.line))), ("offset", .integer(m.offset)),
-        ]
-        if let recalls = m.recalls { members.append(("recalls", .string(recalls))) }
-        if let recalledBy { members.append(("recalled_by", .string(recalledBy))) }
-        if let repair = m.repair { members.append(("repair", .string(repair))) }
-        if !otherVersions.isEmpty {
-            members.append(
-                (
-                    "other_versions",
-                    .array(
-                        otherVersions.map { v in
-                            .object([
-                                ("text", .string(v.text)), ("file", .string(v.file)), ("line", .integer(Int64(v.line))),
-                            ])
-                        })
-                ))
-        }
-        return .object(members)
+        m.jsonObject(recalledBy: recalledBy, otherVersions: otherVersions)
     }
 
     static func listing(
@@ -71,12 +47,5 @@ enum MessageRows {
 
 /// Review trail entries as JSON.
 enum ReviewRows {
-    static func json(_ r: ReviewRecord) -> JSONValue {
-        .object([
-            ("alert", .string(r.alertID)), ("action", .string(r.action.rawValue)),
-            ("status", .string(r.status.rawValue)),
-            ("reviewer", .string(r.reviewer)), ("note", .string(r.note)),
-            ("at", .string(TimeFormat.iso8601UTC(milliseconds: r.at))),
-        ])
-    }
+    static func json(_ r: ReviewRecord) -> JSONValue { r.jsonObject }
 }
