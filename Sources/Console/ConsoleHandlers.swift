@@ -162,10 +162,13 @@ extension ConsoleServer {
         let since = fields["since"].flatMap { TimeFormat.parse($0) } ?? TimeFormat.parse("7d")
         let until = fields["until"].flatMap { TimeFormat.parse($0) }
         let filter = AlertFilter(since: since, until: until, limit: Int.max)
-        let data = Report.Data(
+        var data = Report.Data(
             title: Report.defaultTitle(l), since: since, until: until, alerts: try desk.store.alerts(filter),
             timings: try desk.store.reviewTimings(filter), stats: try desk.store.stats(filter, top: 15),
             generatedAt: ChatStore.nowMilliseconds())
+        data.coverage = try desk.store.coverage(
+            silentSince: (until ?? ChatStore.nowMilliseconds()) - 7 * 86_400_000,
+            knownStaff: desk.settings.groups.flatMap(\.staff))
         try desk.store.logAccess(account: viewer.account, action: "report", ref: "", detail: request.uri.query ?? "")
         return Self.html(Report.html(data, labels: labels), csp: Self.reportCSP)
     }

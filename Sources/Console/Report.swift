@@ -15,6 +15,8 @@ public enum Report {
         public var timings: [ReviewTiming]
         public var stats: StatsReport
         public var generatedAt: Int64
+        /// What the archive does not cover (a section of its own when given).
+        public var coverage: CoverageReport? = nil
 
         public init(
             title: String, since: Int64?, until: Int64?, alerts: [StoredAlert], timings: [ReviewTiming],
@@ -142,7 +144,40 @@ public enum Report {
             out +=
                 "<p>\(l.pick("……另有 \(serious.count - 500) 条（chatwarden export 可导出全部）。", "… and \(serious.count - 500) more (chatwarden export has them all)."))</p>\n"
         }
+        if let coverage = data.coverage { out += coverageSection(coverage, labels) }
         out += "</body></html>\n"
+        return out
+    }
+
+    /// Customers who refused archiving, silent staff, files with unreadable lines.
+    static func coverageSection(_ c: CoverageReport, _ labels: Labels) -> String {
+        let l = labels.language
+        var out = "<h2 id=\"coverage\">\(l.pick("存档覆盖情况", "Coverage of the archive"))</h2>\n"
+        out += "<h3>\(l.pick("拒绝存档的客户", "Customers who refused archiving")) (\(c.refusals.count))</h3>\n"
+        out +=
+            c.refusals.isEmpty
+            ? "<p>\(l.pick("无。", "None."))</p>\n"
+            : "<table><tr><th>\(l.pick("客户", "Customer"))</th><th>\(l.pick("员工", "Staff"))</th><th>\(l.pick("时间", "Time"))</th></tr>\n"
+                + c.refusals.map {
+                    "<tr><td>\(escape(labels.person($0.customer)))</td><td>\(escape($0.staff.map(labels.person).joined(separator: ", ")))</td><td>\(TimeFormat.local(milliseconds: $0.at))</td></tr>\n"
+                }.joined() + "</table>\n"
+        out += "<h3>\(l.pick("近期没有存档消息的员工", "Staff with no archived messages lately")) (\(c.silentStaff.count))</h3>\n"
+        out +=
+            c.silentStaff.isEmpty
+            ? "<p>\(l.pick("无。", "None."))</p>\n"
+            : "<table><tr><th>\(l.pick("员工", "Staff"))</th><th>\(l.pick("最后一条消息", "Last message"))</th></tr>\n"
+                + c.silentStaff.map {
+                    "<tr><td>\(escape(labels.person($0.staff)))</td><td>\($0.lastMessage.map { TimeFormat.local(milliseconds: $0) } ?? l.pick("从未出现", "never seen"))</td></tr>\n"
+                }.joined() + "</table>\n"
+        out +=
+            "<h3>\(l.pick("有无法读取行的文件", "Files with lines that could not be read")) (\(c.quarantinedFiles.count))</h3>\n"
+        out +=
+            c.quarantinedFiles.isEmpty
+            ? "<p>\(l.pick("无。", "None."))</p>\n"
+            : "<table><tr><th>\(l.pick("文件", "File"))</th><th>\(l.pick("行数", "Lines"))</th><th>\(l.pick("最早", "First"))</th><th>\(l.pick("最近", "Last"))</th></tr>\n"
+                + c.quarantinedFiles.map {
+                    "<tr><td>\(escape($0.file))</td><td>\($0.lines)</td><td>\(TimeFormat.local(milliseconds: $0.first))</td><td>\(TimeFormat.local(milliseconds: $0.last))</td></tr>\n"
+                }.joined() + "</table>\n"
         return out
     }
 

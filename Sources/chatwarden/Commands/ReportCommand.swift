@@ -1,5 +1,6 @@
 import ArgumentParser
 import Archive
+import Config
 import Console
 import Store
 import Support
@@ -35,7 +36,8 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Setup.store(common)
-        let labels = try Setup.labels(try Setup.config(common), language: Language(choice: lang))
+        let config = try Setup.config(common)
+        let labels = try Setup.labels(config, language: Language(choice: lang))
         let title = title ?? Report.defaultTitle(labels.language)
         let filter = AlertFilter(since: time.sinceMilliseconds, until: time.untilMilliseconds, limit: Int.max)
         let data = Report.Data(
@@ -43,7 +45,11 @@ struct ReportCommand: AsyncParsableCommand {
             alerts: try store.alerts(filter),
             timings: try store.reviewTimings(filter), stats: try store.stats(filter, top: 15),
             generatedAt: ChatStore.nowMilliseconds())
-        let html = Report.html(data, labels: labels)
+        var withCoverage = data
+        withCoverage.coverage = try store.coverage(
+            silentSince: (time.untilMilliseconds ?? ChatStore.nowMilliseconds()) - 7 * 86_400_000,
+            knownStaff: config.review.groups.flatMap(\.staff))
+        let html = Report.html(withCoverage, labels: labels)
         guard FileIO.writeAtomically(Array(html.utf8), to: out, mode: 0o640) else {
             Terminal.error("chatwarden: \(Terminal.escape(out)): cannot write: \(FileIO.lastError)")
             throw ExitCode(1)
