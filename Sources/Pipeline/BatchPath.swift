@@ -212,6 +212,7 @@ extension Pipeline {
         batch.alerts.removeAll(keepingCapacity: true)
         for item in batch.examined { batch.alerts += item.alerts + item.windowAlerts }
         batch.record.alerts = batch.alerts
+        batch.record.ruleVersion = ruleVersion
     }
 
     /// Commits a prepared batch in one store transaction (running the rules over time inside it

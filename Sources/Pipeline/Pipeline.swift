@@ -35,6 +35,9 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
 public final class Pipeline: Sendable {
     public let config: Config
     public let rules: RuleSet
+    /// The version of `rules` (recorded in the store when the pipeline was made; every alert
+    /// it commits names it).
+    public let ruleVersion: String
     public let detector: ContentDetector
     public let decoder: any MessageDecoder
     public let store: ChatStore
@@ -62,7 +65,8 @@ public final class Pipeline: Sendable {
     }
 
     /// Compiles the rules and opens the store. Fails on rule errors (warnings are logged).
-    public init(config: Config, logger: Logger) throws(PipelineError) {
+    /// `reason`: why these rules come into force (`start`, `scan`), kept in the rule history.
+    public init(config: Config, logger: Logger, reason: String = "start") throws(PipelineError) {
         self.config = config
         self.logger = logger
         let (rules, detector) = try Pipeline.compileRules(config: config, logger: logger)
@@ -79,6 +83,7 @@ public final class Pipeline: Sendable {
         } catch {
             throw PipelineError(message: "cannot open the store: \(error)", isStoreFault: true)
         }
+        self.ruleVersion = try Self.recordVersion(rules, store, reason: reason)
         self.alertLog = config.resolvedAlertLogPath.map(AlertLog.init(path:))
         do {
             try recoverAlertLog()
@@ -98,7 +103,18 @@ public final class Pipeline: Sendable {
             logger.warning("the store and alert log paths change only on restart; keeping \(store.path)")
         }
         return Pipeline(
-            config: newConfig, rules: rules, detector: detector, store: store, alertLog: alertLog, logger: logger)
+            config: newConfig, rules: rules, detector: detector, store: store, alertLog: alertLog, logger: logger,
+            ruleVersion: try Self.recordVersion(rules, store, reason: "reload"))
+    }
+
+    /// Records the rule set's version in the store's rule history.
+    static func recordVersion(_ rules: RuleSet, _ store: ChatStore, reason: String) throws(PipelineError) -> String {
+        do {
+            return try store.recordRuleVersion(
+                canonicalText: rules.canonicalText, entries: rules.entriesByCategory, reason: reason)
+        } catch {
+            throw PipelineError(message: "cannot record the rule version: \(error)", isStoreFault: true)
+        }
     }
 
     /// A pipeline on a store in memory, without an alert log: everything runs as in `scan`, and
@@ -106,19 +122,25 @@ public final class Pipeline: Sendable {
     public static func inMemory(config: Config, logger: Logger) throws(PipelineError) -> Pipeline {
         let (rules, detector) = try compileRules(config: config, logger: logger)
         do {
+            let store = try ChatStore.inMemory()
             return Pipeline(
-                config: config, rules: rules, detector: detector, store: try ChatStore.inMemory(), alertLog: nil,
-                logger: logger)
+                config: config, rules: rules, detector: detector, store: store, alertLog: nil, logger: logger,
+                ruleVersion: try recordVersion(rules, store, reason: "test"))
+        } catch let error as PipelineError {
+            throw error
         } catch {
             throw PipelineError(message: "cannot open a store in memory: \(error)", isStoreFault: true)
         }
     }
 
     init(
-        config: Config, rules: RuleSet, detector: ContentDetector, store: ChatStore, alertLog: AlertLog?, logger: Logger
+        config: Config, rules: RuleSet, detector: ContentDetector, store: ChatStore, alertLog: AlertLog?,
+        logger: Logger,
+        ruleVersion: String
     ) {
         self.config = config
         self.rules = rules
+        self.ruleVersion = ruleVersion
         self.detector = detector
         self.decoder = config.decoder
         self.store = store

@@ -10,7 +10,8 @@ extension ChatStore {
         StoredAlert(
             alert: alert(from: row), status: AlertStatus(rawValue: row.string("status")) ?? .new,
             createdAt: row.int64("created_at"), updatedAt: row.int64("updated_at"),
-            staff: row.optionalString("staff") ?? "", assignee: row.optionalString("assignee") ?? "")
+            staff: row.optionalString("staff") ?? "", assignee: row.optionalString("assignee") ?? "",
+            ruleVersion: row.optionalString("rule_version") ?? "")
     }
 
     /// Alerts matching `filter`, newest event first (ties broken by insertion order: stable).

@@ -140,7 +140,7 @@ public final class ChatStore: Sendable {
             "sender",
             "tolist", "matched", "term", "span_start", "span_end", "text", "file", "line", "offset", "details",
             "related",
-            "created_at", "updated_at", "sender_kind", "origin", "staff",
+            "created_at", "updated_at", "sender_kind", "origin", "staff", "rule_version",
         ],
         conflict: "DO NOTHING", returning: "id")
     static let notificationInsert = SQLInsert(
@@ -225,7 +225,7 @@ public final class ChatStore: Sendable {
     /// Writes every part of a batch, in one transaction (the caller's); returns the new alerts.
     private func insert(_ batch: RecordBatch, _ db: any SQLExecutor, now: Int64) throws -> [Alert] {
         try insertMessages(batch, db, now: now)
-        let inserted = try insertAlerts(batch.alerts, db, now: now)
+        let inserted = try insertAlerts(batch.alerts, db, now: now, ruleVersion: batch.ruleVersion)
         try enqueueNotifications(inserted, routes: batch.notificationRoutes, db, now: now)
         let daemon: SQLValue = .text(quarantineOwner)
         try db.insert(
@@ -290,7 +290,11 @@ public final class ChatStore: Sendable {
     }
 
     /// Alerts (idempotent by id), each new one chained; returns the new ones.
-    private func insertAlerts(_ batch: [Alert], _ db: any SQLExecutor, now: Int64) throws -> [Alert] {
+    private func insertAlerts(
+        _ batch: [Alert], _ db: any SQLExecutor, now: Int64, ruleVersion: String
+    ) throws
+        -> [Alert]
+    {
         // A store made before the id scheme changed: an alert it holds under its old id is the
         // same alert (see AlertIDs), not a new one.
         var alerts = batch
@@ -308,7 +312,7 @@ public final class ChatStore: Sendable {
                 Self.json(a.tolist), .text(a.matched), .text(a.term), SQLValue(a.spanStart), SQLValue(a.spanEnd),
                 .text(a.text), .text(a.file), SQLValue(a.line), .integer(a.offset), .text(a.details),
                 Self.json(a.relatedMsgids), .integer(now), .integer(now), .text(ParticipantKind(id: a.from).rawValue),
-                daemon, .text(Self.staffMember(of: a)),
+                daemon, .text(Self.staffMember(of: a)), .text(ruleVersion),
             ]
         }
         let ids = try db.insert(Self.alertInsert, rows: rows)
@@ -386,7 +390,10 @@ public final class ChatStore: Sendable {
     /// The chained content hash of an alert row as bound for insertion (as the database will hold it).
     static func chainHash(alertRow: [SQLValue], dialect: SQLDialect) -> String {
         let byColumn = Dictionary(uniqueKeysWithValues: zip(alertInsert.columns, alertRow))
-        return EvidenceChain.contentHash(EvidenceChain.alertColumns.map { dialect.stored(byColumn[$0] ?? .null) })
+        let columns =
+            byColumn["rule_version"].map { $0 == .text("") } ?? true
+            ? EvidenceChain.alertColumns : EvidenceChain.alertColumns + ["rule_version"]
+        return EvidenceChain.contentHash(columns.map { dialect.stored(byColumn[$0] ?? .null) })
     }
 
     /// The indexed text of each of `msgids` that the index holds (to tell a record seen again

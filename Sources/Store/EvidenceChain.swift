@@ -34,6 +34,10 @@ enum EvidenceChain {
         "tolist", "matched", "term", "span_start", "span_end", "text", "file", "line", "offset", "details", "related",
         "created_at", "sender_kind", "origin",
     ]
+    /// The alert columns chained for a row as read: `rule_version`, added later, only when set.
+    static func alertColumns(of row: SQLRow) -> [String] {
+        (row.optionalString("rule_version") ?? "").isEmpty ? alertColumns : alertColumns + ["rule_version"]
+    }
     /// The review-action columns that are chained (all of them; `actor`, added later, only when
     /// set, so that rows written before it hash as they did).
     static let reviewColumns = ["alert_id", "action", "status", "reviewer", "note", "at"]
@@ -112,7 +116,8 @@ enum EvidenceChain {
         else { return }
         let alerts = try db.query(
             "SELECT * FROM alerts WHERE id NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'alert') ORDER BY rowid")
-        try append(alerts.map { (.alert, $0.string("id"), contentHash(of: $0, columns: alertColumns)) }, db, now: now)
+        try append(
+            alerts.map { (.alert, $0.string("id"), contentHash(of: $0, columns: alertColumns(of: $0))) }, db, now: now)
         let reviews = try db.query(
             "SELECT * FROM review_actions WHERE CAST(rowid AS TEXT) NOT IN (SELECT ref FROM evidence_chain WHERE kind = 'review') ORDER BY rowid"
         )
@@ -219,7 +224,7 @@ extension ChatStore {
                 case "alert":
                     report.alerts += 1
                     if let row = alerts[ref] {
-                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.alertColumns)
+                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.alertColumns(of: row))
                             != entry.string("content_hash")
                         {
                             let what = logged[ref].map { Self.differences(row, $0) } ?? ""

@@ -264,5 +264,28 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            "v11-rule-versions",
+            [
+                // See SQLiteSchema v11.
+                """
+                CREATE TABLE rule_versions (
+                    version TEXT PRIMARY KEY,
+                    entries TEXT NOT NULL,
+                    first_seen BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE rule_activations (
+                    rowid BIGSERIAL PRIMARY KEY,
+                    version TEXT NOT NULL REFERENCES rule_versions(version),
+                    daemon TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    at BIGINT NOT NULL
+                )
+                """,
+                "ALTER TABLE alerts ADD COLUMN rule_version TEXT NOT NULL DEFAULT ''",
+            ]
+        ),
     ]
 }

@@ -7,6 +7,8 @@ public import Ingest
 public struct RecordBatch: Sendable {
     public var messages: [ArchiveMessage] = []
     public var alerts: [Alert] = []
+    /// The version of the rule set that raised them (``ChatStore/recordRuleVersion``).
+    public var ruleVersion = ""
     public var quarantine: [QuarantineRecord] = []
     public var checkpoints: [Checkpoint] = []
     /// Checkpoints of sources that are gone (a rotated file read to its end and let go).

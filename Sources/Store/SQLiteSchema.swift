@@ -329,6 +329,29 @@ enum SQLiteSchema {
                     END;
                     """)
         }
+        migrator.registerMigration("v11-rule-versions") { db in
+            // Issue 20: which rules were in force. A rule version is the SHA-256 of the rule
+            // set's canonical text (``RuleSet/canonicalText``); its entries per category are kept
+            // so that `rules history` can say what changed. An activation is when a version came
+            // into force (daemon start, reload, a scan). Each alert names the version that raised
+            // it (chained when set, as review_actions.actor).
+            try db.execute(
+                sql: """
+                    CREATE TABLE rule_versions (
+                        version TEXT PRIMARY KEY,
+                        entries TEXT NOT NULL,
+                        first_seen INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE rule_activations (
+                        rowid INTEGER PRIMARY KEY,
+                        version TEXT NOT NULL REFERENCES rule_versions(version),
+                        daemon TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    ALTER TABLE alerts ADD COLUMN rule_version TEXT NOT NULL DEFAULT '';
+                    """)
+        }
         return migrator
     }
 }

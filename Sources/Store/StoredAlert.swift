@@ -12,10 +12,15 @@ public struct StoredAlert: Sendable, Equatable {
     public var staff: String = ""
     /// The account that has the alert ("" when nobody has claimed it).
     public var assignee: String = ""
+    /// The rule set's version that raised it ("" for alerts from before versions were kept).
+    public var ruleVersion: String = ""
 
     public init(
-        alert: Alert, status: AlertStatus, createdAt: Int64, updatedAt: Int64, staff: String = "", assignee: String = ""
+        alert: Alert, status: AlertStatus, createdAt: Int64, updatedAt: Int64, staff: String = "",
+        assignee: String = "",
+        ruleVersion: String = ""
     ) {
+        self.ruleVersion = ruleVersion
         self.alert = alert
         self.status = status
         self.createdAt = createdAt

@@ -85,9 +85,9 @@ enum Setup {
         return Labels(language: language, names: names, categoryTitles: titles, guidance: guidance)
     }
 
-    static func pipeline(_ config: Config, logger: Logger) throws -> Pipeline {
+    static func pipeline(_ config: Config, logger: Logger, reason: String = "start") throws -> Pipeline {
         do {
-            return try Pipeline(config: config, logger: logger)
+            return try Pipeline(config: config, logger: logger, reason: reason)
         } catch {
             Terminal.error("chatwarden: \(error)")
             throw ExitCode(2)

@@ -118,6 +118,9 @@ struct AlertsCommand: AsyncParsableCommand {
                 l.pick("命中：    ", "matched:  ")
                 + "\(Terminal.escape(alert.term)) → \(Terminal.highlight(Terminal.escape(alert.matched)))\n"
             if !alert.details.isEmpty { out += l.pick("说明：    ", "details:  ") + Terminal.escape(alert.details) + "\n" }
+            if !stored.ruleVersion.isEmpty {
+                out += l.pick("规则版本：", "rules:    ") + stored.ruleVersion.prefix(12) + "  (chatwarden rules history)\n"
+            }
             if let guidance = labels.guidance(for: alert.category), l == .zh {
                 out += "建议：    " + Terminal.escape(guidance) + "\n"
             }

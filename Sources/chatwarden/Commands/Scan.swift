@@ -55,7 +55,7 @@ struct Scan: AsyncParsableCommand {
             config.daemonName = "scan-\(ProcessInfo.processInfo.processIdentifier)"
             config.quarantineName = "scan"
         }
-        let pipeline = try Setup.pipeline(config, logger: logger)
+        let pipeline = try Setup.pipeline(config, logger: logger, reason: "scan")
         // Alerts are printed as each batch commits: a rescan of a year keeps none in memory.
         var printedHeader = false
         let summary = try pipeline.scan(

@@ -34,7 +34,7 @@ enum AlertRows {
                 ],
                 json: alert.jsonObject(extra: [
                     ("status", .string(stored.status.rawValue)), ("staff", .string(stored.staff)),
-                    ("assignee", .string(stored.assignee)),
+                    ("assignee", .string(stored.assignee)), ("rule_version", .string(stored.ruleVersion)),
                 ]))
         }
         return listing
