@@ -169,6 +169,7 @@ extension ConsoleServer {
         data.coverage = try desk.store.coverage(
             silentSince: (until ?? ChatStore.nowMilliseconds()) - 7 * 86_400_000,
             knownStaff: desk.settings.groups.flatMap(\.staff))
+        data.effectiveness = try desk.store.effectiveness(since: since)
         try desk.store.logAccess(account: viewer.account, action: "report", ref: "", detail: request.uri.query ?? "")
         return Self.html(Report.html(data, labels: labels), csp: Self.reportCSP)
     }

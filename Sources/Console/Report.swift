@@ -17,6 +17,8 @@ public enum Report {
         public var generatedAt: Int64
         /// What the archive does not cover (a section of its own when given).
         public var coverage: CoverageReport? = nil
+        /// How terms and rules fared with the reviewers (a section of its own when given).
+        public var effectiveness: [TermEffectiveness]? = nil
 
         public init(
             title: String, since: Int64?, until: Int64?, alerts: [StoredAlert], timings: [ReviewTiming],
@@ -144,9 +146,26 @@ public enum Report {
             out +=
                 "<p>\(l.pick("……另有 \(serious.count - 500) 条（chatwarden export 可导出全部）。", "… and \(serious.count - 500) more (chatwarden export has them all)."))</p>\n"
         }
+        if let effectiveness = data.effectiveness { out += effectivenessSection(effectiveness, labels) }
         if let coverage = data.coverage { out += coverageSection(coverage, labels) }
         out += "</body></html>\n"
         return out
+    }
+
+    /// The busiest terms and rules with what reviewers decided, and the precision that gives.
+    static func effectivenessSection(_ terms: [TermEffectiveness], _ labels: Labels) -> String {
+        let l = labels.language
+        var out = "<h2 id=\"effectiveness\">\(l.pick("词表效果（审查结论）", "How the word lists fared with reviewers"))</h2>\n"
+        guard !terms.isEmpty else { return out + "<p>\(l.pick("无。", "None."))</p>\n" }
+        out +=
+            "<table><tr><th>\(l.pick("规则", "Rule"))</th><th>\(l.pick("词/模式", "Term"))</th><th>\(l.pick("告警", "Raised"))</th><th>\(l.pick("已审", "Reviewed"))</th><th>\(l.pick("排除", "Dismissed"))</th><th>\(l.pick("上报", "Escalated"))</th><th>\(l.pick("准确率", "Precision"))</th></tr>\n"
+        for t in terms.prefix(20) {
+            let precision = t.precision.map { "\(Int(($0 * 100).rounded()))%" } ?? "—"
+            out +=
+                "<tr><td>\(escape(labels.rule(t.rule)))</td><td>\(escape(t.term.isEmpty ? "—" : t.term))</td><td>\(t.raised)</td><td>\(t.reviewed)</td><td>\(t.dismissed)</td><td>\(t.escalated)</td><td>\(precision)</td></tr>\n"
+        }
+        return out
+            + "</table>\n<p class=\"meta\">\(l.pick("准确率 = 已审告警中未被排除的比例。chatwarden rules effectiveness 列出未触发的词和可加入的语境短语。", "Precision = the share of reviewed alerts not dismissed. `chatwarden rules effectiveness` lists unused terms and phrases to add."))</p>\n"
     }
 
     /// Customers who refused archiving, silent staff, files with unreadable lines.

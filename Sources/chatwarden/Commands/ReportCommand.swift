@@ -49,6 +49,7 @@ struct ReportCommand: AsyncParsableCommand {
         withCoverage.coverage = try store.coverage(
             silentSince: (time.untilMilliseconds ?? ChatStore.nowMilliseconds()) - 7 * 86_400_000,
             knownStaff: config.review.groups.flatMap(\.staff))
+        withCoverage.effectiveness = try store.effectiveness(since: time.sinceMilliseconds)
         let html = Report.html(withCoverage, labels: labels)
         guard FileIO.writeAtomically(Array(html.utf8), to: out, mode: 0o640) else {
             Terminal.error("chatwarden: \(Terminal.escape(out)): cannot write: \(FileIO.lastError)")

@@ -17,7 +17,7 @@ struct RulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Validate rules, explain what a text triggers, import wordlists.",
-        subcommands: [Check.self, Test.self, Import.self, History.self, Diff.self]
+        subcommands: [Check.self, Test.self, Import.self, History.self, Diff.self, Effectiveness.self]
     )
 
     /// `rules check`: load every wordlist and detector and report problems with file:line:column.
