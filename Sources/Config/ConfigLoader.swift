@@ -41,7 +41,7 @@ extension Config {
         let reader = TableReader(table: table, section: nil, file: file)
         try reader.check(known: [
             "state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics", "notify", "company",
-            "review", "web", "groups",
+            "review", "web", "groups", "retention",
         ])
         if let v = try reader.string("state_dir") { config.stateDirectory = v }
         if let v = try reader.string("store") { config.storePath = v }
@@ -57,6 +57,11 @@ extension Config {
         if let review = try reader.table("review") { try readReview(review, into: &config) }
         if let web = try reader.table("web") { try readWeb(web, into: &config) }
         if let groups = try reader.table("groups") { try readGroups(groups, into: &config) }
+        if let retention = try reader.table("retention") {
+            try retention.check(known: ["messages_days", "alerts_days"])
+            config.review.messageRetentionDays = try retention.int("messages_days", in: 1...36_500)
+            config.review.alertRetentionDays = try retention.int("alerts_days", in: 1...36_500)
+        }
         return config
     }
 

@@ -17,6 +17,10 @@ public struct ReviewSettings: Sendable, Equatable {
     public var secureCookies: SecureCookies = .auto
     /// Staff groups: who is in each, and which reviewers cover it.
     public var groups: [StaffGroup] = []
+    /// Retention (`[retention]`): messages and alerts older than this many days are purged
+    /// (daily by the daemon, or `chatwarden purge`), except what a legal hold keeps; nil = kept.
+    public var messageRetentionDays: Int? = nil
+    public var alertRetentionDays: Int? = nil
 
     public enum SecureCookies: String, Sendable, Equatable { case auto, always, never }
 

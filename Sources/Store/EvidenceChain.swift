@@ -21,8 +21,11 @@ public import Support
 /// store, and `verify` prints the chain's head, for an auditor to keep.
 enum EvidenceChain {
     enum Kind: String {
-        case alert, review, access
+        case alert, review, access, purge
     }
+
+    /// The purge columns that are chained (with `removed_hash`, the hash of every row it removed).
+    static let purgeColumns = ["messages_before", "alerts_before", "messages", "alerts", "reviews", "removed_hash", "by", "at"]
 
     /// The previous hash of the first entry.
     static let genesis = String(repeating: "0", count: 64)
@@ -135,6 +138,9 @@ public struct VerifyReport: Sendable {
     public var reviews = 0
     /// Access-log entries chained (views, searches, exports, account changes).
     public var accesses = 0
+    /// Purges chained, and the alerts and review actions they removed (not problems).
+    public var purges = 0
+    public var purged = 0
     /// The chain's last entry (sequence number and hash), for an auditor to keep.
     public var headSequence: Int64 = 0
     public var headHash = EvidenceChain.genesis
@@ -184,6 +190,14 @@ extension ChatStore {
             for row in try Self.rows(db, "SELECT * FROM alerts WHERE id IN (%@)", alertIDs) {
                 alerts[row.string("id")] = row
             }
+            // Rows a chained purge removed are gone on purpose (the purge entry vouches for them).
+            var purged = Set<String>()
+            for row in try Self.rows(
+                db, "SELECT kind, ref FROM purged_rows WHERE ref IN (%@)",
+                page.map { SQLValue.text($0.string("ref")) })
+            {
+                purged.insert(row.string("kind") + "\u{1}" + row.string("ref"))
+            }
             var accesses: [String: SQLRow] = [:]
             let accessIDs = page.filter { $0.string("kind") == EvidenceChain.Kind.access.rawValue }.compactMap {
                 Int64($0.string("ref"))
@@ -232,6 +246,8 @@ extension ChatStore {
                                 "\(name) (chain entry #\(seq)) was changed after it was written\(what.isEmpty ? "" : ": " + what)"
                             )
                         }
+                    } else if purged.contains("alert\u{1}" + ref) {
+                        report.purged += 1
                     } else {
                         report.problems.append("\(name) (chain entry #\(seq)) was deleted from the store")
                     }
@@ -246,8 +262,26 @@ extension ChatStore {
                                     + "\(row.string("action")) → \(row.string("status")) by \(row.string("reviewer")) at "
                                     + TimeFormat.iso8601UTC(milliseconds: row.int64("at")))
                         }
+                    } else if purged.contains("review\u{1}" + ref) {
+                        report.purged += 1
                     } else {
                         report.problems.append("\(name) (chain entry #\(seq)) was deleted from the review trail")
+                    }
+                case "purge":
+                    report.purges += 1
+                    if let row = try db.one("SELECT * FROM purges WHERE rowid = ?", [.integer(Int64(ref) ?? -1)]) {
+                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.purgeColumns) != entry.string("content_hash") {
+                            report.problems.append("purge #\(ref) (chain entry #\(seq)) was changed after it was written")
+                        }
+                        let removed = try db.query("SELECT kind, ref FROM purged_rows WHERE purge = ?", [.integer(Int64(ref) ?? -1)])
+                            .map { (kind: $0.string("kind"), ref: $0.string("ref")) }
+                        if ChatStore.removedHash(removed) != row.string("removed_hash") {
+                            report.problems.append(
+                                "purge #\(ref) (chain entry #\(seq)) does not list what it removed: rows were added to or taken from its record (a deletion passed off as a purge)"
+                            )
+                        }
+                    } else {
+                        report.problems.append("purge #\(ref) (chain entry #\(seq)) was deleted from the record of purges")
                     }
                 case "access":
                     report.accesses += 1
@@ -318,7 +352,11 @@ extension ChatStore {
         for (id, line) in logged {
             inLog.insert(id)
             guard let row = try db.one("SELECT * FROM alerts WHERE id = ?", [.text(id)]) else {
-                report.problems.append("alert \(id) is in the alert log but not in the store")
+                // The alert log is append-only and kept elsewhere: retention removes alerts from
+                // the store only, and the purge's record says which.
+                if try db.one("SELECT ref FROM purged_rows WHERE kind = 'alert' AND ref = ?", [.text(id)]) == nil {
+                    report.problems.append("alert \(id) is in the alert log but not in the store")
+                }
                 continue
             }
             let what = Self.differences(row, line)

@@ -287,5 +287,68 @@ enum PostgresSchema {
                 "ALTER TABLE alerts ADD COLUMN rule_version TEXT NOT NULL DEFAULT ''",
             ]
         ),
+        (
+            "v12-retention-holds",
+            [
+                // See SQLiteSchema v12.
+                """
+                CREATE TABLE legal_holds (
+                    rowid BIGSERIAL PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    set_by TEXT NOT NULL,
+                    set_at BIGINT NOT NULL,
+                    lifted_by TEXT NOT NULL DEFAULT '',
+                    lifted_at BIGINT,
+                    lift_reason TEXT NOT NULL DEFAULT ''
+                )
+                """,
+                """
+                CREATE TABLE case_alerts (
+                    case_name TEXT NOT NULL,
+                    alert_id TEXT NOT NULL,
+                    conversation TEXT NOT NULL,
+                    added_by TEXT NOT NULL,
+                    added_at BIGINT NOT NULL,
+                    PRIMARY KEY (case_name, alert_id)
+                )
+                """,
+                """
+                CREATE TABLE purges (
+                    rowid BIGSERIAL PRIMARY KEY,
+                    messages_before BIGINT,
+                    alerts_before BIGINT,
+                    messages BIGINT NOT NULL,
+                    alerts BIGINT NOT NULL,
+                    reviews BIGINT NOT NULL,
+                    held_messages BIGINT NOT NULL,
+                    held_alerts BIGINT NOT NULL,
+                    removed_hash TEXT NOT NULL,
+                    by TEXT NOT NULL,
+                    at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE purged_rows (
+                    kind TEXT NOT NULL,
+                    ref TEXT NOT NULL,
+                    purge BIGINT NOT NULL,
+                    PRIMARY KEY (kind, ref)
+                )
+                """,
+                """
+                CREATE OR REPLACE FUNCTION chatwarden_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'review_actions'
+                        AND EXISTS (SELECT 1 FROM store_state WHERE key = 'purging') THEN
+                        RETURN OLD;
+                    END IF;
+                    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+                END
+                $$
+                """,
+            ]
+        ),
     ]
 }

@@ -352,6 +352,62 @@ enum SQLiteSchema {
                     ALTER TABLE alerts ADD COLUMN rule_version TEXT NOT NULL DEFAULT '';
                     """)
         }
+        migrator.registerMigration("v12-retention-holds") { db in
+            // Issue 20: retention and legal hold.
+            // - legal_holds: a hold on a staff member, a customer, a conversation or a named case;
+            //   set and lifted (with reasons) by a supervisor; never deleted.
+            // - case_alerts: the alerts of a named case, with their conversations (held whole).
+            // - purges: each purge, chained with the hash of the rows it removed (purged_rows),
+            //   so `verify` tells a purge from a deletion behind the product's back.
+            // - The review trail stays append-only, except inside a purge's own transaction
+            //   (marked by a store_state row no other connection ever sees).
+            try db.execute(
+                sql: """
+                    CREATE TABLE legal_holds (
+                        rowid INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        set_by TEXT NOT NULL,
+                        set_at INTEGER NOT NULL,
+                        lifted_by TEXT NOT NULL DEFAULT '',
+                        lifted_at INTEGER,
+                        lift_reason TEXT NOT NULL DEFAULT ''
+                    );
+                    CREATE TABLE case_alerts (
+                        case_name TEXT NOT NULL,
+                        alert_id TEXT NOT NULL,
+                        conversation TEXT NOT NULL,
+                        added_by TEXT NOT NULL,
+                        added_at INTEGER NOT NULL,
+                        PRIMARY KEY (case_name, alert_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE purges (
+                        rowid INTEGER PRIMARY KEY,
+                        messages_before INTEGER,
+                        alerts_before INTEGER,
+                        messages INTEGER NOT NULL,
+                        alerts INTEGER NOT NULL,
+                        reviews INTEGER NOT NULL,
+                        held_messages INTEGER NOT NULL,
+                        held_alerts INTEGER NOT NULL,
+                        removed_hash TEXT NOT NULL,
+                        by TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE TABLE purged_rows (
+                        kind TEXT NOT NULL,
+                        ref TEXT NOT NULL,
+                        purge INTEGER NOT NULL,
+                        PRIMARY KEY (kind, ref)
+                    ) WITHOUT ROWID;
+                    DROP TRIGGER review_actions_no_delete;
+                    CREATE TRIGGER review_actions_no_delete BEFORE DELETE ON review_actions
+                    WHEN NOT EXISTS (SELECT 1 FROM store_state WHERE key = 'purging') BEGIN
+                        SELECT RAISE(ABORT, 'review actions are append-only');
+                    END;
+                    """)
+        }
         return migrator
     }
 }

@@ -52,7 +52,7 @@ struct Verify: AsyncParsableCommand {
         }
         print("store: \(Terminal.escape(store.path))")
         print(
-            "chain: \(report.alerts) alert(s), \(report.reviews) review action(s), \(report.accesses) access-log entr\(report.accesses == 1 ? "y" : "ies"); head #\(report.headSequence) \(report.headHash)"
+            "chain: \(report.alerts) alert(s), \(report.reviews) review action(s), \(report.accesses) access-log entr\(report.accesses == 1 ? "y" : "ies")\(report.purges > 0 ? ", \(report.purges) purge(s) (\(report.purged) row(s) removed by retention)" : ""); head #\(report.headSequence) \(report.headHash)"
         )
         if lines != nil { print("alert log: \(Terminal.escape(logPath ?? "")), \(report.logLines) line(s)") }
         if report.isIntact {
