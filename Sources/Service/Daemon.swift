@@ -63,6 +63,8 @@ public final class Daemon {
     let currentStore = StoreBox()
     /// Batches committed with shared windows (old shared state is expired every 500).
     private var sharedBatches = 0
+    /// When retention was last looked at (monotonic seconds): a purge runs once a day.
+    private var lastRetentionCheck = -Double.infinity
 
     // Counters for STATUS lines and the stop summary.
     public private(set) var messagesRead = 0
@@ -173,6 +175,7 @@ public final class Daemon {
             checkStore()
             processAvailable()
             if stopping { break }
+            purgeIfDue()
             wait()
             follower.discover()
             logEvents()
@@ -187,6 +190,35 @@ public final class Daemon {
                 "messages": "\(messagesRead)", "alerts": "\(alertsRaised)", "quarantined": "\(quarantined)",
             ])
         return exitStatus
+    }
+
+    /// Retention (`[retention]`): once a day, messages and alerts older than allowed are purged,
+    /// except what a legal hold keeps (the store records each purge in the evidence chain).
+    /// Looked at every ten minutes; "once a day" is read from the store's last purge, so a
+    /// restart does not purge again and several daemons on one store take turns.
+    func purgeIfDue() {
+        let review = config.review
+        guard review.messageRetentionDays != nil || review.alertRetentionDays != nil else { return }
+        let now = MonotonicClock.seconds()
+        guard now - lastRetentionCheck >= 600 else { return }
+        lastRetentionCheck = now
+        let wall = ChatStore.nowMilliseconds()
+        do {
+            if let last = try pipeline.store.lastPurgeCheck(), wall - last < 86_400_000 { return }
+            let result = try pipeline.store.purge(
+                messagesBefore: review.messageRetentionDays.map { wall - Int64($0) * 86_400_000 },
+                alertsBefore: review.alertRetentionDays.map { wall - Int64($0) * 86_400_000 },
+                by: "daemon:" + config.resolvedDaemonName)
+            try pipeline.store.notePurgeCheck(at: wall)
+            logger.notice(
+                "retention purge",
+                metadata: [
+                    "messages": "\(result.messages)", "alerts": "\(result.alerts)", "reviews": "\(result.reviews)",
+                    "held_messages": "\(result.heldMessages)", "held_alerts": "\(result.heldAlerts)",
+                ])
+        } catch {
+            logger.warning("retention purge failed; will retry", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Reads and commits batches until nothing complete is left to read.

@@ -78,13 +78,16 @@ extension ChatStore {
             }
             try Self.appendAccess(
                 db, account: by, action: "hold-set", ref: "\(kind.rawValue):\(subject)",
-                detail: "hold #\(id): \(reason)\(alertIDs.isEmpty ? "" : "; alerts " + alertIDs.joined(separator: ","))",
+                detail:
+                    "hold #\(id): \(reason)\(alertIDs.isEmpty ? "" : "; alerts " + alertIDs.joined(separator: ","))",
                 now: now)
             return id
         }
     }
 
-    public func liftHold(id: Int64, reason: String, by: String, now: Int64 = ChatStore.nowMilliseconds())
+    public func liftHold(
+        id: Int64, reason: String, by: String, now: Int64 = ChatStore.nowMilliseconds()
+    )
         throws(StoreError)
     {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -114,8 +117,10 @@ extension ChatStore {
     /// The alert ids of a case.
     public func caseAlerts(_ name: String) throws(StoreError) -> [String] {
         try read { db in
-            try db.query("SELECT alert_id FROM case_alerts WHERE case_name = ? ORDER BY added_at, alert_id", [.text(name)])
-                .map { $0.string("alert_id") }
+            try db.query(
+                "SELECT alert_id FROM case_alerts WHERE case_name = ? ORDER BY added_at, alert_id", [.text(name)]
+            )
+            .map { $0.string("alert_id") }
         }
     }
 
@@ -135,7 +140,8 @@ extension ChatStore {
                 result.heldMessages = try db.count(
                     "SELECT count(*) FROM messages m WHERE m.msgtime < ? AND \(heldMessage)", [.integer(before)])
                 let rows = try db.query(
-                    "SELECT m.rowid, m.msgid FROM messages m WHERE m.msgtime < ? AND NOT \(heldMessage)", [.integer(before)])
+                    "SELECT m.rowid, m.msgid FROM messages m WHERE m.msgtime < ? AND NOT \(heldMessage)",
+                    [.integer(before)])
                 result.messages = rows.count
                 removed += rows.map { ("message", $0.string("msgid")) }
             }
@@ -148,7 +154,9 @@ extension ChatStore {
                 ).map { $0.string("id") }
                 result.alerts = alertIDs.count
                 removed += alertIDs.map { ("alert", $0) }
-                for chunk in stride(from: 0, to: alertIDs.count, by: 500).map({ Array(alertIDs[$0..<min($0 + 500, alertIDs.count)]) }) {
+                for chunk in stride(from: 0, to: alertIDs.count, by: 500).map({
+                    Array(alertIDs[$0..<min($0 + 500, alertIDs.count)])
+                }) {
                     let reviews = try db.query(
                         "SELECT rowid FROM review_actions WHERE alert_id IN (\(Self.marks(chunk.count)))",
                         chunk.map(SQLValue.text))
@@ -177,7 +185,9 @@ extension ChatStore {
                 SQLInsert(table: "purged_rows", columns: ["kind", "ref", "purge"], conflict: "DO NOTHING"),
                 rows: removed.map { [.text($0.kind), .text($0.ref), .integer(purgeID)] })
             try db.execute("INSERT INTO store_state (key, value) VALUES ('purging', 'yes')")
-            for chunk in stride(from: 0, to: alertIDs.count, by: 500).map({ Array(alertIDs[$0..<min($0 + 500, alertIDs.count)]) }) {
+            for chunk in stride(from: 0, to: alertIDs.count, by: 500).map({
+                Array(alertIDs[$0..<min($0 + 500, alertIDs.count)])
+            }) {
                 let marks = Self.marks(chunk.count)
                 let values = chunk.map(SQLValue.text)
                 try db.execute("DELETE FROM review_actions WHERE alert_id IN (\(marks))", values)
@@ -188,21 +198,41 @@ extension ChatStore {
                 try db.execute(
                     "DELETE FROM message_versions WHERE msgid IN (SELECT m.msgid FROM messages m WHERE m.msgtime < ? AND NOT \(heldMessage))",
                     [.integer(before)])
-                try db.execute("DELETE FROM messages WHERE rowid IN (SELECT m.rowid FROM messages m WHERE m.msgtime < ? AND NOT \(heldMessage))", [.integer(before)])
+                try db.execute(
+                    "DELETE FROM messages WHERE rowid IN (SELECT m.rowid FROM messages m WHERE m.msgtime < ? AND NOT \(heldMessage))",
+                    [.integer(before)])
             }
             try db.execute("DELETE FROM store_state WHERE key = 'purging'")
             let values: [SQLValue] = [
                 messagesBefore.map(SQLValue.integer) ?? .null, alertsBefore.map(SQLValue.integer) ?? .null,
-                SQLValue(result.messages), SQLValue(result.alerts), SQLValue(result.reviews), .text(removedHash), .text(by),
+                SQLValue(result.messages), SQLValue(result.alerts), SQLValue(result.reviews), .text(removedHash),
+                .text(by),
                 .integer(now),
             ]
             try EvidenceChain.append(
                 [(.purge, String(purgeID), EvidenceChain.contentHash(values.map(db.dialect.stored)))], db, now: now)
             try Self.appendAccess(
                 db, account: by, action: "purge", ref: "purge #\(purgeID)",
-                detail: "\(result.messages) message(s), \(result.alerts) alert(s), \(result.reviews) review action(s); held \(result.heldMessages) message(s), \(result.heldAlerts) alert(s)",
+                detail:
+                    "\(result.messages) message(s), \(result.alerts) alert(s), \(result.reviews) review action(s); held \(result.heldMessages) message(s), \(result.heldAlerts) alert(s)",
                 now: now)
             return result
+        }
+    }
+
+    /// When retention was last applied (a daemon's daily check; store_state 'retention_checked').
+    public func lastPurgeCheck() throws(StoreError) -> Int64? {
+        try read { db in
+            try db.one("SELECT value FROM store_state WHERE key = 'retention_checked'").flatMap {
+                Int64($0.string("value"))
+            }
+        }
+    }
+
+    public func notePurgeCheck(at: Int64) throws(StoreError) {
+        try write { db in
+            try db.execute("DELETE FROM store_state WHERE key = 'retention_checked'")
+            try db.execute("INSERT INTO store_state (key, value) VALUES ('retention_checked', ?)", [.text(String(at))])
         }
     }
 

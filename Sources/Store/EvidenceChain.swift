@@ -25,7 +25,9 @@ enum EvidenceChain {
     }
 
     /// The purge columns that are chained (with `removed_hash`, the hash of every row it removed).
-    static let purgeColumns = ["messages_before", "alerts_before", "messages", "alerts", "reviews", "removed_hash", "by", "at"]
+    static let purgeColumns = [
+        "messages_before", "alerts_before", "messages", "alerts", "reviews", "removed_hash", "by", "at",
+    ]
 
     /// The previous hash of the first entry.
     static let genesis = String(repeating: "0", count: 64)
@@ -270,18 +272,24 @@ extension ChatStore {
                 case "purge":
                     report.purges += 1
                     if let row = try db.one("SELECT * FROM purges WHERE rowid = ?", [.integer(Int64(ref) ?? -1)]) {
-                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.purgeColumns) != entry.string("content_hash") {
-                            report.problems.append("purge #\(ref) (chain entry #\(seq)) was changed after it was written")
+                        if EvidenceChain.contentHash(of: row, columns: EvidenceChain.purgeColumns)
+                            != entry.string("content_hash")
+                        {
+                            report.problems.append(
+                                "purge #\(ref) (chain entry #\(seq)) was changed after it was written")
                         }
-                        let removed = try db.query("SELECT kind, ref FROM purged_rows WHERE purge = ?", [.integer(Int64(ref) ?? -1)])
-                            .map { (kind: $0.string("kind"), ref: $0.string("ref")) }
+                        let removed = try db.query(
+                            "SELECT kind, ref FROM purged_rows WHERE purge = ?", [.integer(Int64(ref) ?? -1)]
+                        )
+                        .map { (kind: $0.string("kind"), ref: $0.string("ref")) }
                         if ChatStore.removedHash(removed) != row.string("removed_hash") {
                             report.problems.append(
                                 "purge #\(ref) (chain entry #\(seq)) does not list what it removed: rows were added to or taken from its record (a deletion passed off as a purge)"
                             )
                         }
                     } else {
-                        report.problems.append("purge #\(ref) (chain entry #\(seq)) was deleted from the record of purges")
+                        report.problems.append(
+                            "purge #\(ref) (chain entry #\(seq)) was deleted from the record of purges")
                     }
                 case "access":
                     report.accesses += 1

@@ -29,13 +29,20 @@ struct BundleCommand: AsyncParsableCommand {
             name: .customLong("alert"),
             help: ArgumentHelp("An alert id (or its first 6+ digits); repeatable.", valueName: "id"))
         var alerts: [String] = []
+        @Option(
+            name: .customLong("case"),
+            help: ArgumentHelp(
+                "Every alert of a named case (chatwarden hold add --case NAME --alert ID…).", valueName: "name"))
+        var caseName: String?
         @Option(help: ArgumentHelp("Where to write the bundle (a .zip file).", valueName: "file"))
         var out: String
         @Option(help: "Messages of context before and after each alert.")
         var context: Int = 20
 
         func validate() throws {
-            if alerts.isEmpty { throw ValidationError("name the alerts: --alert ID (repeatable)") }
+            if alerts.isEmpty == (caseName == nil) {
+                throw ValidationError("name the alerts: --alert ID (repeatable), or --case NAME")
+            }
             if !(0...500).contains(context) { throw ValidationError("--context must be between 0 and 500") }
         }
 
@@ -43,7 +50,16 @@ struct BundleCommand: AsyncParsableCommand {
             let config = try Setup.config(common)
             let store = try Setup.store(common)
             var found: [StoredAlert] = []
-            for id in alerts {
+            var ids = alerts
+            if let caseName {
+                ids = try store.caseAlerts(caseName)
+                if ids.isEmpty {
+                    Terminal.error(
+                        "chatwarden: no case '\(Terminal.escape(caseName))' (chatwarden hold list shows the cases)")
+                    throw ExitCode(1)
+                }
+            }
+            for id in ids {
                 let stored = try AlertLookup.find(id, in: store)
                 if !found.contains(where: { $0.alert.id == stored.alert.id }) { found.append(stored) }
             }
@@ -51,7 +67,7 @@ struct BundleCommand: AsyncParsableCommand {
             do {
                 contents = try EvidenceBundle.write(
                     alerts: found, store: store, context: context, rules: Self.ruleFiles(config.wordlists),
-                    createdBy: Identity.osUser(), version: Chatwarden.version, case: nil, to: out)
+                    createdBy: Identity.osUser(), version: Chatwarden.version, case: caseName, to: out)
             } catch {
                 Terminal.error("chatwarden: \(error)")
                 throw ExitCode(1)

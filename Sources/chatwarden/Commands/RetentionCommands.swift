@@ -22,7 +22,8 @@ struct HoldCommand: AsyncParsableCommand {
             Terminal.error(
                 Setup.language.pick(
                     "chatwarden: 只有主管或管理员可以设置或解除保全（\(viewer.account) 是\(viewer.role.label(.zh))）",
-                    "chatwarden: only a supervisor or an admin sets or lifts holds (\(viewer.account) is a \(viewer.role.rawValue))"))
+                    "chatwarden: only a supervisor or an admin sets or lifts holds (\(viewer.account) is a \(viewer.role.rawValue))"
+                ))
             throw ExitCode(1)
         }
         return viewer.account
@@ -33,15 +34,22 @@ struct HoldCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
         @Option(help: ArgumentHelp("Hold everything of this staff member.", valueName: "id")) var staff: String?
         @Option(help: ArgumentHelp("Hold everything of this customer.", valueName: "id")) var customer: String?
-        @Option(help: ArgumentHelp("Hold this conversation (key or room id).", valueName: "key")) var conversation: String?
-        @Option(name: .customLong("case"), help: ArgumentHelp("A named case: its alerts (--alert) and their conversations are held.", valueName: "name"))
+        @Option(help: ArgumentHelp("Hold this conversation (key or room id).", valueName: "key")) var conversation:
+            String?
+        @Option(
+            name: .customLong("case"),
+            help: ArgumentHelp(
+                "A named case: its alerts (--alert) and their conversations are held.", valueName: "name"))
         var caseName: String?
-        @Option(name: .customLong("alert"), help: ArgumentHelp("An alert of the case (repeatable).", valueName: "id")) var alerts: [String] = []
+        @Option(name: .customLong("alert"), help: ArgumentHelp("An alert of the case (repeatable).", valueName: "id"))
+        var alerts: [String] = []
         @Option(help: "Why (required; kept in the chained access log).") var reason: String
 
         func validate() throws {
             let given = [staff, customer, conversation, caseName].compactMap { $0 }
-            if given.count != 1 { throw ValidationError("give exactly one of --staff, --customer, --conversation, --case") }
+            if given.count != 1 {
+                throw ValidationError("give exactly one of --staff, --customer, --conversation, --case")
+            }
             if !alerts.isEmpty && caseName == nil { throw ValidationError("--alert belongs to a --case") }
         }
 
@@ -50,14 +58,17 @@ struct HoldCommand: AsyncParsableCommand {
             let store = try Setup.store(common)
             let by = try HoldCommand.supervisor(store, config)
             let (kind, subject): (LegalHold.Kind, String) =
-                if let staff { (.staff, staff) } else if let customer { (.customer, customer) } else if let conversation {
+                if let staff { (.staff, staff) } else if let customer { (.customer, customer) } else if let conversation
+                {
                     (.conversation, conversation)
                 } else { (.case, caseName!) }
             var ids: [String] = []
             for alert in alerts { ids.append(try AlertLookup.find(alert, in: store).alert.id) }
             do {
                 let id = try store.setHold(kind: kind, subject: subject, reason: reason, by: by, alertIDs: ids)
-                print(Setup.language.pick("已设置保全 #\(id)：\(kind.rawValue) \(subject)", "hold #\(id) set: \(kind.rawValue) \(subject)"))
+                print(
+                    Setup.language.pick(
+                        "已设置保全 #\(id)：\(kind.rawValue) \(subject)", "hold #\(id) set: \(kind.rawValue) \(subject)"))
             } catch {
                 Terminal.error("chatwarden: \(error.message)")
                 throw ExitCode(1)
@@ -95,24 +106,37 @@ struct HoldCommand: AsyncParsableCommand {
             let store = try Setup.store(common)
             let l = Setup.language
             var listing = Listing(columns: [
-                Column(title: "#"), Column(title: l.pick("类型", "KIND")), Column(title: l.pick("对象", "SUBJECT"), maxWidth: 36),
+                Column(title: "#"), Column(title: l.pick("类型", "KIND")),
+                Column(title: l.pick("对象", "SUBJECT"), maxWidth: 36),
                 Column(title: l.pick("原因", "REASON"), maxWidth: 40), Column(title: l.pick("设置人", "SET BY")),
                 Column(title: l.pick("设置时间", "SET AT")), Column(title: l.pick("状态", "STATE"), maxWidth: 40),
             ])
             for hold in try store.holds(includeLifted: all) {
                 let state =
-                    hold.liftedAt.map { l.pick("已解除 ", "lifted ") + TimeFormat.local(milliseconds: $0) + " " + hold.liftedBy + ": " + hold.liftReason }
+                    hold.liftedAt.map {
+                        l.pick("已解除 ", "lifted ") + TimeFormat.local(milliseconds: $0) + " " + hold.liftedBy + ": "
+                            + hold.liftReason
+                    }
                     ?? l.pick("生效", "active")
                 var members: [(String, JSONValue)] = [
-                    ("id", .integer(hold.id)), ("kind", .string(hold.kind.rawValue)), ("subject", .string(hold.subject)),
+                    ("id", .integer(hold.id)), ("kind", .string(hold.kind.rawValue)),
+                    ("subject", .string(hold.subject)),
                     ("reason", .string(hold.reason)), ("set_by", .string(hold.setBy)), ("set_at", .integer(hold.setAt)),
                 ]
                 if let lifted = hold.liftedAt {
-                    members += [("lifted_at", .integer(lifted)), ("lifted_by", .string(hold.liftedBy)), ("lift_reason", .string(hold.liftReason))]
+                    members += [
+                        ("lifted_at", .integer(lifted)), ("lifted_by", .string(hold.liftedBy)),
+                        ("lift_reason", .string(hold.liftReason)),
+                    ]
                 }
-                if hold.kind == .case { members.append(("alerts", .array(try store.caseAlerts(hold.subject).map(JSONValue.string)))) }
+                if hold.kind == .case {
+                    members.append(("alerts", .array(try store.caseAlerts(hold.subject).map(JSONValue.string))))
+                }
                 listing.append(
-                    ["\(hold.id)", hold.kind.rawValue, hold.subject, hold.reason, hold.setBy, TimeFormat.local(milliseconds: hold.setAt), state],
+                    [
+                        "\(hold.id)", hold.kind.rawValue, hold.subject, hold.reason, hold.setBy,
+                        TimeFormat.local(milliseconds: hold.setAt), state,
+                    ],
                     json: .object(members))
             }
             listing.print(format)
@@ -157,6 +181,7 @@ struct PurgeCommand: AsyncParsableCommand {
         print(
             l.pick(
                 "\(verb) \(result.messages) 条消息、\(result.alerts) 条告警（及 \(result.reviews) 条审查记录）；因保全保留 \(result.heldMessages) 条消息、\(result.heldAlerts) 条告警",
-                "\(verb) \(result.messages) message(s), \(result.alerts) alert(s) (and \(result.reviews) review action(s)); kept by holds: \(result.heldMessages) message(s), \(result.heldAlerts) alert(s)"))
+                "\(verb) \(result.messages) message(s), \(result.alerts) alert(s) (and \(result.reviews) review action(s)); kept by holds: \(result.heldMessages) message(s), \(result.heldAlerts) alert(s)"
+            ))
     }
 }
