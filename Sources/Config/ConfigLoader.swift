@@ -41,7 +41,7 @@ extension Config {
         let reader = TableReader(table: table, section: nil, file: file)
         try reader.check(known: [
             "state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics", "notify", "company",
-            "review", "web", "groups", "retention",
+            "review", "web", "groups", "retention", "sampling",
         ])
         if let v = try reader.string("state_dir") { config.stateDirectory = v }
         if let v = try reader.string("store") { config.storePath = v }
@@ -57,6 +57,16 @@ extension Config {
         if let review = try reader.table("review") { try readReview(review, into: &config) }
         if let web = try reader.table("web") { try readWeb(web, into: &config) }
         if let groups = try reader.table("groups") { try readGroups(groups, into: &config) }
+        if let sampling = try reader.table("sampling") {
+            // Percentages (the configuration reader takes integers, not decimals).
+            try sampling.check(known: ["quiet_percent", "dismissed_percent"])
+            if let v = try sampling.int("quiet_percent", in: 0...100) {
+                config.review.quietSampleRate = Double(v) / 100
+            }
+            if let v = try sampling.int("dismissed_percent", in: 0...100) {
+                config.review.dismissedSampleRate = Double(v) / 100
+            }
+        }
         if let retention = try reader.table("retention") {
             try retention.check(known: ["messages_days", "alerts_days"])
             config.review.messageRetentionDays = try retention.int("messages_days", in: 1...36_500)

@@ -21,6 +21,10 @@ public struct ReviewSettings: Sendable, Equatable {
     /// (daily by the daemon, or `chatwarden purge`), except what a legal hold keeps; nil = kept.
     public var messageRetentionDays: Int? = nil
     public var alertRetentionDays: Int? = nil
+    /// Sampling (`[sampling]`): the share of conversations that raised nothing, per staff member
+    /// per week, and of dismissed alerts, drawn for a (second) review.
+    public var quietSampleRate = 0.02
+    public var dismissedSampleRate = 0.1
 
     public enum SecureCookies: String, Sendable, Equatable { case auto, always, never }
 

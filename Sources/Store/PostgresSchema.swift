@@ -350,5 +350,38 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            "v13-samples",
+            [
+                // See SQLiteSchema v13.
+                """
+                CREATE TABLE samples (
+                    rowid BIGSERIAL PRIMARY KEY,
+                    seed TEXT NOT NULL,
+                    since BIGINT NOT NULL,
+                    until BIGINT NOT NULL,
+                    quiet_rate TEXT NOT NULL,
+                    dismissed_rate TEXT NOT NULL,
+                    by TEXT NOT NULL,
+                    at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE sample_items (
+                    rowid BIGSERIAL PRIMARY KEY,
+                    sample BIGINT NOT NULL REFERENCES samples(rowid),
+                    kind TEXT NOT NULL,
+                    ref TEXT NOT NULL,
+                    staff TEXT NOT NULL,
+                    week TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'open',
+                    reviewer TEXT NOT NULL DEFAULT '',
+                    note TEXT NOT NULL DEFAULT '',
+                    reviewed_at BIGINT
+                )
+                """,
+                "CREATE INDEX sample_items_open ON sample_items(status, rowid)",
+            ]
+        ),
     ]
 }

@@ -408,6 +408,36 @@ enum SQLiteSchema {
                     END;
                     """)
         }
+        migrator.registerMigration("v13-samples") { db in
+            // Issue 20: samples of conversations that raised nothing and of dismissed alerts, with
+            // the seed and parameters that draw them again; their items are reviewed like alerts.
+            try db.execute(
+                sql: """
+                    CREATE TABLE samples (
+                        rowid INTEGER PRIMARY KEY,
+                        seed TEXT NOT NULL,
+                        since INTEGER NOT NULL,
+                        until INTEGER NOT NULL,
+                        quiet_rate TEXT NOT NULL,
+                        dismissed_rate TEXT NOT NULL,
+                        by TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE TABLE sample_items (
+                        rowid INTEGER PRIMARY KEY,
+                        sample INTEGER NOT NULL REFERENCES samples(rowid),
+                        kind TEXT NOT NULL,
+                        ref TEXT NOT NULL,
+                        staff TEXT NOT NULL,
+                        week TEXT NOT NULL,
+                        status TEXT NOT NULL DEFAULT 'open',
+                        reviewer TEXT NOT NULL DEFAULT '',
+                        note TEXT NOT NULL DEFAULT '',
+                        reviewed_at INTEGER
+                    );
+                    CREATE INDEX sample_items_open ON sample_items(status, rowid);
+                    """)
+        }
         return migrator
     }
 }
