@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "Console",
             dependencies: [
-                "Store", "Alerts", "Config", "Vocabulary", "Support",
+                "Store", "Alerts", "Config", "Vocabulary", "Support", "Evidence",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

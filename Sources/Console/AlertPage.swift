@@ -55,6 +55,10 @@ struct AlertPage {
             body +=
                 "<p class=\"recalled\" id=\"recall\">\(l.pick("此消息已被撤回（撤回消息 \(HTML.escape(recall))）；以上为撤回前存档的原文。", "This message was recalled (by \(HTML.escape(recall))); the text above is what the archive kept."))</p>"
         }
+        if layout.viewer.role.canSupervise || layout.viewer.role == .auditor {
+            body +=
+                "<p><a href=\"/alerts/\(a.id)/bundle.zip\" id=\"bundle\">\(l.pick("下载证据包（ZIP，含 SHA-256 清单）", "Download the evidence bundle (ZIP with a SHA-256 manifest)"))</a></p>"
+        }
         body += actions()
         body += conversation()
         body += trailTable()

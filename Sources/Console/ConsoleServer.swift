@@ -35,8 +35,14 @@ public struct ConsoleServer: Sendable {
     /// name takes as long as a wrong password.
     let decoyHash: String
 
-    public init(desk: Desk, logger: Logger) {
+    /// The wordlist paths in force (evidence bundles carry the files) and the release.
+    let wordlists: [String]
+    let version: String
+
+    public init(desk: Desk, logger: Logger, wordlists: [String] = [], version: String = "") {
         self.desk = desk
+        self.wordlists = wordlists
+        self.version = version
         self.sessions = SessionStore(minutes: desk.settings.sessionMinutes)
         self.logger = logger
         self.decoyHash = Passwords.hash(SessionStore.randomToken())
@@ -168,6 +174,41 @@ public struct ConsoleServer: Sendable {
                     layout: PageLayout(labels: labels, viewer: viewer, csrf: session.csrf),
                     accounts: try desk.store.accounts())
                 return Self.html(page.render(flash: Self.param(request, "flash"), error: Self.param(request, "error")))
+            }
+        }
+        router.get("/supervision") { request, _ in
+            try await signedIn(request) { session, viewer, labels, _ in
+                try supervision(request, viewer: viewer, labels: labels, session: session)
+            }
+        }
+        router.post("/holds") { request, _ in
+            try await signedIn(request, post: true) { _, viewer, labels, form in
+                try setHold(form, viewer: viewer, labels: labels)
+            }
+        }
+        router.post("/holds/:id/lift") { request, context in
+            try await signedIn(request, post: true) { _, viewer, labels, form in
+                try liftHold(Int64(context.parameters.get("id") ?? "") ?? -1, form, viewer: viewer, labels: labels)
+            }
+        }
+        router.get("/samples") { request, _ in
+            try await signedIn(request) { session, viewer, labels, _ in
+                try samples(request, viewer: viewer, labels: labels, session: session)
+            }
+        }
+        router.post("/samples/draw") { request, _ in
+            try await signedIn(request, post: true) { _, viewer, labels, form in
+                try drawSample(form, viewer: viewer, labels: labels)
+            }
+        }
+        router.post("/samples/:id/review") { request, context in
+            try await signedIn(request, post: true) { _, viewer, labels, form in
+                try reviewSample(Int64(context.parameters.get("id") ?? "") ?? -1, form, viewer: viewer, labels: labels)
+            }
+        }
+        router.get("/alerts/:id/bundle.zip") { request, context in
+            try await signedIn(request) { _, viewer, labels, _ in
+                try bundle(context.parameters.get("id") ?? "", viewer: viewer, labels: labels)
             }
         }
         router.post("/users") { request, _ in

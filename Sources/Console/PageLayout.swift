@@ -13,9 +13,13 @@ struct PageLayout {
     var l: Language { labels.language }
 
     func page(title: String, active: String, flash: String? = nil, error: String? = nil, body: String) -> String {
-        var nav = [("queue", "/queue", l.pick("告警队列", "Queue")), ("search", "/search", l.pick("搜索", "Search"))]
+        var nav = [
+            ("queue", "/queue", l.pick("告警队列", "Queue")), ("search", "/search", l.pick("搜索", "Search")),
+            ("samples", "/samples", l.pick("抽样", "Samples")),
+        ]
         if viewer.role.canSupervise || viewer.role == .auditor {
             nav.append(("report", "/report", l.pick("报告", "Report")))
+            nav.append(("supervision", "/supervision", l.pick("监管", "Supervision")))
         }
         if viewer.role.canManageUsers { nav.append(("users", "/users", l.pick("账号", "Accounts"))) }
         let links = nav.map { key, href, text in

@@ -214,4 +214,27 @@ public enum EvidenceBundle {
 public struct BundleError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
+}
+
+extension EvidenceBundle {
+    /// The wordlist files in force, by name (directories listed, *.txt, sorted).
+    public static func ruleFiles(_ paths: [String]) -> [(name: String, bytes: [UInt8])] {
+        var files: [(String, [UInt8])] = []
+        let manager = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+            let names =
+                isDirectory.boolValue
+                ? ((try? manager.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".txt") }.sorted()
+                    .map { path + "/" + $0 } : [path]
+            for name in names {
+                if let bytes = FileIO.readAll(name) {
+                    files.append((URL(fileURLWithPath: name).lastPathComponent, bytes))
+                }
+            }
+        }
+        return files
+    }
 }

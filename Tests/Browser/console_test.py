@@ -318,6 +318,42 @@ def main():
         browser.get(base + "/report")
         check("合规审查报告" in browser.source(), "the supervisor reads the report, in Chinese")
 
+        # Supervision (issue 20): rule versions, effectiveness, holds, samples, evidence bundles.
+        browser.get(base + "/supervision")
+        check(len(browser.find_all("#rule-history tbody tr")) >= 1, "the supervision page lists the rule versions in force")
+        check(len(browser.find_all("#effectiveness tbody tr")) >= 1, "and how the terms fared with reviewers")
+        browser.click("#add-hold select[name=kind] option[value=conversation]")
+        browser.type("#add-hold input[name=subject]", "zhangwei|wmCustomer00000000000001")
+        browser.type("#add-hold input[name=reason]", "监管问询")
+        browser.submit("#add-hold button")
+        check("监管问询" in browser.text("#holds"), "a supervisor sets a legal hold in the browser")
+        browser.type("#holds input[name=reason]", "问询结束")
+        browser.submit("#holds form.inline button")
+        check("监管问询" not in browser.text("#holds"), "and lifts it with a reason")
+        browser.get(base + "/samples")
+        browser.type("#draw input[name=since]", "2026-11-19")
+        browser.type("#draw input[name=quiet]", "100")
+        browser.submit("#draw button")
+        check("已抽取样本" in browser.text("#flash"), "a supervisor draws a sample")
+        bob_session = browser.cookie("cw_session")["value"]
+        request = urllib.request.Request(f"{base}/alerts/{target}/bundle.zip", headers={"Cookie": f"cw_session={bob_session}"})
+        with urllib.request.urlopen(request) as response:
+            zip_bytes, manifest = response.read(), response.headers.get("X-Manifest-SHA256", "")
+        bundle_path = os.path.join(state, "bundle.zip")
+        with open(bundle_path, "wb") as f:
+            f.write(zip_bytes)
+        verified = run([args.bin, "bundle", "verify", bundle_path], env=env)
+        check(verified.returncode == 0 and manifest in verified.stdout, "the alert's evidence bundle downloads and verifies")
+        sign_in("alice", passwords["alice"])
+        browser.get(base + "/samples")
+        staff_cells = browser.script("return Array.from(document.querySelectorAll('#sample-items tbody tr td:nth-child(3)')).map(td => td.innerText)")
+        check(len(staff_cells) >= 1 and all("zhangwei" in c for c in staff_cells), f"a reviewer's sample queue holds her group only: {staff_cells}")
+        browser.type("#sample-items input[name=note]", "已查看，无违规")
+        browser.submit("#sample-items button")
+        check("已记录抽样项" in browser.text("#flash"), "a reviewer records a sample item")
+        browser.get(base + "/supervision")
+        check("403" in browser.source(), "the supervision page is not for reviewers")
+
         # An admin adds an account in the browser; a reviewer may not open the accounts page.
         sign_in("root1", passwords["root1"])
         browser.get(base + "/users")

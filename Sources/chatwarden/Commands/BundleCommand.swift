@@ -66,7 +66,7 @@ struct BundleCommand: AsyncParsableCommand {
             let contents: EvidenceBundle.Contents
             do {
                 contents = try EvidenceBundle.write(
-                    alerts: found, store: store, context: context, rules: Self.ruleFiles(config.wordlists),
+                    alerts: found, store: store, context: context, rules: EvidenceBundle.ruleFiles(config.wordlists),
                     createdBy: Identity.osUser(), version: Chatwarden.version, case: caseName, to: out)
             } catch {
                 Terminal.error("chatwarden: \(error)")
@@ -78,26 +78,6 @@ struct BundleCommand: AsyncParsableCommand {
                     "已写入 \(out)：\(contents.alerts.count) 条告警，\(contents.files.count) 个文件",
                     "wrote \(out): \(contents.alerts.count) alert(s), \(contents.files.count) file(s)"))
             print("manifest sha256 \(contents.manifestHash)")
-        }
-
-        /// The wordlist files in force, by name (directories listed, *.txt, sorted).
-        static func ruleFiles(_ paths: [String]) -> [(name: String, bytes: [UInt8])] {
-            var files: [(String, [UInt8])] = []
-            let manager = FileManager.default
-            for path in paths {
-                var isDirectory: ObjCBool = false
-                guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-                let names =
-                    isDirectory.boolValue
-                    ? ((try? manager.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".txt") }.sorted()
-                        .map { path + "/" + $0 } : [path]
-                for name in names {
-                    if let bytes = FileIO.readAll(name) {
-                        files.append((URL(fileURLWithPath: name).lastPathComponent, bytes))
-                    }
-                }
-            }
-            return files
         }
     }
 

@@ -43,7 +43,9 @@ struct WebCommand: AsyncParsableCommand {
                 "reviewer \(reviewer.name) covers no staff group ([groups.NAME] reviewers): they will see no alerts")
         }
         let labels = try Setup.labels(config, language: .zh)
-        let server = ConsoleServer(desk: Desk(store: store, settings: config.review, labels: labels), logger: logger)
+        let server = ConsoleServer(
+            desk: Desk(store: store, settings: config.review, labels: labels), logger: logger,
+            wordlists: config.wordlists, version: Chatwarden.version)
         let listen = config.review.listen
         try await server.run { port in
             logger.info(
