@@ -1,13 +1,24 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `chatwarden rules effectiveness` (issue 20) on the built binary: counts and precision as
 /// reviewers judged, unused terms, and the phrases around a term reviewers keep dismissing.
 @Suite("End to end: rule effectiveness", .serialized)
 struct EffectivenessTests {
-    @Test("precision per term; unused terms; not-after, not-before and allow phrases from dismissed hits")
-    func effectiveness() throws {
+    enum StoreKind: String, CaseIterable, Sendable { case sqlite, postgres }
+
+    @Test(
+        "precision per term; unused terms; not-after, not-before and allow phrases from dismissed hits",
+        arguments: StoreKind.allCases)
+    func effectiveness(_ kind: StoreKind) throws {
         let state = StateDir()
+        var store: [String] = []
+        if kind == .postgres {
+            let server = try #require(
+                PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+            store = ["--store", try server.createDatabase()]
+        }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var lines: [String] = []
         for i in 0..<4 {
@@ -23,7 +34,7 @@ struct EffectivenessTests {
         let config = state.path + "/chatwarden.toml"
         try "[review]\nfour_eyes = false\n".write(toFile: config, atomically: true, encoding: .utf8)
         let env = ["CHATWARDEN_STATE_DIR": state.path]
-        let common = ["--config", config]
+        let common = ["--config", config] + store
         try Binary.run(["scan", "--quiet", archive] + common, environment: env)
         let alerts = try Binary.jsonLines(
             Binary.run(
