@@ -45,6 +45,9 @@ struct AlertPage {
         if let guidance = layout.labels.guidance(for: a.category) {
             fact(l.pick("处理建议", "Guidance"), HTML.escape(guidance))
         }
+        if !stored.ruleVersion.isEmpty {
+            fact(l.pick("规则版本", "Rule version"), "<span class=\"id\">\(stored.ruleVersion.prefix(12))</span>")
+        }
         fact(
             l.pick("来源", "Source"),
             "<span class=\"id\">\(HTML.escape(a.file)):\(a.line) · msgid \(HTML.escape(a.msgid))</span>")
