@@ -3,14 +3,15 @@
 #   make test   install what is missing, build, run the whole test suite
 SWIFT ?= swift
 # System libraries (Debian package names): PCRE2, SQLite, OpenCC (+ its dictionaries), zlib (the
-# evidence bundles' ZIP files), pkg-config;
+# evidence bundles' ZIP files), ZBar and Leptonica (QR codes in images, the image files), pkg-config;
 # libcurl and CA certificates for the webhooks (Foundation's URLSession uses libcurl on Linux).
 # systemd provides systemd-analyze for the unit tests (it need not be running).
-SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data zlib1g-dev pkg-config python3 systemd libcurl4 ca-certificates
+SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data zlib1g-dev libzbar-dev libleptonica-dev pkg-config python3 systemd libcurl4 ca-certificates
 # Only the tests need these: headless Chromium renders the HTML report, with a CJK font, and
 # drives the review console through chromium-driver (WebDriver, Tests/Browser); the
-# shared-store tests start their own PostgreSQL server (the package's binaries, not its service).
-TEST_PACKAGES := chromium chromium-driver fonts-wqy-microhei postgresql
+# shared-store tests start their own PostgreSQL server (the package's binaries, not its service);
+# qrencode makes the QR-code images the media tests decode.
+TEST_PACKAGES := chromium chromium-driver fonts-wqy-microhei postgresql qrencode
 RUN_STATE ?= var/run
 PREFIX ?= /usr/local
 

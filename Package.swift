@@ -12,7 +12,7 @@ let package = Package(
             name: "ChatwardenKit",
             targets: [
                 "Pipeline", "Config", "Store", "Rules", "Detect", "Archive", "Normalize", "PCRE2", "Alerts", "Ingest", "Service",
-                "FuzzTargets", "Support", "Vocabulary", "Console", "Evidence",
+                "FuzzTargets", "Support", "Vocabulary", "Console", "Evidence", "Media",
             ]),
         // The test harness (a throw-away PostgreSQL server), for the benchmarks.
         .library(name: "ChatwardenTestSupport", targets: ["TestSupport"]),
@@ -47,7 +47,12 @@ let package = Package(
             pkgConfig: "opencc",
             providers: [.apt(["libopencc-dev"])]
         ),
+        // Images (issue 21): ZBar decodes QR codes; Leptonica reads the image files.
+        .systemLibrary(name: "CZBar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CLeptonica", pkgConfig: "lept", providers: [.apt(["libleptonica-dev"])]),
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
+        // Evidence in images: reading image files under limits, QR codes and what they lead to.
+        .target(name: "Media", dependencies: ["CZBar", "CLeptonica"]),
         // Leaf modules: shared vocabulary (severity, review states, category ids) and small
         // readers (JSON, whole files, the monotonic clock), so no module imports the message
         // model or the rules just to name a severity or parse a file.
@@ -107,12 +112,14 @@ let package = Package(
             ]
         ),
         // What the fuzzers (Fuzz/) run; the test suite replays their corpus and crashes through it.
-        .target(name: "FuzzTargets", dependencies: ["Archive", "Normalize", "Rules", "Detect", "Pipeline", "Config", "PCRE2", "Support"]),
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["Archive", "Normalize", "Rules", "Detect", "Pipeline", "Config", "PCRE2", "Support", "Media"]),
         .executableTarget(
             name: "chatwarden",
             dependencies: [
                 "Pipeline", "Config", "Service", "Store", "Rules", "Detect", "Alerts", "Archive", "Ingest", "Normalize", "PCRE2",
-                "Support", "Vocabulary", "Console", "Evidence", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Support", "Vocabulary", "Console", "Evidence", "Media", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -133,6 +140,7 @@ let package = Package(
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Config", "Store", "Alerts", "Rules", "Support", "Vocabulary"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Store", "Alerts", "Config", "Vocabulary", "Support"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ]
 )

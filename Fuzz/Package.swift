@@ -9,7 +9,7 @@ import PackageDescription
 let productPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .lastPathComponent.lowercased()
 
-let targets = ["FuzzDecoder", "FuzzNormalizer", "FuzzWordlist", "FuzzConfig"]
+let targets = ["FuzzDecoder", "FuzzNormalizer", "FuzzWordlist", "FuzzConfig", "FuzzImage"]
 
 let package = Package(
     name: "chatwarden-fuzz",

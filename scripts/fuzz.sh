@@ -1,11 +1,11 @@
 #!/bin/sh
 # Builds the fuzz targets (address sanitizer, libFuzzer coverage) and runs each for a fixed time.
-# Usage: scripts/fuzz.sh SECONDS [TARGET...]   (targets: decoder normalizer wordlist config)
+# Usage: scripts/fuzz.sh SECONDS [TARGET...]   (targets: decoder normalizer wordlist config image)
 # New corpus entries go to .build-fuzz-corpus/; crashes to Fuzz/Crashes/ (commit them: the test
 # suite replays every file there). Prints executions and crashes per target.
 set -eu
 seconds=${1:-60}; shift || true
-targets=${*:-decoder normalizer wordlist config}
+targets=${*:-decoder normalizer wordlist config image}
 here=$(cd "$(dirname "$0")/.." && pwd)
 fuzzer_lib=$(find "$(dirname "$(dirname "$(command -v swift)")")/lib" -name 'libclang_rt.fuzzer_no_main-x86_64.a' | head -1)
 [ -n "$fuzzer_lib" ] || { echo "fuzz: libclang_rt.fuzzer_no_main not found in the Swift toolchain" >&2; exit 1; }

@@ -1,5 +1,6 @@
 import Archive
 import Detect
+import Media
 import Normalize
 import Pipeline
 import Rules
@@ -103,6 +104,16 @@ public enum FuzzTargets {
         }
         for w in set.words { precondition(!w.dense.isEmpty) }
         _ = LexiconImport.parse(bytes: Array(bytes), file: "fuzz.txt", tags: nil)
+    }
+
+    /// The image path (issue 21): any bytes are decoded under the limits or refused with a reason;
+    /// a decoded image is scanned for QR codes, whose payloads are classified.
+    public static func image(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let limits = ImageLimits(maxBytes: 4 << 20, maxPixels: 4_000_000)
+        guard let image = try? ImageReader.read(bytes: Array(bytes), limits: limits) else { return }
+        precondition(image.pixels.count == image.width * image.height)
+        precondition(image.width * image.height <= limits.maxPixels)
+        for code in QRDecoder.decode(image) { _ = code.kind }
     }
 
     /// The configuration loader: any text parses or fails with a place, never a crash.

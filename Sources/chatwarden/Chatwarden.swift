@@ -31,7 +31,7 @@ struct Chatwarden: AsyncParsableCommand {
             Scan.self, DaemonCommand.self, AlertsCommand.self, Search.self, Context.self, RulesCommand.self, Stats.self,
             Export.self,
             ReportCommand.self, Quarantine.self, Verify.self, WebCommand.self, UsersCommand.self, BundleCommand.self,
-            CoverageCommand.self, HoldCommand.self, PurgeCommand.self, SampleCommand.self,
+            CoverageCommand.self, HoldCommand.self, PurgeCommand.self, SampleCommand.self, MediaCommand.self,
         ]
     )
 

@@ -37,4 +37,5 @@ struct CorpusReplayTests {
     }
     @Test("wordlist inputs") func wordlist() throws { #expect(try Self.replay("wordlist", FuzzTargets.wordlist) > 0) }
     @Test("configuration inputs") func config() throws { #expect(try Self.replay("config", FuzzTargets.config) > 0) }
+    @Test("image inputs") func image() throws { #expect(try Self.replay("image", FuzzTargets.image) > 0) }
 }
