@@ -54,7 +54,9 @@ public enum MessageContent: Sendable, Equatable {
     case text(String)
     /// A recall notice naming the withdrawn message.
     case revoke(preMsgid: String)
-    case image(md5: String, size: Int64)
+    /// An image: its checksum, size and the archive SDK's file id (what archivers name the
+    /// downloaded file after).
+    case image(md5: String, size: Int64, sdkfileid: String = "")
     case voice(md5: String, seconds: Int64)
     case video(md5: String, seconds: Int64)
     case emotion(md5: String)

@@ -142,7 +142,8 @@ public struct WeComDecoder: MessageDecoder {
                     DecodeError(reason: "a revoke message needs revoke.pre_msgid", field: "revoke.pre_msgid"))
             }
             return .success(.revoke(preMsgid: pre))
-        case "image": return .success(.image(md5: string("md5sum"), size: int("filesize")))
+        case "image":
+            return .success(.image(md5: string("md5sum"), size: int("filesize"), sdkfileid: string("sdkfileid")))
         case "voice": return .success(.voice(md5: string("md5sum"), seconds: int("play_length")))
         case "video": return .success(.video(md5: string("md5sum"), seconds: int("play_length")))
         case "emotion": return .success(.emotion(md5: string("md5sum")))

@@ -56,6 +56,8 @@ public struct Config: Sendable, Equatable {
     public var notifications: [NotificationChannel]
     /// The review desk: time zone, names, four-eyes, the console, staff groups.
     public var review = ReviewSettings()
+    /// Image files beside the archive (`[media]`).
+    public var media = MediaSettings()
     /// Daemon: where to serve Prometheus metrics (`127.0.0.1:9464`, `unix:/path`); nil: off.
     public var metricsListen: String?
     /// The file the settings were read from (nil: defaults).

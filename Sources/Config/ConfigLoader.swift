@@ -41,7 +41,7 @@ extension Config {
         let reader = TableReader(table: table, section: nil, file: file)
         try reader.check(known: [
             "state_dir", "store", "alert_log", "rules", "archive", "daemon", "windows", "metrics", "notify", "company",
-            "review", "web", "groups", "retention", "sampling",
+            "review", "web", "groups", "retention", "sampling", "media",
         ])
         if let v = try reader.string("state_dir") { config.stateDirectory = v }
         if let v = try reader.string("store") { config.storePath = v }
@@ -57,6 +57,18 @@ extension Config {
         if let review = try reader.table("review") { try readReview(review, into: &config) }
         if let web = try reader.table("web") { try readWeb(web, into: &config) }
         if let groups = try reader.table("groups") { try readGroups(groups, into: &config) }
+        if let media = try reader.table("media") {
+            try media.check(known: ["dir", "paths", "max_bytes", "max_pixels"])
+            config.media.directory = try media.string("dir")
+            if let paths = try media.strings("paths") {
+                for path in paths where path.contains("..") || path.hasPrefix("/") {
+                    throw media.error("paths", "'\(path)' must stay inside dir (no leading / and no ..)")
+                }
+                config.media.templates = paths
+            }
+            if let v = try media.int("max_bytes", in: 1_024...1 << 30) { config.media.maxBytes = v }
+            if let v = try media.int("max_pixels", in: 10_000...400_000_000) { config.media.maxPixels = v }
+        }
         if let sampling = try reader.table("sampling") {
             // Percentages (the configuration reader takes integers, not decimals).
             try sampling.check(known: ["quiet_percent", "dismissed_percent"])

@@ -46,7 +46,7 @@ struct DecoderTests {
         #expect(try message(envelope("revoke", #"{"pre_msgid":"old1"}"#, action: "recall")).action == .recall)
         #expect(
             try message(envelope("image", #"{"md5sum":"abc","filesize":4777,"sdkfileid":"x"}"#)).content
-                == .image(md5: "abc", size: 4777))
+                == .image(md5: "abc", size: 4777, sdkfileid: "x"))
         #expect(
             try message(envelope("voice", #"{"md5sum":"v","voice_size":100,"play_length":12}"#)).content
                 == .voice(md5: "v", seconds: 12))

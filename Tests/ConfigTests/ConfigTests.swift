@@ -156,3 +156,18 @@ struct TOMLTests {
         }
     }
 }
+
+@Suite("Configuration: [media]")
+struct MediaConfigTests {
+    @Test("the image directory, templates and limits; templates that would leave the directory are refused")
+    func media() throws {
+        let config = try Config.parse(
+            "[media]\ndir = \"/srv/wecom-media\"\npaths = [\"{date}/{md5sum}.jpg\"]\nmax_pixels = 1000000\n",
+            file: "t.toml")
+        #expect(config.media.directory == "/srv/wecom-media")
+        #expect(config.media.templates == ["{date}/{md5sum}.jpg"])
+        #expect(config.media.maxPixels == 1_000_000)
+        #expect(throws: ConfigError.self) { try Config.parse("[media]\npaths = [\"../x\"]\n", file: "t.toml") }
+        #expect(throws: ConfigError.self) { try Config.parse("[media]\nfolder = \"x\"\n", file: "t.toml") }
+    }
+}

@@ -103,3 +103,32 @@ struct MediaTests {
             QRDecoder.decode(GrayImage(width: 64, height: 64, pixels: [UInt8](repeating: 255, count: 64 * 64))).isEmpty)
     }
 }
+
+@Suite("Media: finding the image files")
+struct MediaLocatorTests {
+    @Test("templates are filled from the message; hostile fields never leave the directory")
+    func candidates() throws {
+        let locator = MediaLocator(
+            directory: "/srv/media", templates: ["{date}/{md5sum}.jpg", "{msgid}.png", "{sdkfileid}"])
+        let at = Int64(1_795_136_435_901)  // 2026-11-20 in UTC and in Asia/Shanghai
+        let paths = locator.candidates(md5sum: "0123abcd", sdkfileid: "Cgc2YT/k+Y=", msgid: "m_1", msgtime: at)
+        #expect(paths.count == 3)
+        #expect(paths[0].hasPrefix("/srv/media/2026-11-2") && paths[0].hasSuffix("/0123abcd.jpg"))
+        #expect(paths[1] == "/srv/media/m_1.png")
+        #expect(paths[2] == "/srv/media/Cgc2YT_k+Y=")
+        let hostile = locator.candidates(md5sum: "../../etc/passwd", sdkfileid: "..", msgid: "a/../b", msgtime: at)
+        #expect(hostile.allSatisfy { !$0.contains("..") })
+        #expect(hostile.isEmpty, "\(hostile)")
+    }
+
+    @Test("the first existing file is found; a missing one is nil, not an error")
+    func locate() throws {
+        let dir = NSTemporaryDirectory() + "cw-locate-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let locator = MediaLocator(directory: dir)
+        #expect(locator.locate(md5sum: "feedbeef", sdkfileid: "", msgid: "m1", msgtime: 0) == nil)
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/feedbeef.png"))
+        #expect(locator.locate(md5sum: "feedbeef", sdkfileid: "", msgid: "m1", msgtime: 0) == dir + "/feedbeef.png")
+    }
+}
