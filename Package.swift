@@ -81,7 +81,7 @@ let package = Package(
             name: "Pipeline",
             dependencies: [
                 "Archive", "Normalize", "Rules", "Detect", "Alerts", "Store", "Ingest", "PCRE2", "Config", "Support", "Vocabulary",
-                .product(name: "Logging", package: "swift-log"),
+                "Media", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(

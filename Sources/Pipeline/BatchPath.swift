@@ -213,6 +213,7 @@ extension Pipeline {
         for item in batch.examined { batch.alerts += item.alerts + item.windowAlerts }
         batch.record.alerts = batch.alerts
         batch.record.ruleVersion = ruleVersion
+        batch.record.mediaJobs = mediaJobs(batch)
     }
 
     /// Commits a prepared batch in one store transaction (running the rules over time inside it

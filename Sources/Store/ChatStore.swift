@@ -236,6 +236,7 @@ public final class ChatStore: Sendable {
                     .integer(now),
                 ]
             })
+        try insertMediaJobs(batch, db, now: now)
         try saveCheckpoints(batch, db, now: now)
         try saveWindowState(batch, db)
         try Self.inChunks(db, "UPDATE alerts SET logged = 1 WHERE id IN (%@)", batch.loggedAlerts.map(SQLValue.text))

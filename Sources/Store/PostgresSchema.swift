@@ -383,5 +383,27 @@ enum PostgresSchema {
                 "CREATE INDEX sample_items_open ON sample_items(status, rowid)",
             ]
         ),
+        (
+            "v14-media-jobs",
+            [
+                // See SQLiteSchema v14.
+                """
+                CREATE TABLE media_jobs (
+                    msgid TEXT PRIMARY KEY,
+                    md5sum TEXT NOT NULL,
+                    sdkfileid TEXT NOT NULL,
+                    msgtime BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts BIGINT NOT NULL,
+                    next_at BIGINT NOT NULL,
+                    reason TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX media_jobs_due ON media_jobs(status, next_at)",
+            ]
+        ),
     ]
 }

@@ -9,6 +9,9 @@ public struct RecordBatch: Sendable {
     public var alerts: [Alert] = []
     /// The version of the rule set that raised them (``ChatStore/recordRuleVersion``).
     public var ruleVersion = ""
+    /// Image messages for the image path, and what it made of earlier ones (``MediaJob``).
+    public var mediaJobs: [MediaJob] = []
+    public var mediaUpdates: [MediaJobUpdate] = []
     public var quarantine: [QuarantineRecord] = []
     public var checkpoints: [Checkpoint] = []
     /// Checkpoints of sources that are gone (a rotated file read to its end and let go).
@@ -31,5 +34,6 @@ public struct RecordBatch: Sendable {
     public var isEmpty: Bool {
         messages.isEmpty && alerts.isEmpty && quarantine.isEmpty && checkpoints.isEmpty && removedCheckpoints.isEmpty
             && loggedAlerts.isEmpty && windowUpserts.isEmpty && windowDeletes.isEmpty && sharedWindowUpserts.isEmpty
+            && mediaJobs.isEmpty && mediaUpdates.isEmpty
     }
 }

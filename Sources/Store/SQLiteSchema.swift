@@ -438,6 +438,27 @@ enum SQLiteSchema {
                     CREATE INDEX sample_items_open ON sample_items(status, rowid);
                     """)
         }
+        migrator.registerMigration("v14-media-jobs") { db in
+            // Issue 21: each image message waits here for the image path, inserted with the
+            // message; its alerts commit with the update that marks it done (the media checkpoint).
+            try db.execute(
+                sql: """
+                    CREATE TABLE media_jobs (
+                        msgid TEXT PRIMARY KEY,
+                        md5sum TEXT NOT NULL,
+                        sdkfileid TEXT NOT NULL,
+                        msgtime INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        next_at INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        sha256 TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX media_jobs_due ON media_jobs(status, next_at);
+                    """)
+        }
         return migrator
     }
 }

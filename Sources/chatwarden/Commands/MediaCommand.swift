@@ -1,14 +1,16 @@
 import ArgumentParser
+import Config
 import Media
+import Pipeline
+import Store
 import Support
 
-/// `chatwarden media inspect FILE...`: what the image path sees in image files (issue 21, first
-/// part: reading images under limits and decoding QR codes; the pipeline does not run it yet).
+/// `chatwarden media inspect | run | status`: the image path (issue 21).
 struct MediaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "media",
         abstract: "Images: decode the QR codes in image files and say what they lead to.",
-        subcommands: [Inspect.self],
+        subcommands: [Inspect.self, Run.self, Status.self],
         defaultSubcommand: Inspect.self)
 
     struct Inspect: AsyncParsableCommand {
@@ -67,6 +69,51 @@ struct MediaCommand: AsyncParsableCommand {
                 }
             }
             if found { throw ExitCode(1) }
+        }
+    }
+}
+
+extension MediaCommand {
+    /// Works through the image messages waiting for the image path (the daemon does this on its
+    /// own worker; this is for stores filled by `scan`).
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Work through the image messages waiting for the image path ([media] dir), once.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let config = try Setup.config(common)
+            guard config.media.directory != nil else {
+                throw BadUsage("[media] dir is not set: the image path does not know where the images are")
+            }
+            let pipeline = try Setup.pipeline(config, logger: Setup.logger(common), reason: "media")
+            var total = MediaRun()
+            while true {
+                let run = try pipeline.processMedia(limit: 50)
+                total.done += run.done
+                total.missing += run.missing
+                total.skipped += run.skipped
+                total.alerts += run.alerts
+                if run.done + run.missing + run.skipped == 0 { break }
+                if run.done + run.skipped == 0 { break }  // only missing files left: they wait for their retry
+            }
+            print(
+                "images: \(total.done) examined, \(total.alerts) new alert(s), \(total.missing) not found yet (retried later), \(total.skipped) skipped"
+            )
+            if total.alerts > 0 { throw ExitCode(1) }
+        }
+    }
+
+    /// The image path's backlog.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Image messages by state: pending, missing, done, skipped.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let store = try Setup.store(common)
+            let counts = try store.mediaJobCounts()
+            for state in ["pending", "missing", "done", "skipped"] { print("\(state): \(counts[state] ?? 0)") }
         }
     }
 }

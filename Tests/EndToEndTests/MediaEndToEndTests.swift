@@ -1,0 +1,73 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The image path (issue 21) on the built binary, on SQLite and PostgreSQL: image messages wait
+/// as media jobs; `media run` finds the files by [media] templates, decodes QR codes into alerts
+/// with the image's SHA-256 and where in it, runs payloads through the text detectors; missing
+/// and broken images are counted and skipped with a reason; running again adds nothing.
+@Suite("End to end: QR codes in archived images", .serialized)
+struct MediaEndToEndTests {
+    enum StoreKind: String, CaseIterable, Sendable { case sqlite, postgres }
+
+    @Test(
+        "payment codes and contact cards in images raise alerts; missing and broken images do not stop anything",
+        arguments: StoreKind.allCases)
+    func images(_ kind: StoreKind) throws {
+        let qrencode = try #require(
+            ["/usr/bin/qrencode"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "qrencode is missing: `make test` installs Debian's qrencode")
+        let state = StateDir()
+        var store: [String] = []
+        if kind == .postgres {
+            let server = try #require(
+                PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+            store = ["--store", try server.createDatabase()]
+        }
+        let media = state.path + "/media"
+        try FileManager.default.createDirectory(atPath: media, withIntermediateDirectories: true)
+        for (md5, payload) in [("aaaa1111", "wxp://f2f0PaymentCode123"), ("bbbb2222", "加我微信 hidden_qr88 私聊")] {
+            _ = try runTool(qrencode, ["-s", "6", "-o", media + "/\(md5).png", payload])
+        }
+        try Data("not an image".utf8).write(to: URL(fileURLWithPath: media + "/cccc3333.png"))
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let lines = [("img1", "aaaa1111"), ("img2", "bbbb2222"), ("img3", "cccc3333"), ("img4", "dddd4444")]
+            .enumerated().map {
+                i, item in
+                #"{"msgid":"\#(item.0)","action":"send","from":"zhangwei","tolist":["wmCustomer00000000000001"],"roomid":"","msgtime":\#(now - Int64(4 - i) * 1000),"msgtype":"image","image":{"md5sum":"\#(item.1)","filesize":1000,"sdkfileid":"Cgc\#(i)"}}"#
+            }
+        let archive = state.path + "/archive.jsonl"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: archive, atomically: true, encoding: .utf8)
+        let config = state.path + "/chatwarden.toml"
+        try "[media]\ndir = \"\(media)\"\npaths = [\"{md5sum}.png\"]\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let env = ["CHATWARDEN_STATE_DIR": state.path]
+        let common = ["--config", config] + store
+        try Binary.run(["scan", "--quiet", archive] + common, environment: env)
+        #expect(try Binary.run(["media", "status"] + common, environment: env).stdout.contains("pending: 4"))
+
+        let run = try Binary.run(["media", "run"] + common, environment: env)
+        #expect(run.status == 1, "alerts were raised: \(run.stdout)\(run.stderr)")
+        #expect(
+            run.stdout.contains("2 examined") && run.stdout.contains("1 not found yet")
+                && run.stdout.contains("1 skipped"), "\(run.stdout)")
+        let alerts = try Binary.jsonLines(
+            Binary.run(["alerts", "list", "--format", "json"] + common, environment: env).stdout)
+        let pay = try #require(alerts.first { $0["rule"] as? String == "media.qr.wechat-pay" })
+        #expect(pay["severity"] as? String == "critical" && pay["msgid"] as? String == "img1")
+        #expect(
+            (pay["details"] as? String)?.contains("sha256 ") == true
+                && (pay["details"] as? String)?.contains(media + "/aaaa1111.png") == true)
+        let fromText = alerts.filter { $0["msgid"] as? String == "img2" }.compactMap { $0["rule"] as? String }
+        #expect(
+            fromText.contains("luring") && fromText.contains("contact.wechat"),
+            "the payload went through the text detectors: \(fromText)")
+        let status = try Binary.run(["media", "status"] + common, environment: env).stdout
+        #expect(
+            status.contains("done: 2") && status.contains("missing: 1") && status.contains("skipped: 1"), "\(status)")
+
+        let again = try Binary.run(["media", "run"] + common, environment: env)
+        #expect(again.status == 0 && again.stdout.contains("0 new alert(s)"), "nothing twice: \(again.stdout)")
+        #expect(try Binary.run(["verify"] + common, environment: env).status == 0)
+    }
+}
