@@ -50,6 +50,8 @@ public final class Daemon {
     private var lastStatus = 0.0
     /// Webhook delivery, on its own thread (nil without `[notify.*]` channels).
     private var notifications: Notifier?
+    /// The image path's worker, when `[media] dir` is set.
+    private var mediaWorker: MediaWorker?
     private var metricsServer: MetricsServer?
     /// What the loop publishes for the metrics server's thread.
     private let published = Published()
@@ -164,6 +166,10 @@ public final class Daemon {
         logEvents()
         systemd.ready(status: statusLine())
         notifications?.start()
+        if config.media.directory != nil {
+            mediaWorker = MediaWorker(config: config, logger: logger)
+            mediaWorker?.start()
+        }
         metricsServer?.start { [published] in published.metrics.withLock { $0.render() } }
         logger.notice(
             "chatwarden is running",
@@ -183,6 +189,7 @@ public final class Daemon {
         systemd.stopping()
         pipeline.confirmAlertLog()
         notifications?.stop()
+        mediaWorker?.stop()
         metricsServer?.stop()
         logger.notice(
             "chatwarden stopped",
@@ -309,6 +316,12 @@ public final class Daemon {
         if let counters = notifications?.counters {
             current.notificationsDelivered = counters.delivered
             current.notificationFailures = counters.failures
+        }
+        if let media = mediaWorker?.counters.withLock({ $0 }) {
+            current.mediaExamined = media.examined
+            current.mediaBacklog = media.backlog
+            current.mediaMissing = media.missing
+            current.mediaSkipped = media.skipped
         }
         current.filesFollowed = follower.fileCount
         current.backlogBytes = follower.backlogBytes

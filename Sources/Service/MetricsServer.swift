@@ -37,6 +37,12 @@ public struct DaemonMetrics: Sendable {
     public var newestProcessedMs: Int64 = 0
     public var newestArchiveChange: Double = 0
     public var notificationsDelivered = 0
+    /// The image path: images examined, waiting (pending or missing), looked for and not found,
+    /// skipped (too large, broken).
+    public var mediaExamined = 0
+    public var mediaBacklog = 0
+    public var mediaMissing = 0
+    public var mediaSkipped = 0
     public var notificationFailures = 0
 
     public init() {}
@@ -80,6 +86,19 @@ public struct DaemonMetrics: Sendable {
             "chatwarden_notification_failures_total", "counter", "Webhook deliveries that failed and will be retried.",
             [("", "\(notificationFailures)")])
         metric("chatwarden_files_followed", "gauge", "Archive files being followed.", [("", "\(filesFollowed)")])
+        metric(
+            "chatwarden_media_examined_total", "counter", "Archived images examined (QR codes) since start.",
+            [("", "\(mediaExamined)")])
+        metric(
+            "chatwarden_media_backlog", "gauge",
+            "Image messages waiting for the image path (pending or not found yet).",
+            [("", "\(mediaBacklog)")])
+        metric(
+            "chatwarden_media_missing_total", "counter", "Looks for an image file that was not there (retried later).",
+            [("", "\(mediaMissing)")])
+        metric(
+            "chatwarden_media_skipped_total", "counter", "Images skipped with a reason (too large, not an image).",
+            [("", "\(mediaSkipped)")])
         metric(
             "chatwarden_backlog_bytes", "gauge", "Bytes written to followed files and not yet processed.",
             [("", "\(backlogBytes)")])

@@ -71,3 +71,38 @@ struct MediaEndToEndTests {
         #expect(try Binary.run(["verify"] + common, environment: env).status == 0)
     }
 }
+
+@Suite("End to end: the daemon's image worker", .serialized)
+struct DaemonMediaTests {
+    @Test("the daemon examines images on its own worker, beside the ingest loop")
+    func daemonWorker() throws {
+        let qrencode = try #require(
+            ["/usr/bin/qrencode"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "qrencode is missing: `make test` installs Debian's qrencode")
+        let state = StateDir()
+        let media = state.path + "/media"
+        try FileManager.default.createDirectory(atPath: media, withIntermediateDirectories: true)
+        _ = try runTool(qrencode, ["-s", "6", "-o", media + "/eeee5555.png", "https://qr.alipay.com/fkx0000payme"])
+        let config = try writeDaemonConfig(
+            state, watch: state.path + "/archive/*.jsonl",
+            extra:
+                "[media]\ndir = \"\(media)\"\npaths = [\"{md5sum}.png\"]\n\n[metrics]\nlisten = \"127.0.0.1:\(freeLoopbackPort())\"\n"
+        )
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let line =
+            #"{"msgid":"pay1","action":"send","from":"liuyang01","tolist":["wmCustomer00000000000007"],"roomid":"","msgtime":\#(now),"msgtype":"image","image":{"md5sum":"eeee5555","filesize":900,"sdkfileid":"Cgc1"}}"#
+        try (line + "\n").write(toFile: state.path + "/archive/a.jsonl", atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(arguments: ["--config", config], logPath: state.path + "/daemon.log")
+        defer {
+            daemon.signal(SIGTERM)
+            _ = daemon.wait()
+        }
+        func alerts() throws -> [[String: Any]] {
+            try Binary.jsonLines(Binary.run(["alerts", "list", "--format", "json", "--config", config]).stdout)
+        }
+        #expect(
+            try eventually(timeout: 30) { try alerts().contains { $0["rule"] as? String == "media.qr.alipay" } },
+            "\(daemon.log)")
+        #expect(daemon.log.contains("alerts from images"))
+    }
+}
