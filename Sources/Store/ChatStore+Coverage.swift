@@ -29,11 +29,15 @@ public struct CoverageReport: Sendable, Equatable {
     public var quarantinedFiles: [QuarantinedFile] = []
     /// Local day → lines quarantined that day.
     public var quarantinedDays: [(day: String, lines: Int)] = []
+    /// Image messages whose file was not found (yet), and those skipped with a reason.
+    public var missingImages = 0
+    public var skippedImages = 0
 
     public static func == (a: CoverageReport, b: CoverageReport) -> Bool {
         a.refusals == b.refusals && a.silentStaff == b.silentStaff && a.quarantinedFiles == b.quarantinedFiles
             && a.quarantinedDays.map(\.day) == b.quarantinedDays.map(\.day)
-            && a.quarantinedDays.map(\.lines) == b.quarantinedDays.map(\.lines)
+            && a.quarantinedDays.map(\.lines) == b.quarantinedDays.map(\.lines) && a.missingImages == b.missingImages
+            && a.skippedImages == b.skippedImages
     }
 }
 
@@ -82,6 +86,15 @@ extension ChatStore {
                 days[TimeFormat.localDay(milliseconds: row.int64("at")), default: 0] += 1
             }
             report.quarantinedDays = days.sorted { $0.key > $1.key }.map { ($0.key, $0.value) }
+            for row in try db.query(
+                "SELECT status, count(*) AS n FROM media_jobs WHERE status IN ('missing', 'skipped') GROUP BY status")
+            {
+                if row.string("status") == "missing" {
+                    report.missingImages = row.int("n")
+                } else {
+                    report.skippedImages = row.int("n")
+                }
+            }
             return report
         }
     }

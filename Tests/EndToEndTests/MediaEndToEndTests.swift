@@ -66,6 +66,9 @@ struct MediaEndToEndTests {
         #expect(
             status.contains("done: 2") && status.contains("missing: 1") && status.contains("skipped: 1"), "\(status)")
 
+        let coverage = try Binary.run(["coverage", "--format", "json"] + common, environment: env).stdout
+        #expect(coverage.contains("\"images_not_found\":1") && coverage.contains("\"images_skipped\":1"), "\(coverage)")
+
         let again = try Binary.run(["media", "run"] + common, environment: env)
         #expect(again.status == 0 && again.stdout.contains("0 new alert(s)"), "nothing twice: \(again.stdout)")
         #expect(try Binary.run(["verify"] + common, environment: env).status == 0)

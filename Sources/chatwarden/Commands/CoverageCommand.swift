@@ -77,6 +77,8 @@ struct CoverageCommand: AsyncParsableCommand {
                 .array(
                     r.quarantinedDays.map { .object([("day", .string($0.day)), ("lines", .integer(Int64($0.lines)))]) })
             ),
+            ("images_not_found", .integer(Int64(r.missingImages))),
+            ("images_skipped", .integer(Int64(r.skippedImages))),
         ])
     }
 
