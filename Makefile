@@ -61,6 +61,7 @@ samples:
 #                            search p50/p99 by query length; peak memory
 #   make bench BENCH=daemon  append-to-alert latency at 2,000 msg/s; highest sustained rate
 #   make bench BENCH=windows window updates per second, memory at 1M keys
+#   make bench BENCH=media   QR decoding rate; text-alert latency during a burst of images
 #   make bench BENCH=web     the review console: queue, filters, a reviewer's queue, alert page,
 #                            search over 1M messages and 100k alerts (p50/p99 ms)
 #   make bench BENCH=false-positives  contact detectors over real conversation text
@@ -75,7 +76,7 @@ bench: deps
 ifeq ($(BENCH),quality)
 	python3 scripts/quality.py --data ../shared/data --bin "$$($(SWIFT) build -c release --show-bin-path)/chatwarden"
 else
-	@./scripts/install-deps.sh libhyperscan-dev postgresql jq
+	@./scripts/install-deps.sh libhyperscan-dev postgresql jq qrencode
 	cd Benchmarks && $(SWIFT) build -c release
 	CHATWARDEN_BIN="$$($(SWIFT) build -c release --show-bin-path)/chatwarden" \
 	  Benchmarks/.build/release/chatwarden-bench $(BENCH) --data ../shared/data

@@ -95,8 +95,9 @@ enum Bench {
     }
 
     /// A daemon following `dir`/archive/*.jsonl* with the repository's wordlists and its state in
-    /// `dir`/state, from a configuration file written there (which `dir` must exist for).
-    static func daemon(binary: String, directory dir: String) throws -> Process {
+    /// `dir`/state, from a configuration file written there (which `dir` must exist for); `extra`
+    /// is appended to the configuration.
+    static func daemon(binary: String, directory dir: String, extra: String = "") throws -> Process {
         let config = dir + "/chatwarden.toml"
         try """
         state_dir = "\(dir)/state"
@@ -104,8 +105,45 @@ enum Bench {
         wordlists = ["\(FileManager.default.currentDirectoryPath)/wordlists"]
         [daemon]
         watch = ["\(dir)/archive/*.jsonl*"]
+        \(extra)
         """.write(toFile: config, atomically: true, encoding: .utf8)
         return try daemon(binary: binary, ["--config", config])
+    }
+
+    /// A thread that reads the alert log as it grows and timestamps each alert's message id in
+    /// `shared.seen` (until `shared.stop`).
+    static func alertLogReader(path logPath: String, shared: Shared) -> Thread {
+        let lock = shared.lock
+        return Thread {
+            var pending = Data()
+            var logOffset: UInt64 = 0
+            while true {
+                lock.lock()
+                let done = shared.stop
+                lock.unlock()
+                if done { break }
+                if let h = FileHandle(forReadingAtPath: logPath) {
+                    h.seek(toFileOffset: logOffset)
+                    let data = h.readDataToEndOfFile()
+                    h.closeFile()
+                    logOffset += UInt64(data.count)
+                    pending.append(data)
+                    let now = Bench.now()
+                    while let newline = pending.firstIndex(of: 0x0A) {
+                        let lineData = pending[pending.startIndex..<newline]
+                        pending = Data(pending[(newline + 1)...])
+                        if let object = try? JSONSerialization.jsonObject(with: lineData) as? [String: Any],
+                            let msgid = object["msgid"] as? String
+                        {
+                            lock.lock()
+                            if shared.seen[msgid] == nil { shared.seen[msgid] = now }
+                            lock.unlock()
+                        }
+                    }
+                }
+                usleep(1_000)
+            }
+        }
     }
 
     /// Runs a shell command and returns its standard output.

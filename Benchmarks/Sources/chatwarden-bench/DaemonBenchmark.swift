@@ -35,36 +35,7 @@ enum DaemonBenchmark {
         var written: [String: Double] = [:]
         let shared = Shared()
         let lock = shared.lock
-        let reader = Thread {
-            var pending = Data()
-            var logOffset: UInt64 = 0
-            while true {
-                lock.lock()
-                let done = shared.stop
-                lock.unlock()
-                if done { break }
-                if let h = FileHandle(forReadingAtPath: logPath) {
-                    h.seek(toFileOffset: logOffset)
-                    let data = h.readDataToEndOfFile()
-                    h.closeFile()
-                    logOffset += UInt64(data.count)
-                    pending.append(data)
-                    let now = Bench.now()
-                    while let newline = pending.firstIndex(of: 0x0A) {
-                        let lineData = pending[pending.startIndex..<newline]
-                        pending = Data(pending[(newline + 1)...])
-                        if let object = try? JSONSerialization.jsonObject(with: lineData) as? [String: Any],
-                            let msgid = object["msgid"] as? String
-                        {
-                            lock.lock()
-                            shared.seen[msgid] = now
-                            lock.unlock()
-                        }
-                    }
-                }
-                usleep(1_000)
-            }
-        }
+        let reader = Bench.alertLogReader(path: logPath, shared: shared)
         reader.start()
         let total = seconds * rate
         let perTick = rate / 100

@@ -1,7 +1,7 @@
 import Foundation
 import Normalize
 
-// chatwarden-bench [match|index|rescan|daemon|windows|web|shared-store|false-positives|soak|all] [--data DIR]
+// chatwarden-bench [match|index|rescan|daemon|windows|web|media|shared-store|false-positives|soak|all] [--data DIR]
 // Reports what it measured, on which machine; `make bench` runs them all.
 var arguments = Array(CommandLine.arguments.dropFirst())
 var data = "../shared/data"
@@ -32,6 +32,10 @@ do {
         try DaemonBenchmark.run(binary: binary)
     }
     if which == "windows" || which == "all" { WindowBenchmark.run(data: data) }
+    if which == "media" || which == "all" {
+        let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"
+        try MediaBenchmark.run(binary: binary)
+    }
     if which == "web" || which == "all" {
         let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"
         let count = Int(ProcessInfo.processInfo.environment["CHATWARDEN_BENCH_MESSAGES"] ?? "") ?? 1_000_000
