@@ -12,6 +12,8 @@ struct AlertPage {
     var recalls: [String: String]
     var trail: [ReviewRecord]
     var views: [AccessRecord]
+    /// For an image message: its file, SHA-256 and what the image path made of it.
+    var image: (status: String, reason: String, path: String, sha256: String)?
     var before: Int
     var after: Int
     var accounts: [String]
@@ -44,6 +46,12 @@ struct AlertPage {
         if !a.details.isEmpty { fact(l.pick("说明", "Explanation"), HTML.escape(a.details)) }
         if let guidance = layout.labels.guidance(for: a.category) {
             fact(l.pick("处理建议", "Guidance"), HTML.escape(guidance))
+        }
+        if let image {
+            fact(
+                l.pick("图片", "Image"),
+                "<span class=\"id\" id=\"image\">\(HTML.escape(image.path)) · sha256 \(HTML.escape(image.sha256))</span> "
+                    + "<span class=\"muted\">(\(HTML.escape(image.status)): \(HTML.escape(image.reason)))</span>")
         }
         if !stored.ruleVersion.isEmpty {
             fact(l.pick("规则版本", "Rule version"), "<span class=\"id\">\(stored.ruleVersion.prefix(12))</span>")

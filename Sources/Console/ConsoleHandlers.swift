@@ -83,6 +83,7 @@ extension ConsoleServer {
             layout: PageLayout(labels: labels, viewer: viewer, csrf: session.csrf), stored: stored, around: around,
             recalls: recalls, trail: try desk.store.reviewTrail(alertID: stored.alert.id),
             views: try desk.store.accessLog(ref: stored.alert.id, limit: 50).filter { $0.action == "view-alert" },
+            image: try desk.store.mediaJob(msgid: stored.alert.msgid),
             before: before, after: after,
             accounts: try menus.current(desk.store).accounts)
         return Self.html(page.render(flash: fields["flash"], error: fields["error"]))

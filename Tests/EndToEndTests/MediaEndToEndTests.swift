@@ -66,6 +66,10 @@ struct MediaEndToEndTests {
         #expect(
             status.contains("done: 2") && status.contains("missing: 1") && status.contains("skipped: 1"), "\(status)")
 
+        let show = try Binary.run(["alerts", "show", pay["id"] as! String] + common, environment: env).stdout
+        #expect(
+            show.contains("image:    \(media)/aaaa1111.png  sha256 ")
+                && show.contains("(done: 1 QR code(s): wechat-pay)"), "\(show)")
         let coverage = try Binary.run(["coverage", "--format", "json"] + common, environment: env).stdout
         #expect(coverage.contains("\"images_not_found\":1") && coverage.contains("\"images_skipped\":1"), "\(coverage)")
 

@@ -118,6 +118,11 @@ struct AlertsCommand: AsyncParsableCommand {
                 l.pick("命中：    ", "matched:  ")
                 + "\(Terminal.escape(alert.term)) → \(Terminal.highlight(Terminal.escape(alert.matched)))\n"
             if !alert.details.isEmpty { out += l.pick("说明：    ", "details:  ") + Terminal.escape(alert.details) + "\n" }
+            if let image = try store.mediaJob(msgid: alert.msgid) {
+                let where_ = image.path.isEmpty ? "" : Terminal.escape(image.path) + "  sha256 " + image.sha256 + "  "
+                out +=
+                    l.pick("图片：    ", "image:    ") + where_ + "(\(image.status): \(Terminal.escape(image.reason)))\n"
+            }
             if !stored.ruleVersion.isEmpty {
                 out += l.pick("规则版本：", "rules:    ") + stored.ruleVersion.prefix(12) + "  (chatwarden rules history)\n"
             }
