@@ -21,11 +21,7 @@ extension ConsoleServer {
     func supervision(_ request: Request, viewer: Viewer, labels: Labels, session: ConsoleSession) throws -> Response {
         guard viewer.role.canSupervise || viewer.role == .auditor else { return forbidden(labels) }
         let stats = try desk.store.effectiveness(since: nil)
-        var suggestions: [(TermEffectiveness, [ContextSuggestions.Suggestion])] = []
-        for s in stats where !s.term.isEmpty && s.dismissed >= 3 && s.dismissed * 2 >= s.reviewed {
-            let offered = ContextSuggestions.suggest(try desk.store.dismissedHits(rule: s.rule, term: s.term))
-            if !offered.isEmpty { suggestions.append((s, offered)) }
-        }
+        let suggestions = try desk.store.contextSuggestions(stats, minDismissals: 3)
         let page = SupervisionPage(
             layout: layout(viewer, labels, session), history: try desk.store.ruleHistory(changesOnly: true),
             effectiveness: stats, suggestions: suggestions, holds: try desk.store.holds(),

@@ -72,7 +72,7 @@ public struct AlertFilter: Sendable, Equatable {
         if let customer {
             // The tolist column holds a JSON array of ids; an id inside it is quoted.
             clauses.append("(\(p)\(senderColumn) = ? OR \(p)tolist LIKE ? ESCAPE '\\')")
-            arguments += [.text(customer), .text("%\"" + Self.escapeLike(customer) + "\"%")]
+            arguments += [.text(customer), .text("%\"" + ChatStore.likeEscaped(customer) + "\"%")]
         }
         if let assignee { clauses.append("\(p)assignee = ?"); arguments.append(.text(assignee)) }
         if let staffIn {
@@ -84,15 +84,5 @@ public struct AlertFilter: Sendable, Equatable {
             }
         }
         return (clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "), arguments)
-    }
-
-    /// LIKE wildcards in an id are taken literally (`_` is common in staff ids).
-    static func escapeLike(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            if c == "%" || c == "_" || c == "\\" { out.append("\\") }
-            out.append(c)
-        }
-        return out
     }
 }

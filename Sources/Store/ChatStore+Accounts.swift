@@ -200,7 +200,7 @@ extension ChatStore {
     /// cut-off id a table shows), at most `limit`.
     public func conversations(prefix: String, limit: Int = 20) throws(StoreError) -> [String] {
         try read { db in
-            let like = AlertFilter.escapeLike(prefix) + "%"
+            let like = Self.likeEscaped(prefix) + "%"
             let rows = try db.query(
                 """
                 SELECT DISTINCT key FROM (

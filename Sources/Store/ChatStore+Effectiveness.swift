@@ -64,6 +64,21 @@ extension ChatStore {
         }
     }
 
+    /// For each term reviewers dismissed at least `minDismissals` times and at least half the
+    /// time, the phrases its dismissed hits suggest (``ContextSuggestions``); terms with none left out.
+    public func contextSuggestions(
+        _ stats: [TermEffectiveness], minDismissals: Int
+    ) throws(StoreError)
+        -> [(TermEffectiveness, [ContextSuggestions.Suggestion])]
+    {
+        var suggestions: [(TermEffectiveness, [ContextSuggestions.Suggestion])] = []
+        for s in stats where !s.term.isEmpty && s.dismissed >= minDismissals && s.dismissed * 2 >= s.reviewed {
+            let offered = ContextSuggestions.suggest(try dismissedHits(rule: s.rule, term: s.term))
+            if !offered.isEmpty { suggestions.append((s, offered)) }
+        }
+        return suggestions
+    }
+
     /// Terms (as written) that raised an alert since `since`, per rule.
     public func firedTerms(since: Int64) throws(StoreError) -> Set<String> {
         try read { db in

@@ -94,6 +94,16 @@ enum Setup {
         }
     }
 
+    /// A pipeline on a store in memory (`rules test --file`, `rules diff`); bad rules are exit 2.
+    static func inMemoryPipeline(_ config: Config, logger: Logger) throws -> Pipeline {
+        do {
+            return try Pipeline.inMemory(config: config, logger: logger)
+        } catch {
+            Terminal.error("chatwarden: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
     /// Opens the store for the review commands.
     static func store(_ options: CommonOptions) throws -> ChatStore {
         let config = try config(options)

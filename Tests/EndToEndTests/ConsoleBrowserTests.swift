@@ -7,12 +7,10 @@ import Testing
 /// screenshots of the queue and an alert page are kept in .build/artifacts/.
 @Suite("End to end: the review console in a browser", .serialized)
 struct ConsoleBrowserTests {
-    enum StoreKind: String, CaseIterable, Sendable { case sqlite, postgres }
-
     @Test(
         "sign in, filter, claim, dismiss with a note, supervisor confirms, search, conversation; hostile text stays text; CSRF, throttle and scope hold",
-        arguments: StoreKind.allCases)
-    func console(_ kind: StoreKind) throws {
+        arguments: StoreUnderTest.allCases)
+    func console(_ kind: StoreUnderTest) throws {
         let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first {
             FileManager.default.isExecutableFile(atPath: $0)
         }
@@ -20,12 +18,7 @@ struct ConsoleBrowserTests {
             driver != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"),
             "chromium and chromium-driver are missing: `make test` installs Debian's packages")
         let artifacts = Binary.root + "/.build/artifacts"
-        var store: [String] = []
-        if kind == .postgres {
-            let server = try #require(
-                PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
-            store = ["--store", try server.createDatabase()]
-        }
+        let store = try kind.storeArguments()
         let result = try runTool(
             "/usr/bin/env",
             [

@@ -6,17 +6,11 @@ import Testing
 /// and never-seen staff, files with unreadable lines; and the report's section.
 @Suite("End to end: coverage", .serialized)
 struct CoverageTests {
-    enum StoreKind: String, CaseIterable, Sendable { case sqlite, postgres }
-
-    @Test("refusals, silent staff, quarantined files, in the command and the report", arguments: StoreKind.allCases)
-    func coverage(_ kind: StoreKind) throws {
+    @Test(
+        "refusals, silent staff, quarantined files, in the command and the report", arguments: StoreUnderTest.allCases)
+    func coverage(_ kind: StoreUnderTest) throws {
         let state = StateDir()
-        var store: [String] = []
-        if kind == .postgres {
-            let server = try #require(
-                PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
-            store = ["--store", try server.createDatabase()]
-        }
+        let store = try kind.storeArguments()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         func line(_ id: String, _ from: String, _ to: String, _ type: String, _ at: Int64) -> String {
             let body =

@@ -6,19 +6,12 @@ import Testing
 /// reviewers judged, unused terms, and the phrases around a term reviewers keep dismissing.
 @Suite("End to end: rule effectiveness", .serialized)
 struct EffectivenessTests {
-    enum StoreKind: String, CaseIterable, Sendable { case sqlite, postgres }
-
     @Test(
         "precision per term; unused terms; not-after, not-before and allow phrases from dismissed hits",
-        arguments: StoreKind.allCases)
-    func effectiveness(_ kind: StoreKind) throws {
+        arguments: StoreUnderTest.allCases)
+    func effectiveness(_ kind: StoreUnderTest) throws {
         let state = StateDir()
-        var store: [String] = []
-        if kind == .postgres {
-            let server = try #require(
-                PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
-            store = ["--store", try server.createDatabase()]
-        }
+        let store = try kind.storeArguments()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var lines: [String] = []
         for i in 0..<4 {

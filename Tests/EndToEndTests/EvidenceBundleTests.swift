@@ -6,8 +6,6 @@ import Testing
 /// an edited byte, an added file, a removed file each fail verification.
 @Suite("End to end: evidence bundles", .serialized)
 struct EvidenceBundleTests {
-    enum StoreKind: String, CaseIterable, Sendable { case sqlite, postgres }
-
     /// Rewrites a ZIP with Python's zipfile: `edit` replaces bytes in one member, `add` adds one,
     /// `drop` leaves one out (as someone with an archive tool would).
     func rewrite(_ source: String, _ target: String, _ operation: String, member: String) throws {
@@ -29,15 +27,10 @@ struct EvidenceBundleTests {
         #expect(result.status == 0, "\(result.stderr)")
     }
 
-    @Test("a bundle verifies; a changed byte, an added or a missing file fail", arguments: StoreKind.allCases)
-    func bundle(_ kind: StoreKind) throws {
+    @Test("a bundle verifies; a changed byte, an added or a missing file fail", arguments: StoreUnderTest.allCases)
+    func bundle(_ kind: StoreUnderTest) throws {
         let state = StateDir()
-        var store: [String] = []
-        if kind == .postgres {
-            let server = try #require(
-                PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
-            store = ["--store", try server.createDatabase()]
-        }
+        let store = try kind.storeArguments()
         let env = ["CHATWARDEN_STATE_DIR": state.path]
         try Binary.run(["scan", "--quiet", "samples/"] + store, environment: env)
         let alerts = try Binary.jsonLines(

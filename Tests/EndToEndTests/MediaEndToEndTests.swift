@@ -8,22 +8,15 @@ import Testing
 /// and broken images are counted and skipped with a reason; running again adds nothing.
 @Suite("End to end: QR codes in archived images", .serialized)
 struct MediaEndToEndTests {
-    enum StoreKind: String, CaseIterable, Sendable { case sqlite, postgres }
-
     @Test(
         "payment codes and contact cards in images raise alerts; missing and broken images do not stop anything",
-        arguments: StoreKind.allCases)
-    func images(_ kind: StoreKind) throws {
+        arguments: StoreUnderTest.allCases)
+    func images(_ kind: StoreUnderTest) throws {
         let qrencode = try #require(
             ["/usr/bin/qrencode"].first { FileManager.default.isExecutableFile(atPath: $0) },
             "qrencode is missing: `make test` installs Debian's qrencode")
         let state = StateDir()
-        var store: [String] = []
-        if kind == .postgres {
-            let server = try #require(
-                PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
-            store = ["--store", try server.createDatabase()]
-        }
+        let store = try kind.storeArguments()
         let media = state.path + "/media"
         try FileManager.default.createDirectory(atPath: media, withIntermediateDirectories: true)
         for (md5, payload) in [("aaaa1111", "wxp://f2f0PaymentCode123"), ("bbbb2222", "加我微信 hidden_qr88 私聊")] {

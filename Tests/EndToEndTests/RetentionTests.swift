@@ -7,19 +7,12 @@ import Testing
 /// `verify` stays intact, and a deletion passed off as a purge is caught.
 @Suite("End to end: retention and legal hold", .serialized)
 struct RetentionTests {
-    enum StoreKind: String, CaseIterable, Sendable { case sqlite, postgres }
-
     @Test(
         "holds on a staff member, a customer, a conversation and a case keep what they hold whole",
-        arguments: StoreKind.allCases)
-    func purge(_ kind: StoreKind) throws {
+        arguments: StoreUnderTest.allCases)
+    func purge(_ kind: StoreUnderTest) throws {
         let state = StateDir()
-        var store: [String] = []
-        if kind == .postgres {
-            let server = try #require(
-                PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
-            store = ["--store", try server.createDatabase()]
-        }
+        let store = try kind.storeArguments()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let old = now - 40 * 86_400_000
         // Five conversations, each a staff member and a customer, two old messages each (one

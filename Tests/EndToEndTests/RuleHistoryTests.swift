@@ -7,17 +7,10 @@ import Testing
 /// raises names that version (chained: `verify` stays intact).
 @Suite("End to end: rule versions", .serialized)
 struct RuleHistoryTests {
-    enum StoreKind: String, CaseIterable, Sendable { case sqlite, postgres }
-
-    @Test("a new word is a new version; history lists it; the alert names it", arguments: StoreKind.allCases)
-    func history(_ kind: StoreKind) throws {
+    @Test("a new word is a new version; history lists it; the alert names it", arguments: StoreUnderTest.allCases)
+    func history(_ kind: StoreUnderTest) throws {
         let state = StateDir()
-        var store: [String] = []
-        if kind == .postgres {
-            let server = try #require(
-                PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
-            store = ["--store", try server.createDatabase()]
-        }
+        let store = try kind.storeArguments()
         let wordlists = state.path + "/wordlists"
         try FileManager.default.copyItem(atPath: Binary.root + "/wordlists", toPath: wordlists)
         let config = state.path + "/chatwarden.toml"

@@ -6,19 +6,12 @@ import Testing
 /// staff member and week, dismissed alerts for a second look, reproducible from the seed.
 @Suite("End to end: sampling", .serialized)
 struct SamplingTests {
-    enum StoreKind: String, CaseIterable, Sendable { case sqlite, postgres }
-
     @Test(
         "a seed draws the same sample again; only conversations that raised nothing; items reviewed",
-        arguments: StoreKind.allCases)
-    func sample(_ kind: StoreKind) throws {
+        arguments: StoreUnderTest.allCases)
+    func sample(_ kind: StoreUnderTest) throws {
         let state = StateDir()
-        var store: [String] = []
-        if kind == .postgres {
-            let server = try #require(
-                PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
-            store = ["--store", try server.createDatabase()]
-        }
+        let store = try kind.storeArguments()
         let env = ["CHATWARDEN_STATE_DIR": state.path]
         try Binary.run(["scan", "--quiet", "samples/"] + store, environment: env)
         // A low or medium alert: dismissed at once (high ones wait for four-eyes).

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `chatwarden` binary.
@@ -47,6 +48,20 @@ enum Binary {
 }
 
 /// A temporary state directory for one test.
+/// The store an end-to-end test runs on: a SQLite file in the state directory, or a database of
+/// its own on the test PostgreSQL server.
+enum StoreUnderTest: String, CaseIterable, Sendable {
+    case sqlite, postgres
+
+    /// The binary's arguments for this store (none for SQLite: the state directory holds it).
+    func storeArguments() throws -> [String] {
+        guard self == .postgres else { return [] }
+        let server = try #require(
+            PostgresServer.shared, "PostgreSQL could not be started: \(PostgresServer.failure ?? "")")
+        return ["--store", try server.createDatabase()]
+    }
+}
+
 final class StateDir {
     let path: String
     init() {

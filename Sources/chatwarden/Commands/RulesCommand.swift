@@ -144,13 +144,7 @@ struct RulesCommand: AsyncParsableCommand {
         func replay(
             _ data: String, file: String, config: Config, logger: Logger, senderKind: ParticipantKind?, isGroup: Bool?
         ) throws -> Bool {
-            let pipeline: Pipeline
-            do {
-                pipeline = try Pipeline.inMemory(config: config, logger: logger)
-            } catch {
-                Terminal.error("chatwarden: \(error)")
-                throw ExitCode(2)
-            }
+            let pipeline = try Setup.inMemoryPipeline(config, logger: logger)
             let windows = WindowStrategy.local(WindowEngine(settings: config.windows), persist: false)
             let scratch = DetectorScratch(keepNormalized: true)
             var triggered = false

@@ -47,13 +47,7 @@ extension RulesCommand {
             var current = config
             current.notifications = []
             func alerts(_ config: Config) throws -> [String: Alert] {
-                let pipeline: Pipeline
-                do {
-                    pipeline = try Pipeline.inMemory(config: config, logger: logger)
-                } catch {
-                    Terminal.error("chatwarden: \(error)")
-                    throw ExitCode(2)
-                }
+                let pipeline = try Setup.inMemoryPipeline(config, logger: logger)
                 var found: [String: Alert] = [:]
                 let summary = try pipeline.scan(
                     paths: paths,

@@ -49,11 +49,7 @@ extension RulesCommand {
                     if !fired.contains(category + "\u{1}" + term) { unused[category, default: []].append(entry) }
                 }
             }
-            var suggestions: [(TermEffectiveness, [ContextSuggestions.Suggestion])] = []
-            for s in stats where !s.term.isEmpty && s.dismissed >= minDismissals && s.dismissed * 2 >= s.reviewed {
-                let offered = ContextSuggestions.suggest(try store.dismissedHits(rule: s.rule, term: s.term))
-                if !offered.isEmpty { suggestions.append((s, offered)) }
-            }
+            let suggestions = try store.contextSuggestions(stats, minDismissals: minDismissals)
             if format == .json {
                 print(
                     JSONValue.object([
