@@ -50,9 +50,11 @@ let package = Package(
         // Images (issue 21): ZBar decodes QR codes; Leptonica reads the image files.
         .systemLibrary(name: "CZBar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
         .systemLibrary(name: "CLeptonica", pkgConfig: "lept", providers: [.apt(["libleptonica-dev"])]),
+        .systemLibrary(name: "CTesseract", pkgConfig: "tesseract", providers: [.apt(["libtesseract-dev"])]),
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
-        // Evidence in images: reading image files under limits, QR codes and what they lead to.
-        .target(name: "Media", dependencies: ["CZBar", "CLeptonica"]),
+        // Evidence in images: reading image files under limits, QR codes and what they lead to,
+        // text read from screenshots.
+        .target(name: "Media", dependencies: ["CZBar", "CLeptonica", "CTesseract"]),
         // Leaf modules: shared vocabulary (severity, review states, category ids) and small
         // readers (JSON, whole files, the monotonic clock), so no module imports the message
         // model or the rules just to name a severity or parse a file.

@@ -58,7 +58,10 @@ extension Config {
         if let web = try reader.table("web") { try readWeb(web, into: &config) }
         if let groups = try reader.table("groups") { try readGroups(groups, into: &config) }
         if let media = try reader.table("media") {
-            try media.check(known: ["dir", "paths", "max_bytes", "max_pixels"])
+            try media.check(known: [
+                "dir", "paths", "max_bytes", "max_pixels", "ocr", "ocr_languages", "tessdata", "ocr_seconds",
+                "ocr_min_confidence",
+            ])
             config.media.directory = try media.string("dir")
             if let paths = try media.strings("paths") {
                 for path in paths where path.contains("..") || path.hasPrefix("/") {
@@ -68,6 +71,15 @@ extension Config {
             }
             if let v = try media.int("max_bytes", in: 1_024...1 << 30) { config.media.maxBytes = v }
             if let v = try media.int("max_pixels", in: 10_000...400_000_000) { config.media.maxPixels = v }
+            if let v = try media.bool("ocr") { config.media.ocr = v }
+            if let v = try media.string("ocr_languages") {
+                guard !v.isEmpty, v.split(separator: "+").allSatisfy({ $0.allSatisfy { $0.isLetter || $0 == "_" } })
+                else { throw media.error("ocr_languages", "'\(v)' is not a list of Tesseract languages such as chi_sim+eng") }
+                config.media.ocrLanguages = v
+            }
+            config.media.tessdata = try media.string("tessdata") ?? config.media.tessdata
+            if let v = try media.int("ocr_seconds", in: 1...600) { config.media.ocrMilliseconds = v * 1000 }
+            if let v = try media.int("ocr_min_confidence", in: 0...100) { config.media.ocrMinConfidence = v }
         }
         if let sampling = try reader.table("sampling") {
             // Percentages (the configuration reader takes integers, not decimals).

@@ -9,6 +9,17 @@ public struct MediaSettings: Sendable, Equatable {
     /// Images larger than this are skipped with the reason.
     public var maxBytes = 20 << 20
     public var maxPixels = 40_000_000
+    /// Whether the text of images is read (Tesseract) and run through the detectors.
+    public var ocr = true
+    /// Tesseract's languages, `+`-joined: simplified Chinese with English for ids and numbers.
+    public var ocrLanguages = "chi_sim+eng"
+    /// Where Tesseract's `*.traineddata` are; nil = the system's (Debian: /usr/share/tesseract-ocr/5/tessdata).
+    public var tessdata: String? = nil
+    /// How long the text of one image may take before recognition is stopped (the lines read
+    /// by then are kept, and the job says so).
+    public var ocrMilliseconds = 10_000
+    /// Lines read with less confidence than this (0–100) are left out: the noise of photographs.
+    public var ocrMinConfidence = 30
 
     public init() {}
 }

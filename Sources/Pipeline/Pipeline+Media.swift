@@ -1,6 +1,6 @@
 import Alerts
 import Archive
-import Config
+public import Config
 import Crypto
 import Detect
 import Media
@@ -19,8 +19,9 @@ public struct MediaRun: Sendable, Equatable {
 
 /// The image path (issue 21): image messages wait as media jobs (written with the message); a
 /// worker beside the ingest loop finds each image file, reads it under limits, decodes its QR
-/// codes, classifies them (`media.qr.<kind>`), runs each payload through the same content
-/// detection as message text, and commits the alerts in the transaction that marks the job done.
+/// codes, classifies them (`media.qr.<kind>`), reads its text (Tesseract, under a deadline), runs
+/// each payload and the text through the same content detection as message text, and commits the
+/// alerts in the transaction that marks the job done.
 extension Pipeline {
     /// The rule of a QR code's kind, with its severity (text payloads raise only what the text
     /// detectors find in them).
@@ -40,13 +41,14 @@ extension Pipeline {
     }
 
     /// Works through the due jobs (at most `limit`), one transaction each.
-    public func processMedia(limit: Int = 20, now: Int64 = ChatStore.nowMilliseconds()) throws(StoreError) -> MediaRun {
+    public func processMedia(
+        limit: Int = 20, now: Int64 = ChatStore.nowMilliseconds(), workspace: ImageWorkspace
+    ) throws(StoreError) -> MediaRun {
         var run = MediaRun()
         guard let directory = config.media.directory else { return run }
         let locator = MediaLocator(
             directory: directory, templates: config.media.templates ?? MediaLocator.defaultTemplates)
         let limits = ImageLimits(maxBytes: config.media.maxBytes, maxPixels: config.media.maxPixels)
-        let scratch = DetectorScratch()
         for job in try store.dueMediaJobs(now: now, limit: limit) {
             var batch = RecordBatch()
             batch.ruleVersion = ruleVersion
@@ -68,7 +70,7 @@ extension Pipeline {
                 run.missing += 1
                 continue
             }
-            let (update, alerts) = examineImage(job: job, path: path, limits: limits, scratch: scratch)
+            let (update, alerts) = examineImage(job: job, path: path, limits: limits, workspace: workspace)
             batch.alerts = alerts
             batch.mediaUpdates = [update]
             let new = try record(batch) { (record) throws(StoreError) in try store.record(record) }
@@ -78,9 +80,10 @@ extension Pipeline {
         return run
     }
 
-    /// One image: its QR codes as alerts, and their payloads through the text detectors.
+    /// One image: its QR codes as alerts, their payloads and the image's text (OCR) through the
+    /// text detectors.
     func examineImage(
-        job: MediaJob, path: String, limits: ImageLimits, scratch: DetectorScratch
+        job: MediaJob, path: String, limits: ImageLimits, workspace: ImageWorkspace
     ) -> (MediaJobUpdate, [Alert]) {
         guard let bytes = FileIO.readAll(path) else {
             return (MediaJobUpdate(msgid: job.msgid, status: .skipped, reason: "cannot read \(path)", path: path), [])
@@ -121,20 +124,76 @@ extension Pipeline {
                             details: "\(origin): \(code.kind.rawValue)"))
                 }
             }
-            // The payload as text, through the detectors every message goes through.
-            let asText = ArchiveMessage(
-                msgid: job.msgid, action: .send, from: message.sender, tolist: message.tolist, roomid: message.roomid,
-                msgtime: message.msgtime, msgtype: "text", content: .text(code.payload),
-                source: SourcePosition(file: message.file, line: message.line, offset: message.offset, length: 0))
-            for var alert in Alert.fromFindings(detector.detect(asText, scratch: scratch).findings, message: asText)
+            for var alert in textAlerts(code.payload, of: message, scratch: workspace.scratch)
             where seenRules.insert(alert.rule).inserted {
                 alert.details = "\(origin): " + alert.details
                 alerts.append(alert)
             }
         }
-        let summary =
+        var summary =
             codes.isEmpty
             ? "no QR code" : "\(codes.count) QR code(s): " + codes.map(\.kind.rawValue).joined(separator: ", ")
+        if config.media.ocr {
+            switch workspace.recognizer(config.media) {
+            case .failure(let problem):
+                summary += "; text not read: \(problem.description)"
+            case .success(let recognizer):
+                let read = recognizer.read(
+                    image, milliseconds: config.media.ocrMilliseconds, minConfidence: config.media.ocrMinConfidence)
+                summary += "; \(read.lines.count) line(s) of text"
+                if read.unsureLines > 0 { summary += " (\(read.unsureLines) unsure line(s) left out)" }
+                if read.stoppedAtDeadline {
+                    summary += "; text reading stopped at its limit of \(config.media.ocrMilliseconds) ms"
+                }
+                for var alert in textAlerts(read.text, of: message, scratch: workspace.scratch)
+                where seenRules.insert(alert.rule).inserted {
+                    let boxes = read.boxes(utf8: alert.spanStart..<max(alert.spanEnd, alert.spanStart + 1))
+                    alert.details =
+                        "text read in image \(path) (sha256 \(hash)) at \(boxes.map(\.description).joined(separator: " ")): "
+                        + alert.details
+                    alerts.append(alert)
+                }
+            }
+        }
         return (MediaJobUpdate(msgid: job.msgid, status: .done, reason: summary, path: path, sha256: hash), alerts)
+    }
+
+    /// Text found in an image (a QR code's payload, the words of a screenshot) through the
+    /// detectors every message goes through, as if the image's sender had typed it.
+    func textAlerts(_ text: String, of message: StoredMessage, scratch: DetectorScratch) -> [Alert] {
+        guard !text.isEmpty else { return [] }
+        let asText = ArchiveMessage(
+            msgid: message.msgid, action: .send, from: message.sender, tolist: message.tolist,
+            roomid: message.roomid, msgtime: message.msgtime, msgtype: "text", content: .text(text),
+            source: SourcePosition(file: message.file, line: message.line, offset: message.offset, length: 0))
+        return Alert.fromFindings(detector.detect(asText, scratch: scratch).findings, message: asText)
+    }
+}
+
+/// What one thread keeps from image to image: the detectors' scratch space and Tesseract's
+/// loaded language models (loading them takes a few hundred milliseconds, so once per thread;
+/// Tesseract's engine is not shared between threads).
+public final class ImageWorkspace {
+    let scratch = DetectorScratch()
+    private var loaded: Result<TextRecognizer, OCRUnavailable>?
+
+    public init() {}
+
+    /// The recogniser for `[media] ocr_languages`, loaded on first use; a failure to load is
+    /// kept (and reported in every job's summary) rather than retried per image.
+    func recognizer(_ settings: MediaSettings) -> Result<TextRecognizer, OCRUnavailable> {
+        if let loaded { return loaded }
+        let result = Result { () throws(OCRUnavailable) in
+            try TextRecognizer(languages: settings.ocrLanguages, dataPath: settings.tessdata)
+        }
+        loaded = result
+        return result
+    }
+
+    /// Whether text can be read here, and if not why: for the daemon's start-up log and `media status`.
+    public func textReadingProblem(_ settings: MediaSettings) -> String? {
+        guard settings.ocr else { return nil }
+        if case .failure(let problem) = recognizer(settings) { return problem.description }
+        return nil
     }
 }

@@ -8,7 +8,8 @@ import Synchronization
 /// The image path's worker (issue 21): a thread beside the ingest loop, so that text alerts
 /// never wait for an image. It works through the media jobs the ingest loop commits with the
 /// messages (`Pipeline.processMedia`: each image's alerts commit with its job's update, the
-/// media checkpoint), then sleeps a second. Its own pipeline (rules compiled once, the same
+/// media checkpoint), then sleeps a second. It runs at a lower priority than the ingest loop
+/// and keeps Tesseract's models loaded between images. Its own pipeline (rules compiled once, the same
 /// store) records its rule version as `media`; on reload the daemon starts a new worker.
 final class MediaWorker: Sendable {
     struct Counters: Sendable {
@@ -46,7 +47,17 @@ final class MediaWorker: Sendable {
 
     private func run() {
         defer { finished.withLock { $0 = true } }
+        // Images wait for text, not the other way round: on Linux a thread's nice value is its
+        // own, and the threads Tesseract's OpenMP starts from here inherit it, so under load the
+        // ingest loop gets the cores first. (Linux applies PRIO_PROCESS with 0 to the calling thread.)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
         var pipeline: Pipeline? = nil
+        let workspace = ImageWorkspace()
+        if let problem = workspace.textReadingProblem(config.media) {
+            logger.error(
+                "text in images will not be read ([media] ocr); QR codes still are",
+                metadata: ["problem": "\(problem)"])
+        }
         while !stopping.withLock({ $0 }) {
             if pipeline == nil {
                 do {
@@ -58,7 +69,7 @@ final class MediaWorker: Sendable {
             var busy = false
             if let pipeline {
                 do {
-                    let run = try pipeline.processMedia(limit: 10)
+                    let run = try pipeline.processMedia(limit: 10, workspace: workspace)
                     busy = run.done + run.skipped > 0
                     let counts = try pipeline.store.mediaJobCounts()
                     counters.withLock {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Config
 import Media
 import Pipeline
@@ -87,9 +88,14 @@ extension MediaCommand {
                 throw BadUsage("[media] dir is not set: the image path does not know where the images are")
             }
             let pipeline = try Setup.pipeline(config, logger: Setup.logger(common), reason: "media")
+            let workspace = ImageWorkspace()
+            if let problem = workspace.textReadingProblem(config.media) {
+                FileHandle.standardError.write(
+                    Data("chatwarden: warning: text in images will not be read: \(problem); QR codes still are\n".utf8))
+            }
             var total = MediaRun()
             while true {
-                let run = try pipeline.processMedia(limit: 50)
+                let run = try pipeline.processMedia(limit: 50, workspace: workspace)
                 total.done += run.done
                 total.missing += run.missing
                 total.skipped += run.skipped

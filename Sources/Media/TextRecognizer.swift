@@ -1,0 +1,188 @@
+import CTesseract
+import Foundation
+
+/// A rectangle in an image, in pixels from the top-left corner.
+public struct ImageBox: Sendable, Equatable, CustomStringConvertible {
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+
+    /// `x,y,w,h`, the form QR codes' boxes are written in.
+    public var description: String { "\(x),\(y),\(width),\(height)" }
+}
+
+/// A line of text read in an image, where it is, and how sure the reader was (0–100).
+public struct TextLine: Sendable, Equatable {
+    public var text: String
+    public var box: ImageBox
+    public var confidence: Int
+
+    public init(text: String, box: ImageBox, confidence: Int) {
+        self.text = text
+        self.box = box
+        self.confidence = confidence
+    }
+}
+
+/// The text of an image, line by line.
+public struct ImageText: Sendable, Equatable {
+    public var lines: [TextLine]
+    /// Recognition was stopped at its time limit: the lines are those read before it.
+    public var stoppedAtDeadline: Bool
+    /// Lines dropped because the reader was less sure of them than the minimum.
+    public var unsureLines: Int
+
+    public init(lines: [TextLine], stoppedAtDeadline: Bool = false, unsureLines: Int = 0) {
+        self.lines = lines
+        self.stoppedAtDeadline = stoppedAtDeadline
+        self.unsureLines = unsureLines
+    }
+
+    /// The lines joined by newlines: what the detectors read.
+    public var text: String { lines.map(\.text).joined(separator: "\n") }
+
+    /// The boxes of the lines that a UTF-8 byte range of `text` touches (a finding may run over
+    /// a line break: a phone number split over two lines of a screenshot).
+    public func boxes(utf8 range: Range<Int>) -> [ImageBox] {
+        var start = 0
+        var touched: [ImageBox] = []
+        for line in lines {
+            let end = start + line.text.utf8.count
+            if range.lowerBound < end + 1 && range.upperBound > start { touched.append(line.box) }
+            start = end + 1
+        }
+        return touched
+    }
+}
+
+/// Why text cannot be read from images on this machine.
+public struct OCRUnavailable: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+/// Text in images through Tesseract (Debian's libtesseract with its simplified-Chinese data).
+///
+/// A recogniser holds the loaded language models (a few hundred milliseconds to load, tens of
+/// megabytes), so each worker thread keeps one and reuses it; it is not shared between threads
+/// (Tesseract's engine is not thread-safe). Each `read` has a deadline, enforced by Tesseract's
+/// own monitor, which stops recognition between words.
+public final class TextRecognizer {
+    private let handle: OpaquePointer
+    public let languages: String
+
+    /// Loads `languages` (Tesseract's `chi_sim+eng` form) from `dataPath`, or from the
+    /// system's tessdata directory when nil.
+    public init(languages: String = "chi_sim+eng", dataPath: String? = nil) throws(OCRUnavailable) {
+        for language in languages.split(separator: "+") where !language.allSatisfy({ $0.isLetter || $0 == "_" }) {
+            throw OCRUnavailable(description: "'\(languages)' is not a list of Tesseract languages (chi_sim+eng)")
+        }
+        guard let api = TessBaseAPICreate() else { throw OCRUnavailable(description: "Tesseract cannot start") }
+        // Tesseract writes its progress and warnings ("Estimating resolution as …") to standard
+        // error; the daemon's log is for the daemon. Problems come back as values instead.
+        _ = TessBaseAPISetVariable(api, "debug_file", "/dev/null")
+        guard TessBaseAPIInit3(api, dataPath, languages) == 0 else {
+            TessBaseAPIDelete(api)
+            let place = dataPath ?? "the system's tessdata directory"
+            throw OCRUnavailable(
+                description:
+                    "Tesseract has no data for '\(languages)' in \(place) (Debian: apt-get install tesseract-ocr-chi-sim tesseract-ocr-eng)"
+            )
+        }
+        TessBaseAPISetPageSegMode(api, PSM_AUTO)
+        handle = api
+        self.languages = languages
+    }
+
+    deinit {
+        TessBaseAPIEnd(handle)
+        TessBaseAPIDelete(handle)
+    }
+
+    /// Reads the text of `image`, stopping after `milliseconds`; lines the reader is less than
+    /// `minConfidence` sure of (the noise a photograph makes) are dropped and counted.
+    public func read(_ image: GrayImage, milliseconds: Int, minConfidence: Int = 30) -> ImageText {
+        guard image.width > 0, image.height > 0, image.pixels.count == image.width * image.height else {
+            return ImageText(lines: [])
+        }
+        defer { TessBaseAPIClear(handle) }
+        image.pixels.withUnsafeBufferPointer {
+            // Tesseract copies the pixels into an image of its own.
+            TessBaseAPISetImage(handle, $0.baseAddress, Int32(image.width), Int32(image.height), 1, Int32(image.width))
+        }
+        guard let monitor = TessMonitorCreate() else { return ImageText(lines: []) }
+        defer { TessMonitorDelete(monitor) }
+        TessMonitorSetDeadlineMSecs(monitor, Int32(clamping: max(1, milliseconds)))
+        let started = DispatchTime.now().uptimeNanoseconds
+        let status = TessBaseAPIRecognize(handle, monitor)
+        let elapsed = Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
+        // A failed or stopped recognition still leaves the words read before it.
+        var result = ImageText(lines: [], stoppedAtDeadline: status != 0 && elapsed >= milliseconds)
+        guard let iterator = TessBaseAPIGetIterator(handle) else { return result }
+        defer { TessResultIteratorDelete(iterator) }
+        let page = TessResultIteratorGetPageIterator(iterator)
+        repeat {
+            guard let raw = TessResultIteratorGetUTF8Text(iterator, RIL_TEXTLINE) else { continue }
+            let text = Self.tidy(String(cString: raw))
+            TessDeleteText(raw)
+            guard !text.isEmpty else { continue }
+            var left: Int32 = 0, top: Int32 = 0, right: Int32 = 0, bottom: Int32 = 0
+            _ = TessPageIteratorBoundingBox(page, RIL_TEXTLINE, &left, &top, &right, &bottom)
+            let confidence = Int(TessResultIteratorConfidence(iterator, RIL_TEXTLINE).rounded())
+            guard confidence >= minConfidence else {
+                result.unsureLines += 1
+                continue
+            }
+            result.lines.append(
+                TextLine(
+                    text: text,
+                    box: ImageBox(
+                        x: Int(left), y: Int(top), width: Int(right - left), height: Int(bottom - top)),
+                    confidence: confidence))
+        } while TessResultIteratorNext(iterator, RIL_TEXTLINE) != 0
+        return result
+    }
+
+    /// A line as Tesseract gives it, made readable: the trailing newline gone, and the spaces
+    /// its Chinese models put between Han characters ("加 我 微 信") removed, since no Chinese
+    /// text has them and the word lists would not match across them. Spaces between digits or
+    /// Latin letters stay (the detectors read "138 1234 5678" as a phone number already).
+    static func tidy(_ line: String) -> String {
+        let scalars = Array(line.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < scalars.count {
+            let scalar = scalars[i]
+            if scalar.properties.isWhitespace {
+                var j = i
+                while j < scalars.count && scalars[j].properties.isWhitespace { j += 1 }
+                if let before = out.last, j < scalars.count, isChinese(before), isChinese(scalars[j]) {
+                    i = j
+                    continue
+                }
+                out.append(" ")
+                i = j
+                continue
+            }
+            out.append(scalar)
+            i += 1
+        }
+        return String(out)
+    }
+
+    /// Han characters and the full-width punctuation Chinese text uses.
+    static func isChinese(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x3000...0x303F, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0xFF00...0xFFEF, 0x20000...0x2FA1F:
+            return true
+        default: return false
+        }
+    }
+}
