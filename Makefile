@@ -6,12 +6,12 @@ SWIFT ?= swift
 # evidence bundles' ZIP files), ZBar and Leptonica (QR codes in images, the image files), pkg-config;
 # libcurl and CA certificates for the webhooks (Foundation's URLSession uses libcurl on Linux).
 # systemd provides systemd-analyze for the unit tests (it need not be running).
-SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data zlib1g-dev libzbar-dev libleptonica-dev pkg-config python3 systemd libcurl4 ca-certificates
+SYSTEM_PACKAGES := libpcre2-dev libsqlite3-dev libopencc-dev libopencc-data zlib1g-dev libzbar-dev libleptonica-dev libtesseract-dev tesseract-ocr-chi-sim tesseract-ocr-eng pkg-config python3 systemd libcurl4 ca-certificates
 # Only the tests need these: headless Chromium renders the HTML report, with a CJK font, and
 # drives the review console through chromium-driver (WebDriver, Tests/Browser); the
 # shared-store tests start their own PostgreSQL server (the package's binaries, not its service);
 # qrencode makes the QR-code images the media tests decode.
-TEST_PACKAGES := chromium chromium-driver fonts-wqy-microhei postgresql qrencode
+TEST_PACKAGES := chromium chromium-driver fonts-wqy-microhei postgresql qrencode python3-pil
 RUN_STATE ?= var/run
 PREFIX ?= /usr/local
 

@@ -118,8 +118,10 @@ struct AlertPage {
             "<a href=\"/alerts/\(id)?before=\(min(before + 20, 500))&amp;after=\(after)#conversation\" id=\"older\">↑ \(l.pick("更早的消息", "older messages"))</a><ul>"
         for m in around {
             let hit = m.msgid == stored.alert.msgid
+            // Evidence read from an image (a QR code, a screenshot's text) is not the message's
+            // text: the message stays "[image]" and the evidence box above shows what was read.
             let text =
-                hit
+                hit && m.text == stored.alert.text
                 ? HTML.highlighted(m.text, [stored.alert.spanStart..<stored.alert.spanEnd])
                 : HTML.escape(m.text.isEmpty ? "[\(m.msgtype)]" : m.text)
             out +=

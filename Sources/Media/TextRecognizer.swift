@@ -84,10 +84,7 @@ public final class TextRecognizer {
         for language in languages.split(separator: "+") where !language.allSatisfy({ $0.isLetter || $0 == "_" }) {
             throw OCRUnavailable(description: "'\(languages)' is not a list of Tesseract languages (chi_sim+eng)")
         }
-        // One thread per recognition (see shim.h): measured on a page of 60 lines on two cores,
-        // 25 s with OpenMP's threads against 3.7 s without. Process-wide, and only Tesseract
-        // uses OpenMP here.
-        omp_set_max_active_levels(0)
+        Self.oneThread
         guard let api = TessBaseAPICreate() else { throw OCRUnavailable(description: "Tesseract cannot start") }
         // Tesseract writes its progress and warnings ("Estimating resolution as …") to standard
         // error; the daemon's log is for the daemon. Problems come back as values instead.
@@ -109,6 +106,17 @@ public final class TextRecognizer {
         handle = api
         self.languages = languages
     }
+
+    /// Debian's libtesseract is built with OpenMP, whose parallel loops, on a machine of two
+    /// cores shared with the ingest loop, run several times slower than one thread (a page of
+    /// 60 lines: 25 s against 3.7 s): OpenMP's parallel regions are turned off, process-wide
+    /// (only Tesseract uses OpenMP here). Looked up at run time, since libgomp comes with
+    /// libtesseract when it is built that way and is absent otherwise.
+    static let oneThread: Void = {
+        typealias SetLevels = @convention(c) (Int32) -> Void
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_set_max_active_levels") else { return }
+        unsafeBitCast(symbol, to: SetLevels.self)(0)
+    }()
 
     deinit {
         TessBaseAPIEnd(handle)

@@ -23,12 +23,25 @@ struct MediaEndToEndTests {
             _ = try runTool(qrencode, ["-s", "6", "-o", media + "/\(md5).png", payload])
         }
         try Data("not an image".utf8).write(to: URL(fileURLWithPath: media + "/cccc3333.png"))
+        // A chat screenshot: a phone number and a bank card number as text in the image.
+        let rendered = try runTool(
+            "/usr/bin/python3",
+            [
+                Binary.root + "/scripts/render-text.py", media + "/eeee5555.png", "--style", "bubble", "好的，下单前先核对一下",
+                "直接打我手机 139 8765 4321", "转到卡号 6222 0212 3456 7890 128",
+            ])
+        try #require(
+            rendered.status == 0,
+            "rendering needs python3-pil and fonts-wqy-microhei (`make test` installs them): \(rendered.stderr)")
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let lines = [("img1", "aaaa1111"), ("img2", "bbbb2222"), ("img3", "cccc3333"), ("img4", "dddd4444")]
-            .enumerated().map {
-                i, item in
-                #"{"msgid":"\#(item.0)","action":"send","from":"zhangwei","tolist":["wmCustomer00000000000001"],"roomid":"","msgtime":\#(now - Int64(4 - i) * 1000),"msgtype":"image","image":{"md5sum":"\#(item.1)","filesize":1000,"sdkfileid":"Cgc\#(i)"}}"#
-            }
+        let lines = [
+            ("img1", "aaaa1111"), ("img2", "bbbb2222"), ("img3", "cccc3333"), ("img4", "dddd4444"),
+            ("img5", "eeee5555"),
+        ]
+        .enumerated().map {
+            i, item in
+            #"{"msgid":"\#(item.0)","action":"send","from":"zhangwei","tolist":["wmCustomer00000000000001"],"roomid":"","msgtime":\#(now - Int64(5 - i) * 1000),"msgtype":"image","image":{"md5sum":"\#(item.1)","filesize":1000,"sdkfileid":"Cgc\#(i)"}}"#
+        }
         let archive = state.path + "/archive.jsonl"
         try (lines.joined(separator: "\n") + "\n").write(toFile: archive, atomically: true, encoding: .utf8)
         let config = state.path + "/chatwarden.toml"
@@ -37,12 +50,12 @@ struct MediaEndToEndTests {
         let env = ["CHATWARDEN_STATE_DIR": state.path]
         let common = ["--config", config] + store
         try Binary.run(["scan", "--quiet", archive] + common, environment: env)
-        #expect(try Binary.run(["media", "status"] + common, environment: env).stdout.contains("pending: 4"))
+        #expect(try Binary.run(["media", "status"] + common, environment: env).stdout.contains("pending: 5"))
 
         let run = try Binary.run(["media", "run"] + common, environment: env)
         #expect(run.status == 1, "alerts were raised: \(run.stdout)\(run.stderr)")
         #expect(
-            run.stdout.contains("2 examined") && run.stdout.contains("1 not found yet")
+            run.stdout.contains("3 examined") && run.stdout.contains("1 not found yet")
                 && run.stdout.contains("1 skipped"), "\(run.stdout)")
         let alerts = try Binary.jsonLines(
             Binary.run(["alerts", "list", "--format", "json"] + common, environment: env).stdout)
@@ -55,14 +68,26 @@ struct MediaEndToEndTests {
         #expect(
             fromText.contains("luring") && fromText.contains("contact.wechat"),
             "the payload went through the text detectors: \(fromText)")
+        // The screenshot's text went through them too, each alert naming the line's box.
+        let screenshot = alerts.filter { $0["msgid"] as? String == "img5" }
+        let phone = try #require(
+            screenshot.first { $0["rule"] as? String == "contact.phone" }, "\(screenshot.map { $0["rule"] ?? "" })")
+        #expect(screenshot.contains { $0["rule"] as? String == "contact.bankcard" })
+        let details = phone["details"] as? String ?? ""
+        #expect(
+            details.contains("text read in image \(media)/eeee5555.png (sha256 ")
+                && details.range(of: #"\) at \d+,\d+,\d+,\d+: "#, options: .regularExpression) != nil, "\(details)")
+        #expect((phone["text"] as? String)?.contains("直接打我手机") == true, "the text read is the evidence")
+        let screenshotShow = try Binary.run(["alerts", "show", phone["id"] as! String] + common, environment: env).stdout
+        #expect(screenshotShow.contains("line(s) of text"), "\(screenshotShow)")
         let status = try Binary.run(["media", "status"] + common, environment: env).stdout
         #expect(
-            status.contains("done: 2") && status.contains("missing: 1") && status.contains("skipped: 1"), "\(status)")
+            status.contains("done: 3") && status.contains("missing: 1") && status.contains("skipped: 1"), "\(status)")
 
         let show = try Binary.run(["alerts", "show", pay["id"] as! String] + common, environment: env).stdout
         #expect(
             show.contains("image:    \(media)/aaaa1111.png  sha256 ")
-                && show.contains("(done: 1 QR code(s): wechat-pay)"), "\(show)")
+                && show.contains("(done: 1 QR code(s): wechat-pay; "), "\(show)")
         let coverage = try Binary.run(["coverage", "--format", "json"] + common, environment: env).stdout
         #expect(coverage.contains("\"images_not_found\":1") && coverage.contains("\"images_skipped\":1"), "\(coverage)")
 

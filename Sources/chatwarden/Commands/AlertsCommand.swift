@@ -144,8 +144,9 @@ struct AlertsCommand: AsyncParsableCommand {
                 out += "\n" + Terminal.bold(l.pick("上下文", "conversation")) + "\n"
                 for m in around {
                     let marker = m.msgid == alert.msgid ? "▶ " : "  "
+                    // Evidence read from an image is not the message's text (see evidence: above).
                     let body =
-                        m.msgid == alert.msgid
+                        m.msgid == alert.msgid && m.text == alert.text
                         ? Highlight.text(m.text, ranges: [alert.spanStart..<alert.spanEnd])
                         : Terminal.escape(MessageRows.body(m))
                     var line =
