@@ -61,7 +61,8 @@ samples:
 #                            search p50/p99 by query length; peak memory
 #   make bench BENCH=daemon  append-to-alert latency at 2,000 msg/s; highest sustained rate
 #   make bench BENCH=windows window updates per second, memory at 1M keys
-#   make bench BENCH=media   QR decoding rate; text-alert latency during a burst of images
+#   make bench BENCH=media   QR and OCR rates; recall on screenshots; text-alert latency during a burst of images
+#   make bench BENCH=screenshots  only the OCR part of BENCH=media
 #   make bench BENCH=web     the review console: queue, filters, a reviewer's queue, alert page,
 #                            search over 1M messages and 100k alerts (p50/p99 ms)
 #   make bench BENCH=false-positives  contact detectors over real conversation text

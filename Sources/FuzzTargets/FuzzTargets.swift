@@ -107,14 +107,26 @@ public enum FuzzTargets {
     }
 
     /// The image path (issue 21): any bytes are decoded under the limits or refused with a reason;
-    /// a decoded image is scanned for QR codes, whose payloads are classified.
+    /// a decoded image is scanned for QR codes, whose payloads are classified, and its text is
+    /// read (under a short deadline, so the fuzzer keeps its pace) into lines inside the image.
     public static func image(_ bytes: UnsafeBufferPointer<UInt8>) {
         let limits = ImageLimits(maxBytes: 4 << 20, maxPixels: 4_000_000)
         guard let image = try? ImageReader.read(bytes: Array(bytes), limits: limits) else { return }
         precondition(image.pixels.count == image.width * image.height)
         precondition(image.width * image.height <= limits.maxPixels)
         for code in QRDecoder.decode(image) { _ = code.kind }
+        guard image.width * image.height <= 1_000_000, let reader = try? textReader.get() else { return }
+        let read = reader.read(image, milliseconds: 200, minConfidence: 0)
+        for line in read.lines {
+            precondition(line.box.x >= 0 && line.box.y >= 0 && line.box.width >= 0 && line.box.height >= 0)
+            precondition(line.box.x + line.box.width <= image.width && line.box.y + line.box.height <= image.height)
+            precondition(!line.text.isEmpty && line.text.utf8.count < 1 << 20)
+        }
+        _ = read.boxes(utf8: 0..<read.text.utf8.count)
     }
+
+    /// Tesseract's models, loaded once for the whole run (libFuzzer calls on one thread).
+    nonisolated(unsafe) static let textReader = Result { () throws(OCRUnavailable) in try TextRecognizer() }
 
     /// The configuration loader: any text parses or fails with a place, never a crash.
     public static func config(_ bytes: UnsafeBufferPointer<UInt8>) {

@@ -2,17 +2,23 @@ import Foundation
 import Media
 
 /// `make bench BENCH=media`: the image path (issue 21). QR decoding rate (read + decode, in
-/// process) on images made with qrencode at two sizes; and, through the release daemon, the
+/// process) on images made with qrencode at two sizes; OCR rate and recall on rendered
+/// screenshots (ScreenshotBenchmark); and, through the release daemon, the
 /// append-to-alert latency of text messages at a steady rate without and with a burst of image
 /// messages arriving at the same time (the image worker runs beside the ingest loop).
 enum MediaBenchmark {
-    static func run(binary: String, rate: Int = 500, seconds: Int = 10, images: Int = 2_000) throws {
+    static func run(
+        binary: String, data: String, screenshotsOnly: Bool = false, rate: Int = 500, seconds: Int = 10,
+        images: Int = 2_000
+    ) throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/qrencode") else {
             throw BenchError("qrencode is missing (apt-get install qrencode)")
         }
         let dir = NSTemporaryDirectory() + "cw-media-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir + "/media", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // CHATWARDEN_BENCH_KEEP=1 keeps the images, archives and stores to look at afterwards.
+        let keep = ProcessInfo.processInfo.environment["CHATWARDEN_BENCH_KEEP"] != nil
+        defer { if keep { print("kept: \(dir)") } else { try? FileManager.default.removeItem(atPath: dir) } }
         // Images: payment codes at 8 and 24 pixels per module (about 300 and 900 pixels wide).
         var samples: [(String, [UInt8])] = []
         for (i, scale) in [8, 24].enumerated() {
@@ -31,6 +37,16 @@ enum MediaBenchmark {
             rows.append([name, "\(image.width)×\(image.height)", Bench.f(50 / seconds, 0), "\(found / 50)"])
         }
         Bench.table(["QR image", "pixels", "images/s (read + decode)", "codes"], rows)
+
+        // Text in images: real conversation lines (LCCC, KdConv) rendered as screenshots.
+        let corpus =
+            (Bench.lines(data + "/corpus/lccc/lccc_toy_utterances.despaced.txt")
+            + Bench.lines(data + "/corpus/kdconv/kdconv_dev_test_utterances.txt"))
+            .filter { (6...24).contains($0.count) }
+        guard !corpus.isEmpty else { throw BenchError("no conversation lines under \(data)/corpus") }
+        try ScreenshotBenchmark.rate(dir: dir, corpus: corpus)
+        try ScreenshotBenchmark.quality(binary: binary, dir: dir, corpus: corpus)
+        if screenshotsOnly { return }
 
         // The daemon: text at `rate` messages/s for `seconds`, then again with `images` image
         // messages appended at the start.

@@ -1,7 +1,7 @@
 import Foundation
 import Normalize
 
-// chatwarden-bench [match|index|rescan|daemon|windows|web|media|shared-store|false-positives|soak|all] [--data DIR]
+// chatwarden-bench [match|index|rescan|daemon|windows|web|media|screenshots|shared-store|false-positives|soak|all] [--data DIR]
 // Reports what it measured, on which machine; `make bench` runs them all.
 var arguments = Array(CommandLine.arguments.dropFirst())
 var data = "../shared/data"
@@ -32,9 +32,9 @@ do {
         try DaemonBenchmark.run(binary: binary)
     }
     if which == "windows" || which == "all" { WindowBenchmark.run(data: data) }
-    if which == "media" || which == "all" {
+    if which == "media" || which == "screenshots" || which == "all" {
         let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"
-        try MediaBenchmark.run(binary: binary)
+        try MediaBenchmark.run(binary: binary, data: data, screenshotsOnly: which == "screenshots")
     }
     if which == "web" || which == "all" {
         let binary = ProcessInfo.processInfo.environment["CHATWARDEN_BIN"] ?? ".build/release/chatwarden"

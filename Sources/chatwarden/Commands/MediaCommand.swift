@@ -16,48 +16,87 @@ struct MediaCommand: AsyncParsableCommand {
 
     struct Inspect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Decode the QR codes of image files (PNG, JPEG, GIF, BMP, TIFF, WebP).",
+            abstract: "Decode the QR codes and read the text of image files (PNG, JPEG, GIF, BMP, TIFF, WebP).",
             discussion: """
                 Each file is read under limits (--max-bytes, --max-pixels: larger images are skipped \
                 with the reason, before any decoding) and scanned for QR codes; each payload is \
                 classified: wechat-contact, wechat-group, wechat-pay, alipay, wecom-contact, url or \
-                text. Exit status 1 when a code was found, 0 when none, 2 on bad usage.
+                text. Then its text is read (Tesseract, --languages, stopped after --ocr-seconds) \
+                and printed line by line with each line's box (x,y,width,height) and confidence; \
+                --no-ocr skips it. This is what the image path reads before the detectors; `rules \
+                test` shows what they make of a text. Exit status 1 when a code was found, 0 when \
+                none, 2 on bad usage.
                 """)
         @Option(help: "Skip files larger than this many bytes.") var maxBytes: Int = 20 << 20
         @Option(help: "Skip images with more pixels than this.") var maxPixels: Int = 40_000_000
+        @Flag(help: "Do not read the text of the images.") var noOcr = false
+        @Option(help: "Tesseract's languages.") var languages = "chi_sim+eng"
+        @Option(help: "Stop reading an image's text after this many seconds.") var ocrSeconds = 10
         @Option(help: "Output format: table or json.") var format: OutputFormat = .table
         @Argument(help: "Image files.") var files: [String]
 
         func run() async throws {
             let limits = ImageLimits(maxBytes: maxBytes, maxPixels: maxPixels)
+            let recognizer: TextRecognizer?
+            if noOcr {
+                recognizer = nil
+            } else {
+                do {
+                    recognizer = try TextRecognizer(languages: languages)
+                } catch {
+                    throw BadUsage("\(error.description) (or --no-ocr for QR codes only)")
+                }
+            }
             var found = false
             for file in files {
                 do {
-                    let codes = QRDecoder.decode(try ImageReader.read(file, limits: limits))
+                    let image = try ImageReader.read(file, limits: limits)
+                    let codes = QRDecoder.decode(image)
+                    let text = recognizer?.read(image, milliseconds: ocrSeconds * 1000, minConfidence: 0)
                     found = found || !codes.isEmpty
                     if format == .json {
-                        print(
-                            JSONValue.object([
-                                ("file", .string(file)),
+                        var fields: [(String, JSONValue)] = [
+                            ("file", .string(file)),
+                            (
+                                "codes",
+                                .array(
+                                    codes.map {
+                                        .object([
+                                            ("kind", .string($0.kind.rawValue)), ("payload", .string($0.payload)),
+                                            ("box", .string($0.box)),
+                                        ])
+                                    })
+                            ),
+                        ]
+                        if let text {
+                            fields.append(
                                 (
-                                    "codes",
+                                    "lines",
                                     .array(
-                                        codes.map {
+                                        text.lines.map {
                                             .object([
-                                                ("kind", .string($0.kind.rawValue)), ("payload", .string($0.payload)),
-                                                ("box", .string($0.box)),
+                                                ("text", .string($0.text)), ("box", .string($0.box.description)),
+                                                ("confidence", .integer(Int64($0.confidence))),
                                             ])
                                         })
-                                ),
-                            ]).jsonText)
-                    } else if codes.isEmpty {
-                        print("\(Terminal.escape(file)): no QR code")
-                    } else {
-                        for code in codes {
-                            print(
-                                "\(Terminal.escape(file)): \(code.kind.rawValue)  \(Terminal.escape(code.payload))  at \(code.box)"
-                            )
+                                ))
+                            fields.append(("stopped_at_deadline", .bool(text.stoppedAtDeadline)))
                         }
+                        print(JSONValue.object(fields).jsonText)
+                        continue
+                    }
+                    if codes.isEmpty { print("\(Terminal.escape(file)): no QR code") }
+                    for code in codes {
+                        print(
+                            "\(Terminal.escape(file)): \(code.kind.rawValue)  \(Terminal.escape(code.payload))  at \(code.box)"
+                        )
+                    }
+                    if let text {
+                        print("\(Terminal.escape(file)): \(text.lines.count) line(s) of text")
+                        for line in text.lines {
+                            print("  \(line.box)  \(line.confidence)%  \(Terminal.escape(line.text))")
+                        }
+                        if text.stoppedAtDeadline { print("  (stopped after \(ocrSeconds) s)") }
                     }
                 } catch {
                     if format == .json {
