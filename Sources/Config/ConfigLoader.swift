@@ -74,7 +74,10 @@ extension Config {
             if let v = try media.bool("ocr") { config.media.ocr = v }
             if let v = try media.string("ocr_languages") {
                 guard !v.isEmpty, v.split(separator: "+").allSatisfy({ $0.allSatisfy { $0.isLetter || $0 == "_" } })
-                else { throw media.error("ocr_languages", "'\(v)' is not a list of Tesseract languages such as chi_sim+eng") }
+                else {
+                    throw media.error(
+                        "ocr_languages", "'\(v)' is not a list of Tesseract languages such as chi_sim+eng")
+                }
                 config.media.ocrLanguages = v
             }
             config.media.tessdata = try media.string("tessdata") ?? config.media.tessdata

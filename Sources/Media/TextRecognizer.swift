@@ -130,6 +130,7 @@ public final class TextRecognizer {
             return ImageText(lines: [])
         }
         defer { TessBaseAPIClear(handle) }
+        let image = Self.darkOnLight(image)
         image.pixels.withUnsafeBufferPointer {
             // Tesseract copies the pixels into an image of its own.
             TessBaseAPISetImage(handle, $0.baseAddress, Int32(image.width), Int32(image.height), 1, Int32(image.width))
@@ -165,6 +166,26 @@ public final class TextRecognizer {
                     confidence: confidence))
         } while TessResultIteratorNext(iterator, RIL_TEXTLINE) != 0
         return result
+    }
+
+    /// The image with dark text on a light ground, as Tesseract's layout analysis expects: a
+    /// screenshot of a phone in dark mode (light text on a near-black ground) is inverted when
+    /// most of its pixels are dark. Without it Tesseract takes the dark page for a picture and
+    /// reads nothing on most dark-mode screenshots.
+    static func darkOnLight(_ image: GrayImage) -> GrayImage {
+        var histogram = [Int](repeating: 0, count: 256)
+        for pixel in image.pixels { histogram[Int(pixel)] += 1 }
+        var seen = 0
+        var median = 0
+        for (level, count) in histogram.enumerated() {
+            seen += count
+            if seen * 2 >= image.pixels.count {
+                median = level
+                break
+            }
+        }
+        guard median < 100 else { return image }
+        return GrayImage(width: image.width, height: image.height, pixels: image.pixels.map { 255 - $0 })
     }
 
     /// A line as Tesseract gives it, made readable: the trailing newline gone, and the spaces

@@ -78,7 +78,8 @@ struct MediaEndToEndTests {
             details.contains("text read in image \(media)/eeee5555.png (sha256 ")
                 && details.range(of: #"\) at \d+,\d+,\d+,\d+: "#, options: .regularExpression) != nil, "\(details)")
         #expect((phone["text"] as? String)?.contains("直接打我手机") == true, "the text read is the evidence")
-        let screenshotShow = try Binary.run(["alerts", "show", phone["id"] as! String] + common, environment: env).stdout
+        let screenshotShow = try Binary.run(["alerts", "show", phone["id"] as! String] + common, environment: env)
+            .stdout
         #expect(screenshotShow.contains("line(s) of text"), "\(screenshotShow)")
         let status = try Binary.run(["media", "status"] + common, environment: env).stdout
         #expect(

@@ -14,7 +14,9 @@ struct TextRecognizerTests {
         .deletingLastPathComponent().appendingPathComponent("scripts/render-text.py").path
 
     /// Renders `lines` in `style` and reads the image back.
-    func render(_ lines: [String], style: String = "plain", size: Int = 30, width: Int = 720, ext: String = "png")
+    func render(
+        _ lines: [String], style: String = "plain", size: Int = 30, width: Int = 720, ext: String = "png"
+    )
         throws -> GrayImage
     {
         let out = NSTemporaryDirectory() + "cw-ocr-" + UUID().uuidString + "." + ext
@@ -45,9 +47,13 @@ struct TextRecognizerTests {
         arguments: ["plain", "bubble", "dark", "noisy"])
     func screenshots(_ style: String) throws {
         let reader = try recognizer()
+        // Ordinary lines around the evidence, as in a real conversation (a dark-mode page of a few
+        // lines once read as nothing at all: Tesseract took the dark page for a picture).
         let image = try render(
-            ["加我微信 hack_zw88 详聊", "手机 138 1234 5678 随时联系", "私下转账到我的支付宝"], style: style,
-            ext: style == "noisy" ? "jpg" : "png")
+            [
+                "那去此参观要多长时间？", "加我微信 hack_zw88 详聊", "是的呀，看来你也知道呀？", "手机 138 1234 5678 随时联系",
+                "辛苦啊，最近很忙么", "私下转账到我的支付宝",
+            ], style: style, ext: style == "noisy" ? "jpg" : "png")
         let read = reader.read(image, milliseconds: 20_000)
         let digits = read.text.filter { !$0.isWhitespace }
         #expect(digits.contains("13812345678"), "\(style): \(read.text)")
@@ -91,13 +97,23 @@ struct TextRecognizerTests {
         #expect(quick < whole, "stopped after \(quick) s, the whole page takes \(whole) s")
     }
 
+    @Test("a mostly dark image is inverted for reading; a light one is left as it is")
+    func darkOnLight() {
+        let dark = GrayImage(width: 4, height: 1, pixels: [20, 30, 240, 25])
+        #expect(TextRecognizer.darkOnLight(dark).pixels == [235, 225, 15, 230])
+        let light = GrayImage(width: 4, height: 1, pixels: [250, 240, 10, 245])
+        #expect(TextRecognizer.darkOnLight(light).pixels == light.pixels)
+    }
+
     @Test("blank and tiny images read as no text")
     func nothing() throws {
         let reader = try recognizer()
         #expect(reader.read(GrayImage(width: 1, height: 1, pixels: [255]), milliseconds: 1_000).lines.isEmpty)
         #expect(
-            reader.read(GrayImage(width: 300, height: 200, pixels: .init(repeating: 255, count: 60_000)), milliseconds: 1_000)
-                .lines.isEmpty)
+            reader.read(
+                GrayImage(width: 300, height: 200, pixels: .init(repeating: 255, count: 60_000)), milliseconds: 1_000
+            )
+            .lines.isEmpty)
         #expect(reader.read(GrayImage(width: 10, height: 10, pixels: []), milliseconds: 1_000).lines.isEmpty)
     }
 
