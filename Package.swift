@@ -54,7 +54,9 @@ let package = Package(
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
         // Evidence in images: reading image files under limits, QR codes and what they lead to,
         // text read from screenshots.
-        .target(name: "Media", dependencies: ["CZBar", "CLeptonica", "CTesseract"]),
+        .target(
+            name: "Media",
+            dependencies: ["CZBar", "CLeptonica", "CTesseract", .product(name: "Crypto", package: "swift-crypto")]),
         // Leaf modules: shared vocabulary (severity, review states, category ids) and small
         // readers (JSON, whole files, the monotonic clock), so no module imports the message
         // model or the rules just to name a severity or parse a file.

@@ -60,7 +60,7 @@ extension Config {
         if let media = try reader.table("media") {
             try media.check(known: [
                 "dir", "paths", "max_bytes", "max_pixels", "ocr", "ocr_languages", "tessdata", "ocr_seconds",
-                "ocr_min_confidence",
+                "ocr_min_confidence", "ocr_max_pixels", "decode_seconds",
             ])
             config.media.directory = try media.string("dir")
             if let paths = try media.strings("paths") {
@@ -83,6 +83,14 @@ extension Config {
             config.media.tessdata = try media.string("tessdata") ?? config.media.tessdata
             if let v = try media.int("ocr_seconds", in: 1...600) { config.media.ocrMilliseconds = v * 1000 }
             if let v = try media.int("ocr_min_confidence", in: 0...100) { config.media.ocrMinConfidence = v }
+            if let v = try media.int("ocr_max_pixels", in: 100_000...100_000_000) { config.media.ocrMaxPixels = v }
+            if let v = try media.int("decode_seconds", in: 2...3_600) { config.media.decodeSeconds = v }
+            if config.media.decodeSeconds * 1000 <= config.media.ocrMilliseconds {
+                throw media.error(
+                    "decode_seconds",
+                    "\(config.media.decodeSeconds) must be above ocr_seconds (\(config.media.ocrMilliseconds / 1000)): text reading stops at ocr_seconds and keeps what it read; decode_seconds kills the decoder"
+                )
+            }
         }
         if let sampling = try reader.table("sampling") {
             // Percentages (the configuration reader takes integers, not decimals).

@@ -18,6 +18,12 @@ public struct MediaSettings: Sendable, Equatable {
     /// How long the text of one image may take before recognition is stopped (the lines read
     /// by then are kept, and the job says so).
     public var ocrMilliseconds = 10_000
+    /// The hard limit for one image, everything included (reading, QR codes, text): the helper
+    /// process still at it is killed and the image skipped with the reason.
+    public var decodeSeconds = 30
+    /// Images with more pixels are read from a copy scaled down to this (page layout analysis,
+    /// before the deadline applies, takes time in proportion to the pixels).
+    public var ocrMaxPixels = 8_000_000
     /// Lines read with less confidence than this (0–100) are left out: the noise of photographs.
     public var ocrMinConfidence = 30
 

@@ -2,7 +2,7 @@ import CTesseract
 import Foundation
 
 /// A rectangle in an image, in pixels from the top-left corner.
-public struct ImageBox: Sendable, Equatable, CustomStringConvertible {
+public struct ImageBox: Codable, Sendable, Equatable, CustomStringConvertible {
     public var x: Int
     public var y: Int
     public var width: Int
@@ -20,7 +20,7 @@ public struct ImageBox: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A line of text read in an image, where it is, and how sure the reader was (0–100).
-public struct TextLine: Sendable, Equatable {
+public struct TextLine: Codable, Sendable, Equatable {
     public var text: String
     public var box: ImageBox
     public var confidence: Int
@@ -33,7 +33,7 @@ public struct TextLine: Sendable, Equatable {
 }
 
 /// The text of an image, line by line.
-public struct ImageText: Sendable, Equatable {
+public struct ImageText: Codable, Sendable, Equatable {
     public var lines: [TextLine]
     /// Recognition was stopped at its time limit: the lines are those read before it.
     public var stoppedAtDeadline: Bool
@@ -125,12 +125,20 @@ public final class TextRecognizer {
 
     /// Reads the text of `image`, stopping after `milliseconds`; lines the reader is less than
     /// `minConfidence` sure of (the noise a photograph makes) are dropped and counted.
-    public func read(_ image: GrayImage, milliseconds: Int, minConfidence: Int = 30) -> ImageText {
+    ///
+    /// Tesseract's deadline covers recognition, not the page layout analysis before it, whose
+    /// time grows with the pixels: an image above `maxPixels` is read from a copy scaled down to
+    /// that size (text large enough to matter in so large an image stays readable), and the
+    /// lines' boxes are given in the original image's pixels.
+    public func read(
+        _ image: GrayImage, milliseconds: Int, minConfidence: Int = 30, maxPixels: Int = 8_000_000
+    ) -> ImageText {
         guard image.width > 0, image.height > 0, image.pixels.count == image.width * image.height else {
             return ImageText(lines: [])
         }
         defer { TessBaseAPIClear(handle) }
-        let image = Self.darkOnLight(image)
+        let scale = min(1, (Double(max(1, maxPixels)) / Double(image.width * image.height)).squareRoot())
+        let image = Self.darkOnLight(scale < 1 ? image.scaled(by: scale) : image)
         image.pixels.withUnsafeBufferPointer {
             // Tesseract copies the pixels into an image of its own.
             TessBaseAPISetImage(handle, $0.baseAddress, Int32(image.width), Int32(image.height), 1, Int32(image.width))
@@ -162,7 +170,8 @@ public final class TextRecognizer {
                 TextLine(
                     text: text,
                     box: ImageBox(
-                        x: Int(left), y: Int(top), width: Int(right - left), height: Int(bottom - top)),
+                        x: Int(Double(left) / scale), y: Int(Double(top) / scale),
+                        width: Int(Double(right - left) / scale), height: Int(Double(bottom - top) / scale)),
                     confidence: confidence))
         } while TessResultIteratorNext(iterator, RIL_TEXTLINE) != 0
         return result
@@ -222,5 +231,28 @@ public final class TextRecognizer {
             return true
         default: return false
         }
+    }
+}
+
+extension GrayImage {
+    /// A copy `factor` (0 < factor ≤ 1) the size, each pixel the mean of the pixels it covers.
+    func scaled(by factor: Double) -> GrayImage {
+        let w = max(1, Int(Double(width) * factor)), h = max(1, Int(Double(height) * factor))
+        var out = [UInt8](repeating: 255, count: w * h)
+        pixels.withUnsafeBufferPointer { source in
+            for y in 0..<h {
+                let y0 = y * height / h, y1 = max(y0 + 1, (y + 1) * height / h)
+                for x in 0..<w {
+                    let x0 = x * width / w, x1 = max(x0 + 1, (x + 1) * width / w)
+                    var sum = 0
+                    for sy in y0..<y1 {
+                        let row = sy * width
+                        for sx in x0..<x1 { sum += Int(source[row + sx]) }
+                    }
+                    out[y * w + x] = UInt8(sum / ((y1 - y0) * (x1 - x0)))
+                }
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
     }
 }

@@ -1,9 +1,9 @@
 import Alerts
 import Archive
-public import Config
+import Config
 import Crypto
 import Detect
-import Media
+public import Media
 public import Store
 import Support
 import Vocabulary
@@ -81,22 +81,26 @@ extension Pipeline {
     }
 
     /// One image: its QR codes as alerts, their payloads and the image's text (OCR) through the
-    /// text detectors.
+    /// text detectors. The image itself is decoded by the workspace's examiner (a helper process
+    /// in the daemon and `media run`).
     func examineImage(
         job: MediaJob, path: String, limits: ImageLimits, workspace: ImageWorkspace
     ) -> (MediaJobUpdate, [Alert]) {
-        guard let bytes = FileIO.readAll(path) else {
-            return (MediaJobUpdate(msgid: job.msgid, status: .skipped, reason: "cannot read \(path)", path: path), [])
+        let settings = config.media
+        let request = ImageRequest(
+            path: path, limits: limits, ocr: settings.ocr, languages: settings.ocrLanguages,
+            tessdata: settings.tessdata, ocrMilliseconds: settings.ocrMilliseconds,
+            minConfidence: settings.ocrMinConfidence, ocrMaxPixels: settings.ocrMaxPixels)
+        let report: ImageReport
+        switch workspace.examine(request, seconds: Double(settings.decodeSeconds)) {
+        case .failure(let failure):
+            workspace.failures += 1
+            return (MediaJobUpdate(msgid: job.msgid, status: .skipped, reason: failure.description, path: path), [])
+        case .success(let r): report = r
         }
-        let hash = Hex.lowercase(SHA256.hash(data: bytes))
-        let image: GrayImage
-        do {
-            image = try ImageReader.read(bytes: bytes, limits: limits)
-        } catch {
-            return (
-                MediaJobUpdate(msgid: job.msgid, status: .skipped, reason: error.description, path: path, sha256: hash),
-                []
-            )
+        let hash = report.sha256 ?? ""
+        if let problem = report.problem {
+            return (MediaJobUpdate(msgid: job.msgid, status: .skipped, reason: problem, path: path, sha256: hash), [])
         }
         guard let message = try? store.message(msgid: job.msgid) else {
             return (
@@ -105,10 +109,9 @@ extension Pipeline {
                     sha256: hash), []
             )
         }
-        let codes = QRDecoder.decode(image)
         var alerts: [Alert] = []
         var seenRules = Set<String>()
-        for code in codes {
+        for code in report.codes {
             let origin = "QR code in image \(path) (sha256 \(hash)) at \(code.box)"
             if let severity = Self.qrRules[code.kind] {
                 let rule = "media.qr.\(code.kind.rawValue)"
@@ -131,28 +134,26 @@ extension Pipeline {
             }
         }
         var summary =
-            codes.isEmpty
-            ? "no QR code" : "\(codes.count) QR code(s): " + codes.map(\.kind.rawValue).joined(separator: ", ")
-        if config.media.ocr {
-            switch workspace.recognizer(config.media) {
-            case .failure(let problem):
-                summary += "; text not read: \(problem.description)"
-            case .success(let recognizer):
-                let read = recognizer.read(
-                    image, milliseconds: config.media.ocrMilliseconds, minConfidence: config.media.ocrMinConfidence)
-                summary += "; \(read.lines.count) line(s) of text"
-                if read.unsureLines > 0 { summary += " (\(read.unsureLines) unsure line(s) left out)" }
-                if read.stoppedAtDeadline {
-                    summary += "; text reading stopped at its limit of \(config.media.ocrMilliseconds) ms"
-                }
-                for var alert in textAlerts(read.text, of: message, scratch: workspace.scratch)
-                where seenRules.insert(alert.rule).inserted {
-                    let boxes = read.boxes(utf8: alert.spanStart..<max(alert.spanEnd, alert.spanStart + 1))
-                    alert.details =
-                        "text read in image \(path) (sha256 \(hash)) at \(boxes.map(\.description).joined(separator: " ")): "
-                        + alert.details
-                    alerts.append(alert)
-                }
+            report.codes.isEmpty
+            ? "no QR code"
+            : "\(report.codes.count) QR code(s): " + report.codes.map(\.kind.rawValue).joined(separator: ", ")
+        if let problem = report.textProblem {
+            summary += "; text not read: \(problem)"
+            workspace.textProblem = problem
+        }
+        if let read = report.text {
+            summary += "; \(read.lines.count) line(s) of text"
+            if read.unsureLines > 0 { summary += " (\(read.unsureLines) unsure line(s) left out)" }
+            if read.stoppedAtDeadline {
+                summary += "; text reading stopped at its limit of \(settings.ocrMilliseconds / 1000) s"
+            }
+            for var alert in textAlerts(read.text, of: message, scratch: workspace.scratch)
+            where seenRules.insert(alert.rule).inserted {
+                let boxes = read.boxes(utf8: alert.spanStart..<max(alert.spanEnd, alert.spanStart + 1))
+                alert.details =
+                    "text read in image \(path) (sha256 \(hash)) at \(boxes.map(\.description).joined(separator: " ")): "
+                    + alert.details
+                alerts.append(alert)
             }
         }
         return (MediaJobUpdate(msgid: job.msgid, status: .done, reason: summary, path: path, sha256: hash), alerts)
@@ -170,30 +171,25 @@ extension Pipeline {
     }
 }
 
-/// What one thread keeps from image to image: the detectors' scratch space and Tesseract's
-/// loaded language models (loading them takes a few hundred milliseconds, so once per thread;
-/// Tesseract's engine is not shared between threads).
+/// What one thread keeps from image to image: the detectors' scratch space and the image
+/// examiner — a helper process (``IsolatedImageExaminer``, the daemon and `media run`: a crash
+/// or a runaway decode ends the helper, not the caller) or this process (tests, tools).
 public final class ImageWorkspace {
     let scratch = DetectorScratch()
-    private var loaded: Result<TextRecognizer, OCRUnavailable>?
+    private let isolated: IsolatedImageExaminer?
+    private let local = ImageExaminer()
+    /// Why text in images is not being read, as the last report said (nil = it is, or it is off).
+    public internal(set) var textProblem: String?
+    /// Images whose examination did not come back (killed at the limit, or the helper died).
+    public internal(set) var failures = 0
 
-    public init() {}
-
-    /// The recogniser for `[media] ocr_languages`, loaded on first use; a failure to load is
-    /// kept (and reported in every job's summary) rather than retried per image.
-    func recognizer(_ settings: MediaSettings) -> Result<TextRecognizer, OCRUnavailable> {
-        if let loaded { return loaded }
-        let result = Result { () throws(OCRUnavailable) in
-            try TextRecognizer(languages: settings.ocrLanguages, dataPath: settings.tessdata)
-        }
-        loaded = result
-        return result
+    /// `helper`: the command of the helper process; nil = examine in this process.
+    public init(helper: [String]? = IsolatedImageExaminer.helperCommand()) {
+        isolated = helper.map { IsolatedImageExaminer(command: $0) }
     }
 
-    /// Whether text can be read here, and if not why: for the daemon's start-up log and `media status`.
-    public func textReadingProblem(_ settings: MediaSettings) -> String? {
-        guard settings.ocr else { return nil }
-        if case .failure(let problem) = recognizer(settings) { return problem.description }
-        return nil
+    func examine(_ request: ImageRequest, seconds: Double) -> Result<ImageReport, ExaminationFailure> {
+        guard let isolated else { return .success(local.examine(request)) }
+        return isolated.examine(request, seconds: seconds)
     }
 }

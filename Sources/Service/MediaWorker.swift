@@ -53,11 +53,7 @@ final class MediaWorker: Sendable {
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
         var pipeline: Pipeline? = nil
         let workspace = ImageWorkspace()
-        if let problem = workspace.textReadingProblem(config.media) {
-            logger.error(
-                "text in images will not be read ([media] ocr); QR codes still are",
-                metadata: ["problem": "\(problem)"])
-        }
+        var toldTextProblem = false
         while !stopping.withLock({ $0 }) {
             if pipeline == nil {
                 do {
@@ -80,6 +76,12 @@ final class MediaWorker: Sendable {
                         $0.backlog = (counts["pending"] ?? 0) + (counts["missing"] ?? 0)
                     }
                     if run.alerts > 0 { logger.info("alerts from images", metadata: ["alerts": "\(run.alerts)"]) }
+                    if let problem = workspace.textProblem, !toldTextProblem {
+                        toldTextProblem = true
+                        logger.error(
+                            "text in images is not being read ([media] ocr); QR codes still are",
+                            metadata: ["problem": "\(problem)"])
+                    }
                 } catch {
                     logger.warning("the image path could not commit; will retry", metadata: ["error": "\(error)"])
                 }

@@ -90,6 +90,19 @@ extension ChatStore {
         }
     }
 
+    /// The latest jobs in one status, newest update first, with their reasons: what `media
+    /// status` shows of the images skipped or not found.
+    public func mediaJobs(
+        status: String, limit: Int = 10
+    ) throws(StoreError) -> [(msgid: String, path: String, reason: String, updatedAt: Int64)] {
+        try read { db in
+            try db.query(
+                "SELECT msgid, path, reason, updated_at FROM media_jobs WHERE status = ? ORDER BY updated_at DESC, msgid LIMIT ?",
+                [.text(status), .integer(Int64(limit))]
+            ).map { ($0.string("msgid"), $0.string("path"), $0.string("reason"), $0.int64("updated_at")) }
+        }
+    }
+
     /// Jobs by status (`pending`, `missing`, `done`, `skipped`): the backlog and coverage.
     public func mediaJobCounts() throws(StoreError) -> [String: Int] {
         try read { db in

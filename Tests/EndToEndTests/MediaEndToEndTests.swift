@@ -98,6 +98,52 @@ struct MediaEndToEndTests {
     }
 }
 
+@Suite("End to end: an image that takes too long", .serialized)
+struct RunawayImageTests {
+    @Test("a decode past [media] decode_seconds is killed and the image skipped; the next image is examined")
+    func runaway() throws {
+        let state = StateDir()
+        let media = state.path + "/media"
+        try FileManager.default.createDirectory(atPath: media, withIntermediateDirectories: true)
+        // 3000×3000 pixels of noise: the page layout analysis before Tesseract's own deadline
+        // takes about 3 s on the machine this was written on (longer on slower ones).
+        let noise = try runTool(
+            "/usr/bin/python3",
+            [
+                "-c",
+                "from PIL import Image; Image.effect_noise((3000, 3000), 60).convert('L').save('\(media)/aaaa0001.png')",
+            ])
+        try #require(noise.status == 0, "python3-pil is missing (`make test` installs it): \(noise.stderr)")
+        let screenshot = try runTool(
+            "/usr/bin/python3", [Binary.root + "/scripts/render-text.py", media + "/bbbb0002.png", "手机 139 8765 4321"])
+        try #require(screenshot.status == 0, "\(screenshot.stderr)")
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let lines = ["aaaa0001", "bbbb0002"].enumerated().map { i, md5 in
+            #"{"msgid":"run\#(i)","action":"send","from":"zhangwei","tolist":["wmCustomer00000000000001"],"roomid":"","msgtime":\#(now + Int64(i)),"msgtype":"image","image":{"md5sum":"\#(md5)","filesize":1000,"sdkfileid":"Cgc\#(i)"}}"#
+        }
+        try (lines.joined(separator: "\n") + "\n").write(
+            toFile: state.path + "/archive.jsonl", atomically: true, encoding: .utf8)
+        let config = state.path + "/chatwarden.toml"
+        try "[media]\ndir = \"\(media)\"\npaths = [\"{md5sum}.png\"]\nocr_seconds = 1\ndecode_seconds = 2\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let env = ["CHATWARDEN_STATE_DIR": state.path]
+        try Binary.run(["scan", "--quiet", state.path + "/archive.jsonl", "--config", config], environment: env)
+        let started = Date()
+        let run = try Binary.run(["media", "run", "--config", config], environment: env)
+        #expect(Date().timeIntervalSince(started) < 20, "the runaway image was stopped at its limit")
+        #expect(run.stdout.contains("1 examined") && run.stdout.contains("1 skipped"), "\(run.stdout)\(run.stderr)")
+        let alerts = try Binary.jsonLines(
+            Binary.run(["alerts", "list", "--format", "json", "--config", config], environment: env).stdout)
+        #expect(alerts.contains { $0["msgid"] as? String == "run1" && $0["rule"] as? String == "contact.phone" })
+        let show = try Binary.run(["coverage", "--format", "json", "--config", config], environment: env).stdout
+        #expect(show.contains("\"images_skipped\":1"), "\(show)")
+        // The reason is kept with the job and shown.
+        let status = try Binary.run(["media", "status", "--config", config], environment: env).stdout
+        #expect(
+            status.contains("run0  \(media)/aaaa0001.png: decoding took longer than 2 s and was stopped"), "\(status)")
+    }
+}
+
 @Suite("End to end: the daemon's image worker", .serialized)
 struct DaemonMediaTests {
     @Test("the daemon examines images on its own worker, beside the ingest loop")

@@ -135,3 +135,52 @@ struct TextRecognizerTests {
         #expect(TextRecognizer.tidy("call me at 5 pm") == "call me at 5 pm")
     }
 }
+
+/// The helper process the image path decodes in: a crash, a hang and garbage each come back as
+/// a failure with the reason, and the next image gets a fresh helper.
+@Suite("Media: the isolated image decoder")
+struct IsolatedImageExaminerTests {
+    let request = ImageRequest(path: "/nonexistent/image.png")
+
+    @Test("a helper that dies on an image is reported as a crash with its signal")
+    func crash() {
+        let examiner = IsolatedImageExaminer(command: ["/bin/sh", "-c", "read line; kill -SEGV $$"])
+        #expect(examiner.examine(request, seconds: 10) == .failure(.crashed("signal 11")))
+        // A new helper is started for the next image.
+        #expect(examiner.examine(request, seconds: 10) == .failure(.crashed("signal 11")))
+    }
+
+    @Test("a helper still at it after the limit is killed")
+    func hang() {
+        let examiner = IsolatedImageExaminer(command: ["/bin/sh", "-c", "read line; exec sleep 60"])
+        let started = Date()
+        #expect(examiner.examine(request, seconds: 1) == .failure(.timedOut(seconds: 1)))
+        #expect(Date().timeIntervalSince(started) < 10, "killed, not waited for")
+    }
+
+    @Test("an unreadable report and a helper that cannot start are failures with the reason")
+    func garbage() {
+        let examiner = IsolatedImageExaminer(command: ["/bin/sh", "-c", "read line; echo '{not json'; exec sleep 60"])
+        #expect(examiner.examine(request, seconds: 10) == .failure(.crashed("an unreadable report")))
+        let missing = IsolatedImageExaminer(command: ["/nonexistent/chatwarden", "media", "helper"])
+        guard case .failure(.unavailable) = missing.examine(request, seconds: 10) else {
+            Issue.record("a helper that cannot start is unavailable")
+            return
+        }
+    }
+
+    @Test("reports travel as JSON lines: what the helper writes is what the caller gets")
+    func reports() throws {
+        var report = ImageReport(sha256: "ab")
+        report.codes = [FoundCode(payload: "wxp://x", box: "1,2,3,4")]
+        report.text = ImageText(lines: [
+            TextLine(text: "电话 138", box: ImageBox(x: 1, y: 2, width: 3, height: 4), confidence: 90)
+        ])
+        let line = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        let examiner = IsolatedImageExaminer(command: [
+            "/bin/sh", "-c", "while read line; do printf '%s\\n' '\(line)'; done",
+        ])
+        #expect(examiner.examine(request, seconds: 10) == .success(report))
+        #expect(examiner.examine(request, seconds: 10) == .success(report), "the helper serves image after image")
+    }
+}

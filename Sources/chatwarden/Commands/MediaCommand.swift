@@ -11,7 +11,7 @@ struct MediaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "media",
         abstract: "Images: decode the QR codes in image files and say what they lead to.",
-        subcommands: [Inspect.self, Run.self, Status.self],
+        subcommands: [Inspect.self, Run.self, Status.self, Helper.self],
         defaultSubcommand: Inspect.self)
 
     struct Inspect: AsyncParsableCommand {
@@ -36,76 +36,68 @@ struct MediaCommand: AsyncParsableCommand {
         @Argument(help: "Image files.") var files: [String]
 
         func run() async throws {
-            let limits = ImageLimits(maxBytes: maxBytes, maxPixels: maxPixels)
-            let recognizer: TextRecognizer?
-            if noOcr {
-                recognizer = nil
-            } else {
-                do {
-                    recognizer = try TextRecognizer(languages: languages)
-                } catch {
-                    throw BadUsage("\(error.description) (or --no-ocr for QR codes only)")
-                }
+            let examiner = ImageExaminer()
+            if !noOcr, case .failure(let problem) = examiner.recognizer(languages: languages, tessdata: nil) {
+                throw BadUsage("\(problem.description) (or --no-ocr for QR codes only)")
             }
             var found = false
             for file in files {
-                do {
-                    let image = try ImageReader.read(file, limits: limits)
-                    let codes = QRDecoder.decode(image)
-                    let text = recognizer?.read(image, milliseconds: ocrSeconds * 1000, minConfidence: 0)
-                    found = found || !codes.isEmpty
-                    if format == .json {
-                        var fields: [(String, JSONValue)] = [
-                            ("file", .string(file)),
+                // The image path's own examination, in this process, every line kept.
+                let report = examiner.examine(
+                    ImageRequest(
+                        path: file, limits: ImageLimits(maxBytes: maxBytes, maxPixels: maxPixels), ocr: !noOcr,
+                        languages: languages, ocrMilliseconds: ocrSeconds * 1000, minConfidence: 0))
+                found = found || !report.codes.isEmpty
+                if format == .json {
+                    var fields: [(String, JSONValue)] = [("file", .string(file))]
+                    if let hash = report.sha256 { fields.append(("sha256", .string(hash))) }
+                    if let problem = report.problem {
+                        fields.append(("skipped", .string(problem)))
+                    } else {
+                        fields.append(
                             (
                                 "codes",
                                 .array(
-                                    codes.map {
+                                    report.codes.map {
                                         .object([
                                             ("kind", .string($0.kind.rawValue)), ("payload", .string($0.payload)),
                                             ("box", .string($0.box)),
                                         ])
                                     })
-                            ),
-                        ]
-                        if let text {
-                            fields.append(
-                                (
-                                    "lines",
-                                    .array(
-                                        text.lines.map {
-                                            .object([
-                                                ("text", .string($0.text)), ("box", .string($0.box.description)),
-                                                ("confidence", .integer(Int64($0.confidence))),
-                                            ])
-                                        })
-                                ))
-                            fields.append(("stopped_at_deadline", .bool(text.stoppedAtDeadline)))
-                        }
-                        print(JSONValue.object(fields).jsonText)
-                        continue
+                            ))
                     }
-                    if codes.isEmpty { print("\(Terminal.escape(file)): no QR code") }
-                    for code in codes {
-                        print(
-                            "\(Terminal.escape(file)): \(code.kind.rawValue)  \(Terminal.escape(code.payload))  at \(code.box)"
-                        )
+                    if let text = report.text {
+                        fields.append(
+                            (
+                                "lines",
+                                .array(
+                                    text.lines.map {
+                                        .object([
+                                            ("text", .string($0.text)), ("box", .string($0.box.description)),
+                                            ("confidence", .integer(Int64($0.confidence))),
+                                        ])
+                                    })
+                            ))
+                        fields.append(("stopped_at_deadline", .bool(text.stoppedAtDeadline)))
                     }
-                    if let text {
-                        print("\(Terminal.escape(file)): \(text.lines.count) line(s) of text")
-                        for line in text.lines {
-                            print("  \(line.box)  \(line.confidence)%  \(Terminal.escape(line.text))")
-                        }
-                        if text.stoppedAtDeadline { print("  (stopped after \(ocrSeconds) s)") }
+                    print(JSONValue.object(fields).jsonText)
+                    continue
+                }
+                let name = Terminal.escape(file)
+                if let problem = report.problem {
+                    print("\(name): skipped: \(problem)")
+                    continue
+                }
+                if report.codes.isEmpty { print("\(name): no QR code") }
+                for code in report.codes {
+                    print("\(name): \(code.kind.rawValue)  \(Terminal.escape(code.payload))  at \(code.box)")
+                }
+                if let text = report.text {
+                    print("\(name): \(text.lines.count) line(s) of text")
+                    for line in text.lines {
+                        print("  \(line.box)  \(line.confidence)%  \(Terminal.escape(line.text))")
                     }
-                } catch {
-                    if format == .json {
-                        print(
-                            JSONValue.object([("file", .string(file)), ("skipped", .string(error.description))])
-                                .jsonText)
-                    } else {
-                        print("\(Terminal.escape(file)): skipped: \(error.description)")
-                    }
+                    if text.stoppedAtDeadline { print("  (stopped after \(ocrSeconds) s)") }
                 }
             }
             if found { throw ExitCode(1) }
@@ -128,10 +120,6 @@ extension MediaCommand {
             }
             let pipeline = try Setup.pipeline(config, logger: Setup.logger(common), reason: "media")
             let workspace = ImageWorkspace()
-            if let problem = workspace.textReadingProblem(config.media) {
-                FileHandle.standardError.write(
-                    Data("chatwarden: warning: text in images will not be read: \(problem); QR codes still are\n".utf8))
-            }
             var total = MediaRun()
             while true {
                 let run = try pipeline.processMedia(limit: 50, workspace: workspace)
@@ -141,6 +129,10 @@ extension MediaCommand {
                 total.alerts += run.alerts
                 if run.done + run.missing + run.skipped == 0 { break }
                 if run.done + run.skipped == 0 { break }  // only missing files left: they wait for their retry
+            }
+            if let problem = workspace.textProblem {
+                FileHandle.standardError.write(
+                    Data("chatwarden: warning: text in images was not read: \(problem); QR codes were\n".utf8))
             }
             print(
                 "images: \(total.done) examined, \(total.alerts) new alert(s), \(total.missing) not found yet (retried later), \(total.skipped) skipped"
@@ -152,13 +144,48 @@ extension MediaCommand {
     /// The image path's backlog.
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Image messages by state: pending, missing, done, skipped.")
+            abstract:
+                "Image messages by state (pending, missing, done, skipped); the latest skipped and missing with their reasons."
+        )
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
             let store = try Setup.store(common)
             let counts = try store.mediaJobCounts()
             for state in ["pending", "missing", "done", "skipped"] { print("\(state): \(counts[state] ?? 0)") }
+            // Why: the latest images skipped and not found, each with its reason.
+            for state in ["skipped", "missing"] where (counts[state] ?? 0) > 0 {
+                let jobs = try store.mediaJobs(status: state, limit: 10)
+                print("\nlatest \(state) (\(jobs.count) of \(counts[state] ?? 0)):")
+                for job in jobs {
+                    let place = job.path.isEmpty ? "" : "  " + Terminal.escape(job.path)
+                    print("  \(job.msgid)\(place): \(Terminal.escape(job.reason))")
+                }
+            }
+        }
+    }
+}
+
+extension MediaCommand {
+    /// The image decoder's own process (``IsolatedImageExaminer``): JSON requests in on standard
+    /// input, JSON reports out, one line each, until standard input closes. Not for people.
+    struct Helper: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The image path's decoder process (started by the daemon and `media run`).",
+            shouldDisplay: false)
+
+        func run() throws {
+            let examiner = ImageExaminer()
+            let encoder = JSONEncoder()
+            while let line = readLine(strippingNewline: true) {
+                let report: ImageReport
+                if let request = try? JSONDecoder().decode(ImageRequest.self, from: Data(line.utf8)) {
+                    report = examiner.examine(request)
+                } else {
+                    report = ImageReport(problem: "the image decoder got a request it cannot read")
+                }
+                FileHandle.standardOutput.write(try encoder.encode(report) + Data([0x0A]))
+            }
         }
     }
 }
