@@ -170,4 +170,32 @@ struct MediaConfigTests {
         #expect(throws: ConfigError.self) { try Config.parse("[media]\npaths = [\"../x\"]\n", file: "t.toml") }
         #expect(throws: ConfigError.self) { try Config.parse("[media]\nfolder = \"x\"\n", file: "t.toml") }
     }
+
+    @Test("text reading: on by default, its languages, deadline and limits; a hard limit below the deadline is refused")
+    func ocr() throws {
+        let defaults = try Config.parse("[media]\ndir = \"/m\"\n", file: "t.toml").media
+        #expect(defaults.ocr && defaults.ocrLanguages == "chi_sim+eng" && defaults.ocrMilliseconds == 10_000)
+        #expect(defaults.decodeSeconds == 30 && defaults.ocrMinConfidence == 30)
+        let config = try Config.parse(
+            """
+            [media]
+            ocr = false
+            ocr_languages = "chi_sim+chi_tra+eng"
+            tessdata = "/opt/tessdata"
+            ocr_seconds = 5
+            ocr_min_confidence = 50
+            ocr_max_pixels = 4000000
+            decode_seconds = 12
+            """, file: "t.toml"
+        ).media
+        #expect(!config.ocr && config.ocrLanguages == "chi_sim+chi_tra+eng" && config.tessdata == "/opt/tessdata")
+        #expect(config.ocrMilliseconds == 5_000 && config.ocrMinConfidence == 50 && config.ocrMaxPixels == 4_000_000)
+        #expect(config.decodeSeconds == 12)
+        #expect {
+            try Config.parse("[media]\nocr_seconds = 30\ndecode_seconds = 20\n", file: "t.toml")
+        } throws: { "\($0)".contains("decode_seconds") && "\($0)".contains("t.toml") }
+        #expect(throws: ConfigError.self) {
+            try Config.parse("[media]\nocr_languages = \"chi_sim; rm -rf /\"\n", file: "t.toml")
+        }
+    }
 }
