@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Alerts", "Archive", "Detect", "PCRE2", "Rules", "Support", "Vocabulary"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Config", "Support", "Store", "Rules", "PCRE2", "Alerts", "Archive", "Detect", "Ingest", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Config", "Store", "Alerts", "Rules", "Support", "Vocabulary"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Support"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Store", "Alerts", "Config", "Vocabulary", "Support"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),

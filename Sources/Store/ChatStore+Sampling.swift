@@ -1,5 +1,6 @@
 import Alerts
 import Foundation
+import Support
 import Vocabulary
 
 /// A drawn sample (issue 20): conversations that raised nothing, stratified per staff member per
@@ -29,18 +30,6 @@ public struct SampleItem: Sendable, Equatable {
     public var status: String  // open, reviewed, finding
     public var reviewer: String
     public var note: String
-}
-
-/// SplitMix64: a small seeded generator, so that a recorded seed draws the same sample again.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 extension ChatStore {
@@ -85,7 +74,7 @@ extension ChatStore {
                 dismissedStrata[row.string("staff") + "\u{1}" + week, default: []].append(
                     (row.string("staff"), row.string("id"), week))
             }
-            var generator = SeededGenerator(state: seed)
+            var generator = SeededGenerator(seed: seed)
             func draw(
                 _ strata: [String: [(staff: String, ref: String, week: String)]], _ rate: Double
             )

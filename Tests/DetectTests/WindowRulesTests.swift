@@ -4,6 +4,7 @@ import Testing
 @testable import Detect
 @testable import Normalize
 @testable import Rules
+import Support
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/windows")
     .path
@@ -206,7 +207,7 @@ struct WindowRulesTests {
         }
         try #require(ads.count > 1000)
         let n = Normalizer.standard
-        var rng = SplitMixRNG(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         // Recall: each ad against a variant with numbers changed, emoji and punctuation added and
         // one character deleted, as blasters do.
         var grouped = 0, tried = 0
@@ -265,16 +266,4 @@ func trueJaccard(_ a: String, _ b: String) -> Double {
 func residentBytes() -> Int {
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
     return (Int(text.split(separator: " ")[1]) ?? 0) * 4096
-}
-
-struct SplitMixRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Support
 
 /// Kill -9 at random moments while several archive files grow at once (their message times
 /// interleave, as when archivers write one file per conversation), rotate (rename) and are
@@ -159,15 +160,5 @@ struct CrashTests {
     }
 }
 
-/// A small seeded generator, so a failing run can be repeated with CHATWARDEN_CRASH_SEED.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// A seeded generator, so a failing run can be repeated with CHATWARDEN_CRASH_SEED.
+typealias SplitMix = SeededGenerator

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Support
 import TestSupport
 
 /// Two daemons, each following its own archive shard, writing one PostgreSQL store.

@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import Support
 
 /// The OCR half of `make bench BENCH=media` (issue 21): how many screenshots per second the
 /// text path reads (in process, one thread), and how well contact details planted in screenshots
@@ -21,7 +22,7 @@ enum ScreenshotBenchmark {
 
     static func rate(dir: String, corpus: [String]) throws {
         let reader = try TextRecognizer()
-        var rng = SplitMix(seed: 21)
+        var rng = SeededGenerator(seed: 21)
         func lines(_ n: Int) -> [String] { (0..<n).map { _ in corpus[Int(rng.next() % UInt64(corpus.count))] } }
         let kinds: [(String, [String: Any])] = [
             ("chat screenshot, 6 bubbles", ["lines": lines(6), "style": "bubble", "size": 30, "width": 720]),
@@ -56,7 +57,7 @@ enum ScreenshotBenchmark {
         var line: String
     }
 
-    static func plant(_ kind: Int, _ rng: inout SplitMix) -> Plant {
+    static func plant(_ kind: Int, _ rng: inout SeededGenerator) -> Plant {
         func digits(_ n: Int) -> String { (0..<n).map { _ in String(rng.next() % 10) }.joined() }
         func pick<T>(_ options: [T]) -> T { options[Int(rng.next() % UInt64(options.count))] }
         switch kind {
@@ -96,7 +97,7 @@ enum ScreenshotBenchmark {
     static func quality(binary: String, dir: String, corpus: [String], count: Int = 240) throws {
         let media = dir + "/quality-media"
         try FileManager.default.createDirectory(atPath: media, withIntermediateDirectories: true)
-        var rng = SplitMix(seed: 2026)
+        var rng = SeededGenerator(seed: 2026)
         var jobs: [[String: Any]] = []
         var plants: [String: Plant] = [:]
         var archive = ""
@@ -159,18 +160,5 @@ enum ScreenshotBenchmark {
         print(
             "the product's image path (`media run`, release binary): \(count) screenshots in \(Bench.f(seconds)) s = \(Bench.f(Double(count) / seconds, 1)) images/s"
         )
-    }
-}
-
-/// A small seeded generator, so the screenshots are the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
