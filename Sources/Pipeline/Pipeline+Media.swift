@@ -1,11 +1,9 @@
 import Alerts
 import Archive
 import Config
-import Crypto
 import Detect
 public import Media
 public import Store
-import Support
 import Vocabulary
 
 /// What one pass of the image path did.
@@ -94,7 +92,6 @@ extension Pipeline {
         let report: ImageReport
         switch workspace.examine(request, seconds: Double(settings.decodeSeconds)) {
         case .failure(let failure):
-            workspace.failures += 1
             return (MediaJobUpdate(msgid: job.msgid, status: .skipped, reason: failure.description, path: path), [])
         case .success(let r): report = r
         }
@@ -180,8 +177,6 @@ public final class ImageWorkspace {
     private let local = ImageExaminer()
     /// Why text in images is not being read, as the last report said (nil = it is, or it is off).
     public internal(set) var textProblem: String?
-    /// Images whose examination did not come back (killed at the limit, or the helper died).
-    public internal(set) var failures = 0
 
     /// `helper`: the command of the helper process; nil = examine in this process.
     public init(helper: [String]? = IsolatedImageExaminer.helperCommand()) {
