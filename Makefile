@@ -77,7 +77,7 @@ bench: deps
 ifeq ($(BENCH),quality)
 	python3 scripts/quality.py --data ../shared/data --bin "$$($(SWIFT) build -c release --show-bin-path)/chatwarden"
 else
-	@./scripts/install-deps.sh libhyperscan-dev postgresql jq qrencode
+	@./scripts/install-deps.sh libhyperscan-dev postgresql jq qrencode python3-pil fonts-wqy-microhei
 	cd Benchmarks && $(SWIFT) build -c release
 	CHATWARDEN_BIN="$$($(SWIFT) build -c release --show-bin-path)/chatwarden" \
 	  Benchmarks/.build/release/chatwarden-bench $(BENCH) --data ../shared/data

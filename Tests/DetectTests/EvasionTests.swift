@@ -190,9 +190,17 @@ struct EvasionTests {
             ("wei xin: abc_123", "contact.wechat"), ("微信同号", "luring"), ("vx同号", "luring"),
             ("这个渠道百分百回本", "promised-returns"), ("加下我的小号", "luring"), ("私下找我买更便宜", "luring"),
             ("你可以直接找我，别在这里说", "luring"),
+            // A rate in Chinese numerals (read from a screenshot, issue 21): 二十 folds to 2十.
+            ("保证年化收益百分之二十", "promised-returns"), ("年化百分之十五，稳稳的", "promised-returns"),
+            ("收益率百分之二十五", "promised-returns"),
         ])
     func probeForms(_ text: String, _ rule: String) throws {
         #expect(hits(try shippedDetector(), text).contains { $0.hasPrefix(rule + "=") }, "\(text)")
+    }
+
+    @Test("a staff warning about a rate in words is not a promise", arguments: ["请勿相信年化百分之二十的承诺", "我们不承诺收益百分之二十"])
+    func rateWarnings(_ text: String) throws {
+        #expect(!hits(try shippedDetector(), text).contains { $0.hasPrefix("promised-returns=") }, "\(text)")
     }
 
     // MARK: - The company's own channels
