@@ -256,3 +256,46 @@ extension GrayImage {
         return GrayImage(width: w, height: h, pixels: out)
     }
 }
+
+extension ImageText {
+    /// The text with the Latin letters OCR most often reads as look-alikes put back: in a run of
+    /// ASCII letters, digits, `_` and `-` that holds a lowercase letter, a `1` that begins it and
+    /// is followed by a letter is read as `l` (`1i_9929` → `li_9929`: ids may not begin with a
+    /// digit, so the misreading hides a WeChat id), and an `I` between lowercase letters or
+    /// digits as `l` (`heIlo88`). Nil when nothing changes. One character for one, so a span in
+    /// this reading is the same span in `text`.
+    public static func lookAlikeReading(_ text: String) -> String? {
+        var scalars = Array(text.unicodeScalars)
+        func isWordish(_ s: Unicode.Scalar) -> Bool {
+            s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "_" || s == "-")
+        }
+        func isLower(_ s: Unicode.Scalar) -> Bool { ("a"..."z").contains(s) }
+        func isLowerOrDigit(_ s: Unicode.Scalar) -> Bool { isLower(s) || ("0"..."9").contains(s) }
+        var changed = false
+        var start = 0
+        while start < scalars.count {
+            guard isWordish(scalars[start]) else {
+                start += 1
+                continue
+            }
+            var end = start
+            while end < scalars.count && isWordish(scalars[end]) { end += 1 }
+            if scalars[start..<end].contains(where: isLower) {
+                if scalars[start] == "1", start + 1 < end, scalars[start + 1].properties.isAlphabetic {
+                    scalars[start] = "l"
+                    changed = true
+                }
+                for i in (start + 1)..<max(start + 1, end - 1)
+                where scalars[i] == "I" && isLowerOrDigit(scalars[i - 1]) && isLowerOrDigit(scalars[i + 1]) {
+                    scalars[i] = "l"
+                    changed = true
+                }
+            }
+            start = end
+        }
+        guard changed else { return nil }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars)
+        return String(out)
+    }
+}

@@ -144,8 +144,20 @@ extension Pipeline {
             if read.stoppedAtDeadline {
                 summary += "; text reading stopped at its limit of \(settings.ocrMilliseconds / 1000) s"
             }
-            for var alert in textAlerts(read.text, of: message, scratch: workspace.scratch)
-            where seenRules.insert(alert.rule).inserted {
+            // The text as read, then (for rules it did not raise) as read with OCR's look-alike
+            // letters put back; the evidence stays the text as read, the same span in it.
+            var found = textAlerts(read.text, of: message, scratch: workspace.scratch)
+            if let reading = ImageText.lookAlikeReading(read.text) {
+                for var alert in textAlerts(reading, of: message, scratch: workspace.scratch) {
+                    alert.details += " (read with OCR look-alikes put back: \(alert.matched))"
+                    alert.text = read.text
+                    let bytes = Array(read.text.utf8)
+                    let span = min(alert.spanStart, bytes.count)..<min(max(alert.spanEnd, alert.spanStart), bytes.count)
+                    alert.matched = String(decoding: bytes[span], as: UTF8.self)
+                    found.append(alert)
+                }
+            }
+            for var alert in found where seenRules.insert(alert.rule).inserted {
                 let boxes = read.boxes(utf8: alert.spanStart..<max(alert.spanEnd, alert.spanStart + 1))
                 alert.details =
                     "text read in image \(path) (sha256 \(hash)) at \(boxes.map(\.description).joined(separator: " ")): "

@@ -127,6 +127,20 @@ struct TextRecognizerTests {
         #expect(throws: OCRUnavailable.self) { _ = try TextRecognizer(languages: "chi_sim; rm -rf /") }
     }
 
+    @Test("OCR's look-alike letters are put back in a second reading, one character for one")
+    func lookAlikes() {
+        #expect(ImageText.lookAlikeReading("vx: 1i_9929 私聊我") == "vx: li_9929 私聊我")
+        #expect(ImageText.lookAlikeReading("加我微信1i662742 详聊") == "加我微信li662742 详聊")
+        #expect(ImageText.lookAlikeReading("微信 heIlo88") == "微信 hello88")
+        // Numbers, amounts, all-capital words and ordinary ordinals stay as they are.
+        #expect(ImageText.lookAlikeReading("电话 138 1234 5678") == nil)
+        #expect(ImageText.lookAlikeReading("第1名 100元 IPHONE 15") == nil)
+        #expect(
+            ImageText.lookAlikeReading("1st") == "lst", "a leading 1 before a letter in a lowercase run is read as l")
+        let text = "vx: 1i_9929 私聊我"
+        #expect(ImageText.lookAlikeReading(text)?.utf8.count == text.utf8.count, "spans carry over")
+    }
+
     @Test("the spaces Tesseract puts between Han characters go; those between digits and Latin words stay")
     func tidy() {
         #expect(TextRecognizer.tidy("加 我 微 信 hack_zw88 详 聊\n") == "加我微信 hack_zw88 详聊")
