@@ -55,17 +55,24 @@ public final class IsolatedImageExaminer {
 
     /// Examines one image, waiting at most `seconds` for the report.
     public func examine(_ request: ImageRequest, seconds: Double) -> Result<ImageReport, ExaminationFailure> {
-        if process == nil {
-            do { try start() } catch { return .failure(.unavailable("\(error)")) }
-        }
-        guard let toHelper, let line = try? JSONEncoder().encode(request) else {
+        guard let line = try? JSONEncoder().encode(request) else {
             return .failure(.unavailable("cannot encode the request"))
         }
-        do {
-            try toHelper.write(contentsOf: line + Data([0x0A]))
-        } catch {
-            return .failure(ended())
+        // A helper that ended between two images (nothing of this image's doing) is replaced
+        // once before the image is given up on.
+        var sent = false
+        for _ in 0..<2 where !sent {
+            if process == nil {
+                do { try start() } catch { return .failure(.unavailable("\(error)")) }
+            }
+            do {
+                try toHelper?.write(contentsOf: line + Data([0x0A]))
+                sent = true
+            } catch {
+                _ = ended()
+            }
         }
+        guard sent else { return .failure(.unavailable("the helper ends as soon as it starts")) }
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {

@@ -172,6 +172,21 @@ struct IsolatedImageExaminerTests {
         #expect(Date().timeIntervalSince(started) < 10, "killed, not waited for")
     }
 
+    @Test("a helper that ended between two images is replaced, and the image examined")
+    func replaced() throws {
+        let report = ImageReport(sha256: "cd")
+        let line = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        let examiner = IsolatedImageExaminer(command: ["/bin/sh", "-c", "read line; printf '%s\\n' '\(line)'; exit 0"])
+        #expect(examiner.examine(request, seconds: 10) == .success(report))
+        usleep(300_000)  // the helper has exited by now; the next image must not pay for it
+        #expect(examiner.examine(request, seconds: 10) == .success(report))
+        let quitter = IsolatedImageExaminer(command: ["/bin/true"])
+        guard case .failure = quitter.examine(request, seconds: 10) else {
+            Issue.record("a helper that never answers is a failure")
+            return
+        }
+    }
+
     @Test("an unreadable report and a helper that cannot start are failures with the reason")
     func garbage() {
         let examiner = IsolatedImageExaminer(command: ["/bin/sh", "-c", "read line; echo '{not json'; exec sleep 60"])
