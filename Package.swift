@@ -56,7 +56,9 @@ let package = Package(
         // text read from screenshots.
         .target(
             name: "Media",
-            dependencies: ["CZBar", "CLeptonica", "CTesseract", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: [
+                "CZBar", "CLeptonica", "CTesseract", "Support", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // Leaf modules: shared vocabulary (severity, review states, category ids) and small
         // readers (JSON, whole files, the monotonic clock), so no module imports the message
         // model or the rules just to name a severity or parse a file.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Support
 
 /// What to do with one image file: the limits and the text-reading settings.
 public struct ImageRequest: Codable, Sendable, Equatable {
@@ -61,7 +62,7 @@ public struct ImageReport: Codable, Sendable, Equatable {
 }
 
 /// Reads, decodes and reads the text of image files in this process: what the isolated helper
-/// (``IsolatedImageExaminer``) runs, and what `media inspect` and the fuzz target call directly.
+/// (``IsolatedImageExaminer``) runs, and what `media inspect` calls directly.
 /// Keeps Tesseract's models loaded between images; one per thread.
 public final class ImageExaminer {
     private var recognizers: [String: Result<TextRecognizer, OCRUnavailable>] = [:]
@@ -69,20 +70,17 @@ public final class ImageExaminer {
     public init() {}
 
     public func examine(_ request: ImageRequest) -> ImageReport {
-        guard let data = FileManager.default.contents(atPath: request.path) else {
-            return ImageReport(
-                problem: FileManager.default.fileExists(atPath: request.path)
-                    ? "cannot read \(request.path)" : ImageProblem.missing(request.path).description)
+        let limits = ImageLimits(maxBytes: request.maxBytes, maxPixels: request.maxPixels)
+        let bytes: [UInt8]
+        do {
+            bytes = try ImageReader.load(request.path, limits: limits)
+        } catch {
+            return ImageReport(problem: error.description)
         }
-        guard data.count <= request.maxBytes else {
-            return ImageReport(problem: ImageProblem.tooLarge(bytes: data.count, limit: request.maxBytes).description)
-        }
-        let bytes = [UInt8](data)
-        var report = ImageReport(sha256: SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+        var report = ImageReport(sha256: Hex.lowercase(SHA256.hash(data: bytes)))
         let image: GrayImage
         do {
-            image = try ImageReader.read(
-                bytes: bytes, limits: ImageLimits(maxBytes: request.maxBytes, maxPixels: request.maxPixels))
+            image = try ImageReader.read(bytes: bytes, limits: limits)
         } catch {
             report.problem = error.description
             return report

@@ -44,13 +44,18 @@ public enum ImageReader {
     static let quiet: Void = { _ = setMsgSeverity(Int32(L_SEVERITY_NONE)) }()
 
     public static func read(_ path: String, limits: ImageLimits = ImageLimits()) throws(ImageProblem) -> GrayImage {
+        try read(bytes: load(path, limits: limits), limits: limits)
+    }
+
+    /// An image file's bytes, its size checked on the file before anything is read into memory.
+    public static func load(_ path: String, limits: ImageLimits = ImageLimits()) throws(ImageProblem) -> [UInt8] {
         var info = stat()
         guard stat(path, &info) == 0 else { throw .missing(path) }
         guard Int(info.st_size) <= limits.maxBytes else {
             throw .tooLarge(bytes: Int(info.st_size), limit: limits.maxBytes)
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable("cannot be opened") }
-        return try read(bytes: [UInt8](data), limits: limits)
+        return [UInt8](data)
     }
 
     /// Decodes an image held in memory (what the fuzz target feeds), header and size checked first.
