@@ -15,7 +15,9 @@ let package = Package(
     name: "chatwarden-fuzz",
     platforms: [.macOS(.v15)],
     dependencies: [.package(path: "..")],
-    targets: targets.map { name in
-        .executableTarget(name: name, dependencies: [.product(name: "ChatwardenKit", package: productPackage)])
-    }
+    targets: [.target(name: "FuzzDriver")]
+        + targets.map { name in
+            .executableTarget(
+                name: name, dependencies: ["FuzzDriver", .product(name: "ChatwardenKit", package: productPackage)])
+        }
 )
